@@ -1,0 +1,15 @@
+"""Wiring only: the Chalice app, its middleware and its blueprints."""
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib.jobs import worker
+from chalicelib.observability import logger
+from chalicelib.web import admin, health, webhooks
+from chalicelib.web.errors import normalise_framework_errors
+
+app = Chalice(app_name="loyalty")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(normalise_framework_errors, "http")
+app.register_blueprint(health.bp)
+app.register_blueprint(webhooks.bp)
+app.register_blueprint(admin.bp)
+app.register_blueprint(worker.bp)

@@ -1,0 +1,127 @@
+"""Domain objects ↔ DynamoDB items (low-level attribute-value format)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints
+from chalicelib.domain.money import Money
+
+BASE_TIER = "member"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _money_attrs(prefix: str, money: Money | None) -> dict[str, Any]:
+    if money is None:
+        return {}
+    return {f"{prefix}_amount": _s(format(money.amount, "f")), f"{prefix}_currency": _s(money.currency)}
+
+
+def _money(item: dict[str, Any], prefix: str) -> Money | None:
+    if f"{prefix}_amount" not in item:
+        return None
+    return Money(Decimal(item[f"{prefix}_amount"]["S"]), item[f"{prefix}_currency"]["S"])
+
+
+def fact_item(program_id: str, member_id: str, entry_sk: str, entry: LedgerEntry) -> dict[str, Any]:
+    item = {
+        "PK": _s(keys.fact_pk(program_id, entry.business_key)), "SK": _s(keys.FACT),
+        "member_id": _s(member_id), "entry_sk": _s(entry_sk), "entry_id": _s(entry.entry_id),
+        "kind": _s(entry.kind.value), "points": _n(entry.points),
+        "recorded_at": _s(entry.recorded_at.isoformat()),
+    }
+    item.update(_money_attrs("base", entry.base))
+    if entry.rule_version:
+        item["rule_version"] = _s(entry.rule_version)
+    return item
+
+
+def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "PK": _s(pk), "SK": _s(sk), "type": _s("entry"),
+        "program_id": _s(program_id), "member_id": _s(member_id),
+        "entry_id": _s(entry.entry_id), "business_key": _s(entry.business_key),
+        "kind": _s(entry.kind.value), "points": _n(entry.points),
+        "occurred_at": _s(entry.occurred_at.isoformat()), "recorded_at": _s(entry.recorded_at.isoformat()),
+        "source": {"M": {k: _s(v) for k, v in entry.source.items() if v}},
+    }
+    item.update(_money_attrs("base", entry.base))
+    item.update(_money_attrs("presentment", entry.presentment_base))
+    if entry.rule_version:
+        item["rule_version"] = _s(entry.rule_version)
+    if entry.reason:
+        item["reason"] = _s(entry.reason)
+    return item
+
+
+def profile_update(table: str, program_id: str, member_id: str, identity: Identity, hints: MemberHints,
+                   entry: LedgerEntry) -> dict[str, Any]:
+    """Upsert the profile: hints fill empty fields only; balances move by ADD, never by overwrite."""
+    now = entry.recorded_at.isoformat()
+    sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
+            "updated_at = :now", "tier = if_not_exists(tier, :tier)"]
+    values: dict[str, Any] = {
+        ":p": _s(program_id), ":m": _s(member_id), ":now": _s(now), ":tier": _s(BASE_TIER),
+        ":spendable": _n(entry.spendable_delta), ":pending": _n(entry.points - entry.spendable_delta),
+        ":lifetime": _n(max(entry.points, 0) if entry.kind in _LIFETIME_KINDS else 0),
+        ":one": _n(1), ":identity": {"SS": [identity.key]},
+    }
+    if hints.email:
+        sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)",
+                 "GSI1SK = :m"]
+        values[":email"] = _s(keys.normalise_email(hints.email))
+        values[":gsi1pk"] = _s(keys.email_pk(program_id, hints.email))
+    if hints.first_name:
+        sets.append("first_name = if_not_exists(first_name, :first)")
+        values[":first"] = _s(hints.first_name)
+    return {
+        "TableName": table,
+        "Key": {"PK": _s(keys.member_pk(program_id, member_id)), "SK": _s(keys.PROFILE)},
+        "UpdateExpression": "SET " + ", ".join(sets) + " ADD points_balance :spendable, pending_points :pending,"
+                            " lifetime_points :lifetime, entry_count :one, identities :identity",
+        "ExpressionAttributeValues": values,
+    }
+
+
+_LIFETIME_KINDS = {EntryKind.EARN, EntryKind.BONUS, EntryKind.PENDING_EARN}
+
+
+def member_from_item(item: dict[str, Any]) -> Member:
+    return Member(
+        member_id=item["member_id"]["S"],
+        program_id=item["program_id"]["S"],
+        email=item.get("email", {}).get("S"),
+        first_name=item.get("first_name", {}).get("S"),
+        points_balance=int(item.get("points_balance", {}).get("N", "0")),
+        pending_points=int(item.get("pending_points", {}).get("N", "0")),
+        lifetime_points=int(item.get("lifetime_points", {}).get("N", "0")),
+        tier=item.get("tier", {}).get("S", BASE_TIER),
+        identities=tuple(sorted(item.get("identities", {}).get("SS", []))),
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+    )
+
+
+def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        entry_id=item["entry_id"]["S"],
+        business_key=item["business_key"]["S"],
+        kind=EntryKind(item["kind"]["S"]),
+        points=int(item["points"]["N"]),
+        occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
+        recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
+        source={k: v["S"] for k, v in item.get("source", {}).get("M", {}).items()},
+        base=_money(item, "base"),
+        presentment_base=_money(item, "presentment"),
+        rule_version=item.get("rule_version", {}).get("S"),
+        reason=item.get("reason", {}).get("S"),
+    )

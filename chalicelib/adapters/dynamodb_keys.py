@@ -1,0 +1,40 @@
+"""The single-table key layout. Every partition key starts with the program id.
+
+    member profile  PK=P#<program>#M#<member>   SK=PROFILE        GSI1PK=P#<program>#EMAIL#<email>
+    ledger entry    PK=P#<program>#M#<member>   SK=L#<recorded at, UTC>#<entry id>
+    business fact   PK=P#<program>#F#<key>      SK=FACT           (one per fact: the idempotency guard)
+    identity        PK=P#<program>#I#<kind:value> SK=IDENTITY     (platform id → member id)
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+PROFILE = "PROFILE"
+FACT = "FACT"
+IDENTITY = "IDENTITY"
+ENTRY_PREFIX = "L#"
+
+
+def member_pk(program_id: str, member_id: str) -> str:
+    return f"P#{program_id}#M#{member_id}"
+
+
+def email_pk(program_id: str, email: str) -> str:
+    return f"P#{program_id}#EMAIL#{normalise_email(email)}"
+
+
+def fact_pk(program_id: str, business_key: str) -> str:
+    return f"P#{program_id}#F#{business_key}"
+
+
+def identity_pk(program_id: str, identity_key: str) -> str:
+    return f"P#{program_id}#I#{identity_key}"
+
+
+def entry_sk(recorded_at: datetime, entry_id: str) -> str:
+    stamp = recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{ENTRY_PREFIX}{stamp}#{entry_id}"
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()

@@ -1,0 +1,134 @@
+"""Shopify webhook payloads → domain events. Wire names stay here; the domain never sees them."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.errors import InvalidPayload
+from chalicelib.domain.money import Money, parse_decimal
+from chalicelib.domain.orders import CustomerRef, Delivery, Order, OrderLine, OrderPaid
+
+
+def load_json(raw: bytes | str) -> dict[str, Any]:
+    """Parse a payload keeping ids exact (Python ints) and any JSON number as a Decimal, never a float."""
+    try:
+        body = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidPayload("body is not valid JSON") from e
+    if not isinstance(body, dict):
+        raise InvalidPayload("body must be a JSON object")
+    return body
+
+
+def parse_event(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> object | None:
+    """The domain event a delivery carries, or None for a topic the engine does not act on."""
+    parser = _PARSERS.get(delivery.topic)
+    return parser(delivery, shop, body) if parser else None
+
+
+def parse_order(shop: str, body: Mapping[str, Any]) -> Order:
+    currency = _text(body, "currency")
+    return Order(
+        shop=shop,
+        order_id=_id(body.get("id"), "id"),
+        name=str(body.get("name") or ""),
+        currency=currency,
+        presentment_currency=str(body.get("presentment_currency") or currency),
+        processed_at=_time(body.get("processed_at") or body.get("created_at"), "processed_at"),
+        customer=_customer(body.get("customer")),
+        lines=tuple(_line(item) for item in _list(body, "line_items")),
+        taxes_included=bool(body.get("taxes_included")),
+        test=bool(body.get("test")),
+        subtotal=_money_set(body.get("subtotal_price_set"), "shop_money"),
+        presentment_subtotal=_money_set(body.get("subtotal_price_set"), "presentment_money"),
+    )
+
+
+def _order_paid(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> OrderPaid:
+    return OrderPaid(order=parse_order(shop, body), delivery=delivery)
+
+
+_PARSERS: dict[str, Callable[[Delivery, str, Mapping[str, Any]], object]] = {
+    "orders/paid": _order_paid,
+}
+
+
+def _line(item: Any) -> OrderLine:
+    if not isinstance(item, Mapping):
+        raise InvalidPayload("line_items[] must be objects")
+    quantity = item.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise InvalidPayload("line_items[].quantity must be a non-negative integer")
+    product_id = item.get("product_id")
+    return OrderLine(
+        line_id=_id(item.get("id"), "line_items[].id"),
+        product_id=None if product_id is None else _id(product_id, "line_items[].product_id"),
+        quantity=quantity,
+        unit_price=_shop_amount(item, "price", "price_set"),
+        discount=sum((_shop_amount(a, "amount", "amount_set") for a in item.get("discount_allocations") or []),
+                     Decimal(0)),
+        tax=sum((_shop_amount(t, "price", "price_set") for t in item.get("tax_lines") or []), Decimal(0)),
+        gift_card=bool(item.get("gift_card")),
+    )
+
+
+def _shop_amount(obj: Mapping[str, Any], plain: str, money_set: str) -> Decimal:
+    """The shop-currency amount: from the `*_set` field when present, else the plain field."""
+    shop_money = (obj.get(money_set) or {}).get("shop_money") or {}
+    value = shop_money.get("amount", obj.get(plain))
+    return parse_decimal(value, plain)
+
+
+def _money_set(value: Any, which: str) -> Money | None:
+    money = (value or {}).get(which) if isinstance(value, Mapping) else None
+    if not money:
+        return None
+    return Money(parse_decimal(money.get("amount"), which), str(money.get("currency_code") or ""))
+
+
+def _customer(value: Any) -> CustomerRef | None:
+    if not isinstance(value, Mapping) or value.get("id") is None:
+        return None
+    return CustomerRef(
+        customer_id=_id(value["id"], "customer.id"),
+        email=value.get("email") or None,
+        first_name=value.get("first_name") or None,
+    )
+
+
+def _id(value: Any, field: str) -> str:
+    """Shopify ids exceed 2^53: accept an int or a digit string, never a float, and keep it as text."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.isdigit():
+        return value
+    raise InvalidPayload(f"{field} must be an integer id")
+
+
+def _text(body: Mapping[str, Any], field: str) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value:
+        raise InvalidPayload(f"{field} is required")
+    return value
+
+
+def _list(body: Mapping[str, Any], field: str) -> list[Any]:
+    value = body.get(field)
+    if not isinstance(value, list):
+        raise InvalidPayload(f"{field} must be a list")
+    return value
+
+
+def _time(value: Any, field: str) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidPayload(f"{field} must be an ISO-8601 time")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise InvalidPayload(f"{field} is not an ISO-8601 time: {value!r}") from e
+    if parsed.tzinfo is None:
+        raise InvalidPayload(f"{field} must carry an offset")
+    return parsed

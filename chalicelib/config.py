@@ -1,0 +1,29 @@
+"""Settings read once from the environment (explicit argument > environment > default)."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    ingest_queue_name: str
+    param_prefix: str
+    secret_prefix: str
+    cache_seconds: int
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    stage = env.get("LOYALTY_STAGE", "local")
+    return Settings(
+        stage=stage,
+        table_name=env.get("LOYALTY_TABLE_NAME", f"loyalty-{stage}"),
+        ingest_queue_name=env.get("LOYALTY_INGEST_QUEUE_NAME", f"loyalty-{stage}-ingest"),
+        param_prefix=env.get("LOYALTY_PARAM_PREFIX", f"/loyalty/{stage}"),
+        secret_prefix=env.get("LOYALTY_SECRET_PREFIX", f"loyalty/{stage}"),
+        cache_seconds=int(env.get("LOYALTY_CACHE_SECONDS", "300")),
+    )

@@ -1,0 +1,50 @@
+"""One error tree for the whole engine; web/errors.py maps each class to one HTTP status."""
+
+
+class LoyaltyError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+    code = "loyalty_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidSignature(LoyaltyError):
+    code = "invalid_signature"
+
+
+class Unauthorized(LoyaltyError):
+    code = "unauthorized"
+
+
+class InvalidRequest(LoyaltyError):
+    """The request is malformed: a missing header, a body that is not what the endpoint takes."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class InvalidPayload(LoyaltyError):
+    """A platform payload lacks a field the engine needs or holds a value of the wrong kind."""
+
+    code = "invalid_payload"
+
+
+class NotFound(LoyaltyError):
+    code = "not_found"
+
+
+class DuplicateEntry(LoyaltyError):
+    """The business fact behind a ledger entry was already recorded; callers treat it as success."""
+
+    code = "duplicate_entry"
+
+
+class Forbidden(LoyaltyError):
+    code = "insufficient_scope"

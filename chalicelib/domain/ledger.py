@@ -1,0 +1,85 @@
+"""Ledger entries and members: the append-only history and the balances derived from it."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from chalicelib.domain.money import Money
+
+
+class EntryKind(StrEnum):
+    EARN = "earn"
+    PENDING_EARN = "pending_earn"
+    RELEASE = "release"
+    REVERSE = "reverse"
+    REDEEM = "redeem"
+    EXPIRE = "expire"
+    ADJUST = "adjust"
+    BONUS = "bonus"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """How a platform knows a person: ("shopify", "<shop>:<customer id>") and later HubSpot contacts."""
+
+    kind: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class MemberHints:
+    """Profile facts an event carries; they fill a new member's profile and never overwrite."""
+
+    email: str | None = None
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    entry_id: str
+    business_key: str
+    kind: EntryKind
+    points: int
+    occurred_at: datetime
+    recorded_at: datetime
+    source: dict[str, str] = field(default_factory=dict)
+    base: Money | None = None
+    presentment_base: Money | None = None
+    rule_version: str | None = None
+    reason: str | None = None
+
+    @property
+    def spendable_delta(self) -> int:
+        return 0 if self.kind is EntryKind.PENDING_EARN else self.points
+
+
+@dataclass(frozen=True)
+class Member:
+    member_id: str
+    program_id: str
+    email: str | None
+    first_name: str | None
+    points_balance: int
+    pending_points: int
+    lifetime_points: int
+    tier: str
+    identities: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+def entry_id_for(business_key: str) -> str:
+    """Stable id of the entry a business fact produces: the same fact always yields the same id."""
+    return "e_" + hashlib.sha256(business_key.encode()).hexdigest()[:26]
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    entries: tuple[LedgerEntry, ...]
+    next_cursor: str | None

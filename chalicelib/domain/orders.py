@@ -1,0 +1,65 @@
+"""Orders as the ledger sees them: what was bought, for how much, by whom."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from chalicelib.domain.money import Money
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where a platform event came from; recorded on every ledger entry it causes."""
+
+    source: str
+    topic: str
+    webhook_id: str
+    event_id: str | None = None
+    triggered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    customer_id: str
+    email: str | None = None
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    line_id: str
+    product_id: str | None
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    tax: Decimal
+    gift_card: bool
+
+    @property
+    def gross(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Order:
+    shop: str
+    order_id: str
+    name: str
+    currency: str
+    presentment_currency: str
+    processed_at: datetime
+    customer: CustomerRef | None
+    lines: tuple[OrderLine, ...]
+    taxes_included: bool = False
+    test: bool = False
+    subtotal: Money | None = None
+    presentment_subtotal: Money | None = None
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    """Shopify orders/paid (and the other order topics that may carry the same fact)."""
+
+    order: Order
+    delivery: Delivery

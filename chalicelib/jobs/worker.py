@@ -1,0 +1,35 @@
+"""The ingest worker: applies queued webhook deliveries, reporting partial batch failures."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice import Blueprint
+from chalice.app import SQSEvent
+
+from chalicelib import bootstrap
+from chalicelib.config import load_settings
+from chalicelib.observability import logger
+from chalicelib.services.deliveries import apply_delivery
+
+bp = Blueprint(__name__)
+# The queue name must be known when Chalice registers the event source (import and package time).
+INGEST_QUEUE = load_settings().ingest_queue_name
+
+
+@bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="handle_ingest")
+def handle_ingest(event: SQSEvent) -> dict[str, Any]:
+    return process_partial_response(event=event.to_dict(), record_handler=apply_record,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
+
+
+def apply_record(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)
+    logger.set_correlation_id(envelope.get("webhook_id"))
+    logger.append_keys(topic=envelope.get("topic"), program_id=envelope.get("program_id"),
+                       message_id=record.message_id)
+    outcome = apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_clock())
+    logger.info("delivery_applied", extra={"status": outcome.status, "reason": outcome.reason,
+                                           "entry_id": outcome.entry_id, "points": outcome.points})

@@ -1,0 +1,68 @@
+"""Every error leaves the API as {"error": {"code", "message"}} with one status per error class."""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Response
+
+from chalicelib.domain.errors import (
+    DuplicateEntry,
+    Forbidden,
+    InvalidPayload,
+    InvalidRequest,
+    InvalidSignature,
+    LoyaltyError,
+    NotFound,
+    Unauthorized,
+)
+from chalicelib.observability import logger
+
+_STATUS: dict[type[LoyaltyError], int] = {
+    InvalidSignature: 401,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    InvalidRequest: 400,
+    InvalidPayload: 400,
+    DuplicateEntry: 409,
+}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(body={"error": {"code": code, "message": message}}, status_code=status, headers=headers or {})
+
+
+def status_for(error: LoyaltyError) -> int:
+    for cls in type(error).__mro__:
+        if cls in _STATUS:
+            return _STATUS[cls]
+    return 400
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Map the error tree to responses in one place; anything else is a logged 500 without details."""
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except LoyaltyError as e:
+            status = status_for(e)
+            headers = {"WWW-Authenticate": "Bearer"} if isinstance(e, Unauthorized) else None
+            return error_response(status, e.code, e.message, headers)
+        except Exception:
+            logger.exception("unhandled_error")
+            return error_response(500, "internal_error", "An internal error occurred.")
+    return wrapper
+
+
+def normalise_framework_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Chalice's own errors (unsupported media type, malformed JSON) use {"Code","Message"}: rewrite them."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", str(body["Code"])).lower().removesuffix("_error")
+        return error_response(response.status_code, code, str(body["Message"]))
+    return response

@@ -1,0 +1,27 @@
+"""Webhook receivers: verify, check, enqueue, answer 200. The worker does the rest."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import bootstrap
+from chalicelib.observability import logger
+from chalicelib.services.intake import accept_shopify
+from chalicelib.web.errors import handles_errors
+
+bp = Blueprint(__name__)
+
+# Shopify sends application/json; the others are accepted so a wrong header still gets a signature check.
+_CONTENT_TYPES = ["application/json", "text/plain", "application/octet-stream"]
+
+
+@bp.route("/webhooks/shopify", methods=["POST"], content_types=_CONTENT_TYPES)
+@handles_errors
+def shopify_webhook() -> dict[str, Any]:
+    request = bp.current_request
+    accepted = accept_shopify(request.headers, request.raw_body, bootstrap.get_directory(),
+                              bootstrap.get_ingest_queue(), bootstrap.get_clock())
+    logger.set_correlation_id(accepted.webhook_id)
+    logger.info("webhook_accepted", extra={"topic": accepted.topic, "program_id": accepted.program_id})
+    return {"status": "accepted"}

@@ -1,0 +1,71 @@
+from decimal import Decimal
+
+import pytest
+
+from chalicelib.adapters.shopify_events import load_json, parse_event, parse_order
+from chalicelib.domain.errors import InvalidPayload
+from chalicelib.domain.orders import Delivery, OrderPaid
+from tests.factories import SHOP, body_of, make_order
+
+DELIVERY = Delivery(source="shopify", topic="orders/paid", webhook_id="wh-1")
+
+
+def test_parses_a_realistic_order_keeping_ids_exact_and_money_decimal():
+    order = parse_order(SHOP, load_json(body_of(make_order())))
+    assert order.order_id == "5928371928374650123"          # above 2**53, exact
+    assert order.customer is not None
+    assert order.customer.customer_id == "7390012345678901234"
+    assert order.customer.email == "ada@example.com"
+    assert next(line.line_id for line in order.lines) == "14029384756102938475"
+    assert order.currency == "USD"
+    assert order.presentment_currency == "EUR"
+    sweater = order.lines[0]
+    assert (sweater.quantity, sweater.unit_price, sweater.discount, sweater.tax) == (
+        2, Decimal("60.00"), Decimal("12.00"), Decimal("8.64"))
+    assert all(isinstance(line.unit_price, Decimal) for line in order.lines)
+    assert order.subtotal is not None
+    assert order.subtotal.amount == Decimal("175.74")
+
+
+def test_custom_lines_without_product_and_gift_cards_are_recognised():
+    order = parse_order(SHOP, load_json(body_of(make_order())))
+    engraving = next(line for line in order.lines if line.line_id.endswith("477"))
+    assert engraving.product_id is None
+    assert [line.gift_card for line in order.lines] == [False, True, False, False]
+
+
+def test_ids_sent_as_bare_json_numbers_above_2_53_stay_exact():
+    raw = b'{"id": 820982911946154508, "currency": "USD", "processed_at": "2026-01-01T00:00:00Z",' \
+          b' "line_items": [{"id": 487817672276298554, "quantity": 1, "price": 89.99}]}'
+    order = parse_order(SHOP, load_json(raw))
+    assert order.order_id == "820982911946154508"
+    assert order.lines[0].unit_price == Decimal("89.99")     # a JSON number is read as an exact decimal
+
+
+def test_guest_checkout_without_a_customer_object_parses_with_no_customer():
+    order = parse_order(SHOP, load_json(body_of(make_order(customer=None))))
+    assert order.customer is None
+
+
+def test_orders_paid_becomes_an_order_paid_event_and_unknown_topics_none():
+    body = load_json(body_of(make_order()))
+    assert isinstance(parse_event(DELIVERY, SHOP, body), OrderPaid)
+    assert parse_event(Delivery("shopify", "products/update", "wh-2"), SHOP, body) is None
+
+
+@pytest.mark.parametrize("change", [
+    {"id": 1.5}, {"id": "12a"}, {"currency": ""}, {"line_items": "none"}, {"processed_at": "yesterday"},
+    {"processed_at": "2026-11-20T10:15:02"},  # no offset
+    {"line_items": [{"id": 1, "quantity": -1, "price": "1.00"}]},
+    {"line_items": [{"id": 1, "quantity": 1, "price": "abc"}]},
+    {"line_items": [{"id": 1, "quantity": True, "price": "1.00"}]},
+])
+def test_rejects_payloads_the_ledger_cannot_trust(change):
+    with pytest.raises(InvalidPayload):
+        parse_order(SHOP, load_json(body_of(make_order(**change))))
+
+
+@pytest.mark.parametrize("raw", [b"", b"[1, 2]", b"{not json", b'"text"'])
+def test_load_json_accepts_only_objects(raw):
+    with pytest.raises(InvalidPayload):
+        load_json(raw)
