@@ -3,10 +3,12 @@
 Chalice's dependency step (pip download of Linux wheels) is replaced by a no-op: the template, which is
 what deploys the resources, is produced by the real packager and merge, then linted by the real cfn-lint.
 """
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -28,8 +30,10 @@ def packaged(tmp_path, monkeypatch):
     monkeypatch.setattr(DependencyBuilder, "build_site_packages", lambda self, *a, **k: None)
     monkeypatch.chdir(project)
     out = tmp_path / "dist"
-    result = CliRunner().invoke(cli, ["--project-dir", str(project), "package", "--stage", "dev", "--template-format",
-                                      "yaml", "--merge-template", "infra/template.yaml", str(out)], obj={})
+    args = ["--project-dir", str(project), "package", "--stage", "dev", "--template-format", "yaml",
+            "--merge-template", "infra/template.yaml", str(out)]
+    with mock.patch.dict(os.environ):     # Chalice copies the stage's variables into os.environ
+        result = CliRunner().invoke(cli, args, obj={})
     assert result.exit_code == 0, result.output
     template = pin_stage(yaml.safe_load((out / "sam.yaml").read_text()), "dev")
     (out / "sam.yaml").write_text(yaml.safe_dump(template, sort_keys=False))

@@ -1,0 +1,54 @@
+# The project's commands. `make run` and `make test` install everything they need on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAGE ?= dev
+PROGRAM ?= demo
+export AWS_DEFAULT_REGION ?= eu-west-1
+
+.DEFAULT_GOAL := help
+.PHONY: help deps run test lint job package admin-key webhook clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js 18+ with npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: $(VENV)/.installed node_modules/.installed ## install Python and npm dependencies
+
+run: deps ## start the local stack (API :8000, DynamoDB Local :8001, moto :4566) until Ctrl-C
+	$(PY) -m infra.local.run
+
+test: deps lint ## run the whole test suite
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed ## ruff on the sources
+	$(PY) -m ruff check .
+
+job: deps ## run one scheduled job against the running stack: make job JOB=<name>|all [AT=<ISO-8601>]
+	$(PY) -m infra.local.job --job "$(JOB)" $(if $(AT),--at "$(AT)")
+
+package: $(VENV)/.installed ## build dist/sam.yaml + the Lambda zip for STAGE (default dev) and lint it
+	rm -rf dist
+	$(VENV)/bin/chalice package --stage $(STAGE) --template-format yaml --merge-template infra/template.yaml dist
+	$(PY) -m infra.pin_stage dist/sam.yaml $(STAGE)
+	$(VENV)/bin/cfn-lint dist/sam.yaml
+
+admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in STAGE (printed once)
+	$(PY) -m infra.admin_key --stage $(STAGE) --program $(PROGRAM)
+
+webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid]
+	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)"
+
+clean: ## remove dependencies, build output and local data
+	rm -rf $(VENV) node_modules dist .local

@@ -1,0 +1,162 @@
+"""The event pump: what Lambda's event sources do on AWS, for the local stack.
+
+SQS queues → the `on_sqs_message` handlers (partial batch failures as Lambda reports them), schedules → the
+`schedule` handlers with the scheduled-event payload. Run: python -m infra.local.pump [--ready-file PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from chalice import Chalice
+from chalice.app import SQSEventConfig
+
+from infra.local.invoke import context_for, handler_for, load_app, run_job, scheduled_jobs
+from infra.local.schedule import next_fire
+from infra.local.settings import REGION, use_endpoints
+
+log = logging.getLogger("infra.local.pump")
+IDLE_SECONDS = 0.2  # moto serves one request at a time: poll without WaitTimeSeconds, sleep when idle
+
+
+@dataclass(frozen=True)
+class Consumer:
+    app: Chalice
+    name: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    handler: Any
+
+
+def consumers(app: Chalice, sqs: Any) -> list[Consumer]:
+    found = []
+    for source in app.event_sources:
+        if isinstance(source, SQSEventConfig):
+            queue = source.queue or str(source.queue_arn).rpartition(":")[2]
+            url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            found.append(Consumer(app, source.name, url, arn, min(source.batch_size, 10),
+                                  handler_for(app, source.name, source.handler_string)))
+    return found
+
+
+def build_sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = REGION) -> dict[str, Any]:
+    """The event Lambda's SQS poller sends: SQS ReceiveMessage output in Lambda's casing."""
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": dict(m.get("Attributes", {})),
+        "messageAttributes": {k: _attribute(v) for k, v in m.get("MessageAttributes", {}).items()},
+        "md5OfBody": m["MD5OfBody"], "md5OfMessageAttributes": m.get("MD5OfMessageAttributes"),
+        "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": region,
+    } for m in messages]}
+
+
+def _attribute(value: dict[str, Any]) -> dict[str, Any]:
+    lambda_value: dict[str, Any] = {"dataType": value["DataType"], "stringListValues": [], "binaryListValues": []}
+    if "StringValue" in value:
+        lambda_value["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        lambda_value["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return lambda_value
+
+
+def failed_ids(result: Any, message_ids: list[str]) -> set[str]:
+    """Ids reported in batchItemFailures; an unknown or empty id fails the whole batch, as on Lambda."""
+    failures = result.get("batchItemFailures", []) if isinstance(result, dict) else []
+    ids = {str(f.get("itemIdentifier") or "") if isinstance(f, dict) else "" for f in failures}
+    return ids if ids <= set(message_ids) else set(message_ids)
+
+
+def deliver_once(sqs: Any, consumer: Consumer) -> int:
+    """Receive one batch and hand it to the handler; returns how many messages it received."""
+    messages = sqs.receive_message(QueueUrl=consumer.queue_url, MaxNumberOfMessages=consumer.batch_size,
+                                   WaitTimeSeconds=0, AttributeNames=["All"],
+                                   MessageAttributeNames=["All"]).get("Messages", [])
+    if not messages:
+        return 0
+    try:
+        result = consumer.handler(build_sqs_event(messages, consumer.queue_arn), context_for(consumer.app,
+                                                                                              consumer.name))
+    except Exception:
+        log.exception("%s: handler raised; the batch of %d stays on the queue", consumer.name, len(messages))
+        return len(messages)
+    failed = failed_ids(result, [m["MessageId"] for m in messages])
+    done = [m for m in messages if m["MessageId"] not in failed]
+    if done:
+        sqs.delete_message_batch(QueueUrl=consumer.queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+    log.info("%s: batch of %d: %d handled, %d failed", consumer.name, len(messages), len(done), len(failed))
+    return len(messages)
+
+
+class Scheduler:
+    """Fires each scheduled function when its expression comes due; a missed run fires once, late."""
+
+    def __init__(self, app: Chalice, start: datetime) -> None:
+        self.app = app
+        self.jobs = scheduled_jobs(app)
+        self.due = {job.name: next_fire(job.expression, start) for job in self.jobs}
+
+    def run_schedule_due(self, now: datetime) -> list[str]:
+        fired = []
+        for job in self.jobs:
+            when = self.due[job.name]
+            if when > now:
+                continue
+            following = next_fire(job.expression, when)
+            self.due[job.name] = following if following > now else next_fire(job.expression, now)
+            fired.append(job.name)
+            try:
+                run_job(self.app, job, when)
+                log.info("%s: fired for %s", job.name, when.isoformat())
+            except Exception:
+                log.exception("%s: scheduled run for %s raised", job.name, when.isoformat())
+        return fired
+
+
+def run_forever(stop: threading.Event, app: Chalice | None = None, sqs: Any = None,
+                ready_file: Path | None = None) -> None:
+    app = app or load_app()
+    sqs = sqs or boto3.client("sqs")
+    queues = consumers(app, sqs)
+    scheduler = Scheduler(app, datetime.now(UTC))
+    log.info("pump running: queues %s, schedules %s", [c.name for c in queues], [j.name for j in scheduler.jobs])
+    if ready_file is not None:
+        ready_file.write_text("ready\n", encoding="utf-8")
+    while not stop.is_set():
+        received = 0
+        for consumer in queues:
+            try:
+                received += deliver_once(sqs, consumer)
+            except Exception:
+                log.exception("%s: polling failed", consumer.name)
+                stop.wait(1)
+        scheduler.run_schedule_due(datetime.now(UTC))
+        if not received:
+            stop.wait(IDLE_SECONDS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Deliver queued messages and schedules to the app's handlers.")
+    parser.add_argument("--ready-file", type=Path, help="written once the pump polls")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    use_endpoints()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_forever(stop, ready_file=args.ready_file)
+
+
+if __name__ == "__main__":
+    main()

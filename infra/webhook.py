@@ -1,0 +1,51 @@
+"""Send a Shopify webhook, signed like Shopify signs it, to the running local stack.
+
+    python -m infra.webhook tests/events/shopify/orders-paid.2026-04.json --topic orders/paid
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import hmac
+import os
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+
+def signed_headers(body: bytes, topic: str, shop: str, secret: str, webhook_id: str) -> dict[str, str]:
+    signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-API-Version": "2026-04",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("file", type=Path, help="JSON payload to send, byte for byte")
+    parser.add_argument("--topic", default="orders/paid")
+    parser.add_argument("--webhook-id", default=None, help="X-Shopify-Webhook-Id (default: a new UUID)")
+    args = parser.parse_args(argv)
+    body = args.file.read_bytes()
+    headers = signed_headers(body, args.topic, os.environ.get("SHOPIFY_SHOP_DOMAIN", "demo-shop.myshopify.com"),
+                             os.environ.get("SHOPIFY_WEBHOOK_SECRET", "local-shopify-secret"),
+                             args.webhook_id or str(uuid.uuid4()))
+    url = f"http://127.0.0.1:{os.environ.get('LOYALTY_PORT', '8000')}/webhooks/shopify"
+    response = requests.post(url, data=body, headers=headers, timeout=10)
+    print(response.status_code, response.text)
+    return 0 if response.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The app through chalice.test.Client on in-process moto: webhook intake, the worker, the admin API."""
+import json
+
+import pytest
+from chalice.test import Client
+
+from tests.factories import body_of, make_order, shopify_headers
+
+ADMIN = {"Authorization": "Bearer local-admin-key"}
+
+
+@pytest.fixture
+def client(aws):
+    import app
+    with Client(app.app, stage_name="local") as client:
+        yield client
+
+
+def queued(aws):
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+
+
+def post_order(client, webhook_id="wh-1", **changes):
+    body = body_of(make_order(**changes))
+    return client.http.post("/webhooks/shopify", headers=shopify_headers(body, webhook_id=webhook_id), body=body)
+
+
+def sqs_event(client, messages):
+    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
+                                             queue_name="loyalty-local-ingest")
+    for record, message in zip(event["Records"], messages, strict=True):
+        record["messageId"] = message["MessageId"]     # the generator gives every record the same id
+    return event
+
+
+def drain(client, aws):
+    messages = queued(aws)
+    return client.lambda_.invoke("handle_ingest", sqs_event(client, messages)).payload
+
+
+def test_a_signed_order_is_answered_200_and_queued_not_applied(client, aws):
+    response = post_order(client)
+    assert response.status_code == 200
+    assert len(queued(aws)) == 1
+    assert client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body == {"members": []}
+
+
+def test_a_bad_signature_is_401_in_the_contract_shape_and_queues_nothing(client, aws):
+    body = body_of(make_order())
+    headers = shopify_headers(body, secret=b"not-the-secret")
+    response = client.http.post("/webhooks/shopify", headers=headers, body=body)
+    assert response.status_code == 401
+    assert response.json_body["error"]["code"] == "invalid_signature"
+    assert set(response.json_body["error"]) == {"code", "message"}
+    assert queued(aws) == []
+
+
+def test_a_signed_but_unparsable_body_is_400_and_queues_nothing(client, aws):
+    body = b'{"id": '
+    response = client.http.post("/webhooks/shopify", headers=shopify_headers(body), body=body)
+    assert response.status_code == 400
+    assert response.json_body["error"]["code"] == "invalid_json"
+    assert queued(aws) == []
+
+
+def test_the_worker_awards_points_once_however_often_the_order_arrives(client, aws):
+    post_order(client, "wh-1")
+    assert drain(client, aws) == {"batchItemFailures": []}
+    post_order(client, "wh-1")        # Shopify retry
+    post_order(client, "wh-2")        # same order, another delivery
+    assert drain(client, aws) == {"batchItemFailures": []}
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    assert member["points_balance"] == 150
+    ledger = client.http.get(f"/admin/members/{member['member_id']}/ledger", headers=ADMIN).json_body
+    [entry] = ledger["entries"]
+    assert (entry["kind"], entry["points"], entry["source"]["order_id"]) == ("earn", 150, "5928371928374650123")
+    assert entry["base_amount"] == {"amount": "150.74", "currency": "USD"}
+    assert ledger["next"] is None
+
+
+def test_the_worker_reports_only_the_failing_message(client, aws):
+    post_order(client, "wh-1")
+    good = queued(aws)[0]
+    broken = dict(good, MessageId="broken-1", Body=json.dumps({**json.loads(good["Body"]), "body": "{}"}))
+    result = client.lambda_.invoke("handle_ingest", sqs_event(client, [good, broken])).payload
+    assert result == {"batchItemFailures": [{"itemIdentifier": "broken-1"}]}
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    assert member["points_balance"] == 150
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}])
+def test_the_admin_api_refuses_callers_without_a_valid_key(client, headers):
+    response = client.http.get("/admin/members?email=ada@example.com", headers=headers)
+    assert response.status_code == 401
+    assert response.json_body["error"]["code"] == "unauthorized"
+
+
+def test_admin_lookups_answer_400_and_404_in_the_contract_shape(client):
+    missing = client.http.get("/admin/members", headers=ADMIN)
+    assert (missing.status_code, missing.json_body["error"]["code"]) == (400, "invalid_query")
+    unknown = client.http.get("/admin/members/m_nobody", headers=ADMIN)
+    assert (unknown.status_code, unknown.json_body["error"]["code"]) == (404, "not_found")
+    ledger = client.http.get("/admin/members/m_nobody/ledger", headers=ADMIN)
+    assert ledger.status_code == 404
+
+
+def test_health_answers_ok(client):
+    response = client.http.get("/health")
+    assert (response.status_code, response.json_body) == (200, {"status": "ok"})

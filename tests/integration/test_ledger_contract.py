@@ -1,0 +1,113 @@
+"""One contract, run against the in-memory fake and the DynamoDB adapter (moto), so the fake cannot drift."""
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from chalicelib.domain.errors import DuplicateEntry, InvalidRequest
+from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for
+from tests.fakes import FixedClock, InMemoryLedger
+
+ADA = Identity("shopify", "demo-shop.myshopify.com:7390012345678901234")
+HINTS = MemberHints(email="Ada@Example.com", first_name="Ada")
+
+
+def earn(key: str, points: int = 10, minutes: int = 0) -> LedgerEntry:
+    at = FixedClock().now() + timedelta(minutes=minutes)
+    return LedgerEntry(entry_id=entry_id_for(key), business_key=key, kind=EntryKind.EARN, points=points,
+                       occurred_at=at, recorded_at=at, source={"order_id": key})
+
+
+class LedgerContract:
+    @pytest.fixture
+    def ledger(self):
+        raise NotImplementedError
+
+    def test_append_creates_the_member_with_the_entry_applied(self, ledger):
+        member_id = ledger.append("demo", ADA, HINTS, earn("o1", 25))
+        member = ledger.get_member("demo", member_id)
+        assert (member.points_balance, member.pending_points, member.lifetime_points) == (25, 0, 25)
+        assert member.email == "ada@example.com"
+        assert ADA.key in member.identities
+
+    def test_a_recorded_fact_is_refused_and_changes_nothing(self, ledger):
+        member_id = ledger.append("demo", ADA, HINTS, earn("o1", 25))
+        with pytest.raises(DuplicateEntry):
+            ledger.append("demo", ADA, HINTS, replace(earn("o1", 25), recorded_at=FixedClock().now() + timedelta(1)))
+        assert ledger.get_member("demo", member_id).points_balance == 25
+        assert len(ledger.ledger("demo", member_id, None, 50).entries) == 1
+
+    def test_entries_for_one_identity_accumulate_on_one_member(self, ledger):
+        first = ledger.append("demo", ADA, HINTS, earn("o1", 25))
+        second = ledger.append("demo", ADA, MemberHints(email="new@example.com"), earn("o2", 5, minutes=1))
+        assert first == second
+        member = ledger.get_member("demo", first)
+        assert (member.points_balance, member.email) == (30, "ada@example.com")   # hints never overwrite
+
+    def test_members_are_found_by_email_whatever_its_case(self, ledger):
+        member_id = ledger.append("demo", ADA, HINTS, earn("o1"))
+        assert [m.member_id for m in ledger.find_by_email("demo", " ADA@example.COM")] == [member_id]
+        assert ledger.find_by_email("demo", "nobody@example.com") == []
+
+    def test_the_ledger_pages_newest_first(self, ledger):
+        member_id = ""
+        for i in range(5):
+            member_id = ledger.append("demo", ADA, HINTS, earn(f"o{i}", i + 1, minutes=i))
+        seen, cursor = [], None
+        while True:
+            page = ledger.ledger("demo", member_id, cursor, 2)
+            seen += [e.business_key for e in page.entries]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ["o4", "o3", "o2", "o1", "o0"]
+
+    def test_programs_never_see_each_other(self, ledger):
+        member_id = ledger.append("demo", ADA, HINTS, earn("o1"))
+        assert ledger.get_member("other", member_id) is None
+        assert ledger.find_by_email("other", "ada@example.com") == []
+        other_id = ledger.append("other", ADA, HINTS, earn("o1"))   # same fact key, other program: its own
+        assert other_id != member_id
+
+
+class TestInMemoryLedger(LedgerContract):
+    @pytest.fixture
+    def ledger(self):
+        return InMemoryLedger()
+
+
+class TestDynamoDBLedger(LedgerContract):
+    @pytest.fixture
+    def ledger(self, aws):
+        from chalicelib import bootstrap
+        return bootstrap.get_ledger()
+
+    def test_a_cursor_from_another_member_is_refused(self, ledger):
+        ada = ledger.append("demo", ADA, HINTS, earn("o1", minutes=0))
+        ledger.append("demo", ADA, HINTS, earn("o2", minutes=1))
+        bob = ledger.append("demo", Identity("shopify", "demo-shop.myshopify.com:2"), MemberHints(), earn("o3"))
+        cursor = ledger.ledger("demo", ada, None, 1).next_cursor
+        with pytest.raises(InvalidRequest):
+            ledger.ledger("demo", bob, cursor, 1)
+        with pytest.raises(InvalidRequest):
+            ledger.ledger("demo", bob, "garbage!", 1)
+
+    def test_a_race_to_create_the_same_member_ends_on_one_member(self, ledger):
+        """Two first orders of one customer: the loser of the identity race re-resolves and joins the winner."""
+        from chalicelib.adapters import dynamodb_ledger
+
+        real = dynamodb_ledger.DynamoDBLedger._member_for
+        calls = []
+
+        def stale_then_real(self, program_id, identity):
+            calls.append(identity)
+            return None if len(calls) == 1 else real(self, program_id, identity)
+
+        first = ledger.append("demo", ADA, HINTS, earn("o1"))
+        dynamodb_ledger.DynamoDBLedger._member_for = stale_then_real
+        try:
+            second = ledger.append("demo", ADA, HINTS, earn("o2", minutes=1))
+        finally:
+            dynamodb_ledger.DynamoDBLedger._member_for = real
+        assert second == first
+        assert ledger.get_member("demo", first).points_balance == 20
