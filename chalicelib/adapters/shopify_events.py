@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.money import Money, parse_decimal
-from chalicelib.domain.orders import CustomerRef, Delivery, Order, OrderLine, OrderPaid
+from chalicelib.domain.orders import CustomerRef, Delivery, LineAmounts, Order, OrderLine, OrderPaid
 
 
 def load_json(raw: bytes | str) -> dict[str, Any]:
@@ -43,7 +43,6 @@ def parse_order(shop: str, body: Mapping[str, Any]) -> Order:
         taxes_included=bool(body.get("taxes_included")),
         test=bool(body.get("test")),
         subtotal=_money_set(body.get("subtotal_price_set"), "shop_money"),
-        presentment_subtotal=_money_set(body.get("subtotal_price_set"), "presentment_money"),
     )
 
 
@@ -67,18 +66,25 @@ def _line(item: Any) -> OrderLine:
         line_id=_id(item.get("id"), "line_items[].id"),
         product_id=None if product_id is None else _id(product_id, "line_items[].product_id"),
         quantity=quantity,
-        unit_price=_shop_amount(item, "price", "price_set"),
-        discount=sum((_shop_amount(a, "amount", "amount_set") for a in item.get("discount_allocations") or []),
-                     Decimal(0)),
-        tax=sum((_shop_amount(t, "price", "price_set") for t in item.get("tax_lines") or []), Decimal(0)),
+        shop=_line_amounts(item, "shop_money"),
+        presentment=_line_amounts(item, "presentment_money"),
         gift_card=bool(item.get("gift_card")),
     )
 
 
-def _shop_amount(obj: Mapping[str, Any], plain: str, money_set: str) -> Decimal:
-    """The shop-currency amount: from the `*_set` field when present, else the plain field."""
-    shop_money = (obj.get(money_set) or {}).get("shop_money") or {}
-    value = shop_money.get("amount", obj.get(plain))
+def _line_amounts(item: Mapping[str, Any], which: str) -> LineAmounts:
+    return LineAmounts(
+        unit_price=_amount(item, "price", "price_set", which),
+        discount=sum((_amount(a, "amount", "amount_set", which) for a in item.get("discount_allocations") or []),
+                     Decimal(0)),
+        tax=sum((_amount(t, "price", "price_set", which) for t in item.get("tax_lines") or []), Decimal(0)),
+    )
+
+
+def _amount(obj: Mapping[str, Any], plain: str, money_set: str, which: str) -> Decimal:
+    """The amount in shop or presentment money from the `*_set` field; the plain field (shop money) otherwise."""
+    money = (obj.get(money_set) or {}).get(which) or {}
+    value = money.get("amount", obj.get(plain))
     return parse_decimal(value, plain)
 
 

@@ -27,18 +27,22 @@ class CustomerRef:
 
 
 @dataclass(frozen=True)
+class LineAmounts:
+    """A line's amounts in one currency: unit price, total discount allocated to it, total tax on it."""
+
+    unit_price: Decimal
+    discount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
 class OrderLine:
     line_id: str
     product_id: str | None
     quantity: int
-    unit_price: Decimal
-    discount: Decimal
-    tax: Decimal
+    shop: LineAmounts
+    presentment: LineAmounts
     gift_card: bool
-
-    @property
-    def gross(self) -> Decimal:
-        return self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,6 @@ class Order:
     taxes_included: bool = False
     test: bool = False
     subtotal: Money | None = None
-    presentment_subtotal: Money | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 from chalicelib.domain.money import Money
-from chalicelib.domain.orders import Order, OrderLine
+from chalicelib.domain.orders import LineAmounts, Order, OrderLine
 
 _ROUNDING = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP, "up": ROUND_UP}
 
@@ -16,10 +16,10 @@ class EarningRule:
     points_per_unit: Decimal = Decimal(1)
     rounding: str = "down"
 
-    def earnable_amount(self, order: Order) -> Money:
-        """Merchandise after discounts, without tax, shipping or gift cards, in shop currency."""
-        total = sum((_earnable(line, order.taxes_included) for line in order.lines), Decimal(0))
-        return Money(max(total, Decimal(0)), order.currency)
+    def earnable_amount(self, order: Order, presentment: bool = False) -> Money:
+        """Merchandise after discounts, without tax, shipping or gift cards, in shop (or presentment) currency."""
+        total = sum((_earnable(line, presentment, order.taxes_included) for line in order.lines), Decimal(0))
+        return Money(max(total, Decimal(0)), order.presentment_currency if presentment else order.currency)
 
     def points_for(self, amount: Money) -> int:
         raw = amount.amount * self.points_per_unit
@@ -30,6 +30,7 @@ class EarningRule:
 class Award:
     points: int
     base: Money
+    presentment_base: Money
     rule_version: str
 
 
@@ -40,13 +41,15 @@ def award_for(order: Order, rule: EarningRule) -> Award:
     """Points an order earns; test orders earn nothing."""
     base = rule.earnable_amount(order)
     points = 0 if order.test else rule.points_for(base)
-    return Award(points=points, base=base, rule_version=rule.version)
+    return Award(points=points, base=base, presentment_base=rule.earnable_amount(order, presentment=True),
+                 rule_version=rule.version)
 
 
-def _earnable(line: OrderLine, taxes_included: bool) -> Decimal:
+def _earnable(line: OrderLine, presentment: bool, taxes_included: bool) -> Decimal:
     if line.gift_card:
         return Decimal(0)
-    amount = line.gross - line.discount
+    amounts: LineAmounts = line.presentment if presentment else line.shop
+    amount = amounts.unit_price * line.quantity - amounts.discount
     if taxes_included:
-        amount -= line.tax
+        amount -= amounts.tax
     return amount

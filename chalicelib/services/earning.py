@@ -45,7 +45,7 @@ def award_order(event: OrderPaid, program_id: str, rule: EarningRule, ledger: Le
                 "order_name": order.name, "topic": event.delivery.topic,
                 "webhook_id": event.delivery.webhook_id, "event_id": event.delivery.event_id or ""},
         base=award.base,
-        presentment_base=order.presentment_subtotal,
+        presentment_base=award.presentment_base,
         rule_version=award.rule_version,
     )
     hints = MemberHints(email=order.customer.email, first_name=order.customer.first_name)

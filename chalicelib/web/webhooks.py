@@ -12,8 +12,9 @@ from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
 
-# Shopify sends application/json; the others are accepted so a wrong header still gets a signature check.
-_CONTENT_TYPES = ["application/json", "text/plain", "application/octet-stream"]
+# Shopify sends application/json; the others are accepted so that a wrong header still gets a signature check
+# (401) or a 400, never a framework error.
+_CONTENT_TYPES = ["application/json", "text/plain", "application/octet-stream", "application/x-www-form-urlencoded"]
 
 
 @bp.route("/webhooks/shopify", methods=["POST"], content_types=_CONTENT_TYPES)

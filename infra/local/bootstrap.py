@@ -33,7 +33,10 @@ CREATORS: dict[str, Callable[[Clients, dict[str, Any]], Created]] = {
     "AWS::SecretsManager::Secret": resources.create_secret,
     "AWS::SES::ConfigurationSet": resources.create_configuration_set,
 }
-SKIPPED = {"AWS::Serverless::Function": "Chalice builds it; the local stack runs it in-process"}
+SKIPPED = {
+    "AWS::Serverless::Function": "Chalice builds it; the local stack runs it in-process",
+    "AWS::ApiGateway::GatewayResponse": "API Gateway's own error pages; `chalice local` serves the API locally",
+}
 
 
 class UnknownResourceType(Exception):

@@ -57,6 +57,12 @@ def test_a_bad_signature_is_401_in_the_contract_shape_and_queues_nothing(client,
     assert queued(aws) == []
 
 
+def test_a_wrong_content_type_still_gets_a_signature_check_not_a_framework_error(client, aws):
+    headers = {**shopify_headers(b"{}", secret=b"not-the-secret"), "Content-Type": "application/x-www-form-urlencoded"}
+    response = client.http.post("/webhooks/shopify", headers=headers, body=b"{}")
+    assert (response.status_code, response.json_body["error"]["code"]) == (401, "invalid_signature")
+
+
 def test_a_signed_but_unparsable_body_is_400_and_queues_nothing(client, aws):
     body = b'{"id": '
     response = client.http.post("/webhooks/shopify", headers=shopify_headers(body), body=body)

@@ -20,9 +20,12 @@ def test_parses_a_realistic_order_keeping_ids_exact_and_money_decimal():
     assert order.currency == "USD"
     assert order.presentment_currency == "EUR"
     sweater = order.lines[0]
-    assert (sweater.quantity, sweater.unit_price, sweater.discount, sweater.tax) == (
-        2, Decimal("60.00"), Decimal("12.00"), Decimal("8.64"))
-    assert all(isinstance(line.unit_price, Decimal) for line in order.lines)
+    assert sweater.quantity == 2
+    assert (sweater.shop.unit_price, sweater.shop.discount, sweater.shop.tax) == (
+        Decimal("60.00"), Decimal("12.00"), Decimal("8.64"))
+    assert (sweater.presentment.unit_price, sweater.presentment.discount, sweater.presentment.tax) == (
+        Decimal("55.20"), Decimal("11.04"), Decimal("7.95"))
+    assert all(isinstance(line.shop.unit_price, Decimal) for line in order.lines)
     assert order.subtotal is not None
     assert order.subtotal.amount == Decimal("175.74")
 
@@ -39,7 +42,8 @@ def test_ids_sent_as_bare_json_numbers_above_2_53_stay_exact():
           b' "line_items": [{"id": 487817672276298554, "quantity": 1, "price": 89.99}]}'
     order = parse_order(SHOP, load_json(raw))
     assert order.order_id == "820982911946154508"
-    assert order.lines[0].unit_price == Decimal("89.99")     # a JSON number is read as an exact decimal
+    assert order.lines[0].shop.unit_price == Decimal("89.99")         # a JSON number is read as an exact decimal
+    assert order.lines[0].presentment.unit_price == Decimal("89.99")  # no *_set: shop money stands in
 
 
 def test_guest_checkout_without_a_customer_object_parses_with_no_customer():

@@ -22,6 +22,8 @@ def test_default_rule_is_one_point_per_whole_unit_of_merchandise_after_discounts
     # 2x60 - 12 + 9.99 - 1 + 3x12.50 - 3.75 = 150.74 USD; gift card, tax and shipping excluded.
     assert award.base == Money(Decimal("150.74"), "USD")
     assert award.points == 150
+    # The same rule over the presentment amounts: 2x55.20 - 11.04 + 9.19 - 0.92 + 3x11.50 - 3.45 EUR.
+    assert award.presentment_base == Money(Decimal("138.68"), "EUR")
     assert award.rule_version == "default-1"
 
 
