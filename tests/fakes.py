@@ -1,16 +1,15 @@
 """In-memory stand-ins for the ports; kept honest by the contract tests that run them beside the real adapters."""
 from __future__ import annotations
 
-import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.domain.errors import DuplicateEntry
-from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, LedgerPage, Member, MemberHints
+from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
+from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.services.ports import ApiKey
-
-_LIFETIME = {EntryKind.EARN, EntryKind.BONUS, EntryKind.PENDING_EARN}
 
 
 class FixedClock:
@@ -24,44 +23,66 @@ class FixedClock:
 class InMemoryLedger:
     def __init__(self) -> None:
         self.facts: set[tuple[str, str]] = set()
-        self.identities: dict[str, str] = {}
-        self.members: dict[str, Member] = {}
-        self.entries: dict[str, list[LedgerEntry]] = {}
+        self.members: dict[tuple[str, str], Member] = {}
+        self.entries: dict[tuple[str, str], list[LedgerEntry]] = {}
+        self.orders: dict[tuple[str, str, str], OrderAccount] = {}
 
     def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
         if (program_id, entry.business_key) in self.facts:
             raise DuplicateEntry("already recorded")
         self.facts.add((program_id, entry.business_key))
-        member_id = self.identities.setdefault(f"{program_id}|{identity.key}", "m_" + secrets.token_hex(10))
-        member = self.members.get(member_id) or Member(
-            member_id=member_id, program_id=program_id, email=hints.email and hints.email.strip().lower(),
-            first_name=hints.first_name, points_balance=0, pending_points=0, lifetime_points=0, tier="member",
-            identities=(), created_at=entry.recorded_at, updated_at=entry.recorded_at)
-        self.members[member_id] = replace(
-            member,
-            points_balance=member.points_balance + entry.spendable_delta,
-            pending_points=member.pending_points + entry.points - entry.spendable_delta,
-            lifetime_points=member.lifetime_points + (max(entry.points, 0) if entry.kind in _LIFETIME else 0),
-            identities=tuple(sorted({*member.identities, identity.key})),
-            updated_at=entry.recorded_at,
-        )
-        self.entries.setdefault(member_id, []).append(entry)
+        member_id = member_id_for(program_id, identity)
+        self._post(program_id, member_id, identity, hints, [entry])
         return member_id
+
+    def load_order(self, program_id: str, shop: str, order_id: str,
+                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]:
+        member = self.members.get((program_id, member_id)) if member_id else None
+        return self.orders.get((program_id, shop, order_id)), member
+
+    def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+        key = (program_id, account.shop, account.order_id)
+        stored = self.orders.get(key)
+        if (stored.version if stored else None) != previous_version:
+            raise ConcurrentChange("the order changed")
+        self.orders[key] = account
+        if entries:
+            assert account.member_id is not None
+            self._post(program_id, account.member_id, identity, hints, entries)
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:
         wanted = email.strip().lower()
-        return [m for m in self.members.values() if m.program_id == program_id and m.email == wanted]
+        return [m for (p, _), m in self.members.items() if p == program_id and m.email == wanted]
 
     def get_member(self, program_id: str, member_id: str) -> Member | None:
-        member = self.members.get(member_id)
-        return member if member and member.program_id == program_id else None
+        return self.members.get((program_id, member_id))
 
     def ledger(self, program_id: str, member_id: str, cursor: str | None, limit: int) -> LedgerPage:
-        ordered = sorted(self.entries.get(member_id, []), key=lambda e: (e.recorded_at, e.entry_id), reverse=True)
+        entries = self.entries.get((program_id, member_id), [])
+        ordered = sorted(entries, key=lambda e: (e.recorded_at, e.entry_id), reverse=True)
         start = int(cursor) if cursor else 0
-        page = ordered[start:start + limit]
         more = start + limit < len(ordered)
-        return LedgerPage(entries=tuple(page), next_cursor=str(start + limit) if more else None)
+        return LedgerPage(entries=tuple(ordered[start:start + limit]), next_cursor=str(start + limit) if more else None)
+
+    def _post(self, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
+              entries: Sequence[LedgerEntry]) -> None:
+        now = max(e.recorded_at for e in entries)
+        member = self.members.get((program_id, member_id)) or Member(
+            member_id=member_id, program_id=program_id, email=hints.email and hints.email.strip().lower(),
+            first_name=hints.first_name, points_balance=0, pending_points=0, lifetime_points=0, tier="member",
+            identities=(), created_at=now, updated_at=now)
+        self.members[(program_id, member_id)] = replace(
+            member,
+            email=member.email or (hints.email and hints.email.strip().lower()),
+            first_name=member.first_name or hints.first_name,
+            points_balance=member.points_balance + sum(e.points for e in entries),
+            pending_points=member.pending_points + sum(e.pending_points for e in entries),
+            lifetime_points=member.lifetime_points + sum(e.lifetime_delta for e in entries),
+            identities=tuple(sorted({*member.identities, *([identity.key] if identity else [])})),
+            updated_at=now,
+        )
+        self.entries.setdefault((program_id, member_id), []).extend(entries)
 
 
 class FakeQueue:

@@ -1,6 +1,7 @@
 """Domain objects ↔ DynamoDB items (low-level attribute-value format)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,10 +33,11 @@ def _money(item: dict[str, Any], prefix: str) -> Money | None:
     return Money(Decimal(item[f"{prefix}_amount"]["S"]), item[f"{prefix}_currency"]["S"])
 
 
-def fact_item(program_id: str, member_id: str, entry_sk: str, entry: LedgerEntry) -> dict[str, Any]:
+def fact_item(program_id: str, member_id: str, entry: LedgerEntry) -> dict[str, Any]:
     item = {
         "PK": _s(keys.fact_pk(program_id, entry.business_key)), "SK": _s(keys.FACT),
-        "member_id": _s(member_id), "entry_sk": _s(entry_sk), "entry_id": _s(entry.entry_id),
+        "member_id": _s(member_id), "entry_sk": _s(keys.entry_sk(entry.recorded_at, entry.entry_id)),
+        "entry_id": _s(entry.entry_id),
         "kind": _s(entry.kind.value), "points": _n(entry.points),
         "recorded_at": _s(entry.recorded_at.isoformat()),
     }
@@ -50,7 +52,7 @@ def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerE
         "PK": _s(pk), "SK": _s(sk), "type": _s("entry"),
         "program_id": _s(program_id), "member_id": _s(member_id),
         "entry_id": _s(entry.entry_id), "business_key": _s(entry.business_key),
-        "kind": _s(entry.kind.value), "points": _n(entry.points),
+        "kind": _s(entry.kind.value), "points": _n(entry.points), "pending_points": _n(entry.pending_points),
         "occurred_at": _s(entry.occurred_at.isoformat()), "recorded_at": _s(entry.recorded_at.isoformat()),
         "source": {"M": {k: _s(v) for k, v in entry.source.items() if v}},
     }
@@ -63,18 +65,23 @@ def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerE
     return item
 
 
-def profile_update(table: str, program_id: str, member_id: str, identity: Identity, hints: MemberHints,
-                   entry: LedgerEntry) -> dict[str, Any]:
+def profile_update(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
+                   entries: Sequence[LedgerEntry]) -> dict[str, Any]:
     """Upsert the profile: hints fill empty fields only; balances move by ADD, never by overwrite."""
-    now = entry.recorded_at.isoformat()
+    now = max(e.recorded_at for e in entries).isoformat()
     sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
             "updated_at = :now", "tier = if_not_exists(tier, :tier)"]
     values: dict[str, Any] = {
         ":p": _s(program_id), ":m": _s(member_id), ":now": _s(now), ":tier": _s(BASE_TIER),
-        ":spendable": _n(entry.spendable_delta), ":pending": _n(entry.points - entry.spendable_delta),
-        ":lifetime": _n(max(entry.points, 0) if entry.kind in _LIFETIME_KINDS else 0),
-        ":one": _n(1), ":identity": {"SS": [identity.key]},
+        ":spendable": _n(sum(e.points for e in entries)), ":pending": _n(sum(e.pending_points for e in entries)),
+        ":lifetime": _n(sum(e.lifetime_delta for e in entries)),
+        ":count": _n(len(entries)),
     }
+    adds = ["points_balance :spendable", "pending_points :pending", "lifetime_points :lifetime",
+            "entry_count :count"]
+    if identity is not None:
+        values[":identity"] = {"SS": [identity.key]}
+        adds.append("identities :identity")
     if hints.email:
         sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)",
                  "GSI1SK = :m"]
@@ -86,13 +93,9 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
     return {
         "TableName": table,
         "Key": {"PK": _s(keys.member_pk(program_id, member_id)), "SK": _s(keys.PROFILE)},
-        "UpdateExpression": "SET " + ", ".join(sets) + " ADD points_balance :spendable, pending_points :pending,"
-                            " lifetime_points :lifetime, entry_count :one, identities :identity",
+        "UpdateExpression": "SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
         "ExpressionAttributeValues": values,
     }
-
-
-_LIFETIME_KINDS = {EntryKind.EARN, EntryKind.BONUS, EntryKind.PENDING_EARN}
 
 
 def member_from_item(item: dict[str, Any]) -> Member:
@@ -117,6 +120,7 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         business_key=item["business_key"]["S"],
         kind=EntryKind(item["kind"]["S"]),
         points=int(item["points"]["N"]),
+        pending_points=int(item.get("pending_points", {}).get("N", "0")),
         occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
         recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
         source={k: v["S"] for k, v in item.get("source", {}).get("M", {}).items()},

@@ -3,7 +3,8 @@
     member profile  PK=P#<program>#M#<member>   SK=PROFILE        GSI1PK=P#<program>#EMAIL#<email>
     ledger entry    PK=P#<program>#M#<member>   SK=L#<recorded at, UTC>#<entry id>
     business fact   PK=P#<program>#F#<key>      SK=FACT           (one per fact: the idempotency guard)
-    identity        PK=P#<program>#I#<kind:value> SK=IDENTITY     (platform id → member id)
+    order account   PK=P#<program>#O#<shop>#<order> SK=ORDER      (see dynamodb_orders.py)
+Member ids follow from the member's primary platform identity (domain.ledger.member_id_for).
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from datetime import UTC, datetime
 
 PROFILE = "PROFILE"
 FACT = "FACT"
-IDENTITY = "IDENTITY"
 ENTRY_PREFIX = "L#"
 
 
@@ -26,9 +26,6 @@ def email_pk(program_id: str, email: str) -> str:
 def fact_pk(program_id: str, business_key: str) -> str:
     return f"P#{program_id}#F#{business_key}"
 
-
-def identity_pk(program_id: str, identity_key: str) -> str:
-    return f"P#{program_id}#I#{identity_key}"
 
 
 def entry_sk(recorded_at: datetime, entry_id: str) -> str:

@@ -1,23 +1,21 @@
-"""DynamoDBLedger: the ledger repository on one DynamoDB table, one transaction per entry."""
+"""DynamoDBLedger: the ledger repository on one DynamoDB table, one transaction per business fact."""
 from __future__ import annotations
 
-import secrets
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters import dynamodb_orders as orders
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
-from chalicelib.domain.errors import DuplicateEntry
-from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
+from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
+from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-class IdentityTaken(Exception):
-    """Another writer created the member for this identity first; resolve it again."""
 
 
 class DynamoDBLedger:
@@ -26,17 +24,40 @@ class DynamoDBLedger:
         self.client = client
 
     def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
-        for _ in range(2):
-            member_id = self._member_for(program_id, identity)
-            new = member_id is None
-            member_id = member_id or new_member_id()
-            request = build_append_input(self.table, program_id, member_id, identity, hints, entry, new)
-            try:
-                self._transact(request)
-                return member_id
-            except IdentityTaken:
-                continue
-        raise RuntimeError("identity kept changing while recording an entry")
+        """Record a one-off fact (signup bonus, adjustment) guarded by its business key."""
+        member_id = member_id_for(program_id, identity)
+        guard = {"Put": {"TableName": self.table, "Item": codec.fact_item(program_id, member_id, entry),
+                         "ConditionExpression": "attribute_not_exists(PK)"}}
+        self._transact([guard, *self._member_writes(program_id, member_id, identity, hints, [entry])],
+                       DuplicateEntry("the business fact is already recorded"))
+        return member_id
+
+    def load_order(self, program_id: str, shop: str, order_id: str,
+                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]:
+        """The order's account and its member's profile, in one round trip."""
+        wanted = [{"PK": {"S": orders.order_pk(program_id, shop, order_id)}, "SK": {"S": orders.ORDER}}]
+        if member_id is not None:
+            wanted.append({"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}})
+        response = self.client.batch_get_item(RequestItems={self.table: {"Keys": wanted, "ConsistentRead": True}})
+        found = {item["SK"]["S"]: item for item in response["Responses"].get(self.table, [])}
+        account = orders.account_from_item(found[orders.ORDER]) if orders.ORDER in found else None
+        member = codec.member_from_item(found[keys.PROFILE]) if keys.PROFILE in found else None
+        return account, member
+
+    def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+        """Write the account (if nobody changed it since it was read), its entries and the member's balances."""
+        condition = ("attribute_not_exists(PK)" if previous_version is None else "version = :v")
+        put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account),
+                               "ConditionExpression": condition}
+        if previous_version is not None:
+            put["ExpressionAttributeValues"] = {":v": {"N": str(previous_version)}}
+        writes: list[dict[str, Any]] = [{"Put": put}]
+        if entries:
+            if account.member_id is None:
+                raise ValueError("entries need the order's member")
+            writes += self._member_writes(program_id, account.member_id, identity, hints, entries)
+        self._transact(writes, ConcurrentChange("the order changed while it was being applied"))
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:
         response = self.client.query(
@@ -72,53 +93,24 @@ class DynamoDBLedger:
             next_cursor=encode_cursor(last) if last else None,
         )
 
-    def _member_for(self, program_id: str, identity: Identity) -> str | None:
-        response = self.client.get_item(
-            TableName=self.table, ConsistentRead=True,
-            Key={"PK": {"S": keys.identity_pk(program_id, identity.key)}, "SK": {"S": keys.IDENTITY}},
-        )
-        item = response.get("Item")
-        return item["member_id"]["S"] if item else None
+    def _member_writes(self, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
+                       entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+        pk = keys.member_pk(program_id, member_id)
+        profile = codec.profile_update(self.table, program_id, member_id, identity, hints, entries)
+        return [{"Update": profile}] + [
+            {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
+                     "Item": codec.entry_item(pk, keys.entry_sk(e.recorded_at, e.entry_id), program_id, member_id, e)}}
+            for e in entries
+        ]
 
-    def _transact(self, request: dict[str, Any]) -> None:
+    def _transact(self, writes: list[dict[str, Any]], on_first_condition: Exception) -> None:
+        """Run one transaction; a failed condition on its first item raises `on_first_condition`."""
         try:
-            self.client.transact_write_items(**request)
+            self.client.transact_write_items(TransactItems=writes)
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise DuplicateEntry("the business fact is already recorded") from e
-            if "ConditionalCheckFailed" in reasons[1:2]:
-                raise IdentityTaken() from e
+                raise on_first_condition from e
             raise
-
-
-def new_member_id() -> str:
-    return "m_" + secrets.token_hex(10)
-
-
-def build_append_input(table: str, program_id: str, member_id: str, identity: Identity, hints: MemberHints,
-                       entry: LedgerEntry, new_member: bool) -> dict[str, Any]:
-    """One transaction: the fact guard first, the identity when the member is new, the profile, the entry."""
-    pk = keys.member_pk(program_id, member_id)
-    sk = keys.entry_sk(entry.recorded_at, entry.entry_id)
-    items: list[dict[str, Any]] = [{"Put": {
-        "TableName": table,
-        "Item": codec.fact_item(program_id, member_id, sk, entry),
-        "ConditionExpression": "attribute_not_exists(PK)",
-    }}]
-    if new_member:
-        items.append({"Put": {
-            "TableName": table,
-            "Item": {"PK": {"S": keys.identity_pk(program_id, identity.key)}, "SK": {"S": keys.IDENTITY},
-                     "member_id": {"S": member_id}, "program_id": {"S": program_id}},
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }})
-    items.append({"Update": codec.profile_update(table, program_id, member_id, identity, hints, entry)})
-    items.append({"Put": {
-        "TableName": table,
-        "Item": codec.entry_item(pk, sk, program_id, member_id, entry),
-        "ConditionExpression": "attribute_not_exists(PK)",
-    }})
-    return {"TransactItems": items}

@@ -9,7 +9,19 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.money import Money, parse_decimal
-from chalicelib.domain.orders import CustomerRef, Delivery, LineAmounts, Order, OrderLine, OrderPaid
+from chalicelib.domain.orders import (
+    CustomerRef,
+    Delivery,
+    LineAmounts,
+    Order,
+    OrderLine,
+    OrderUpdate,
+    Refund,
+    RefundCreated,
+)
+
+# financial_status values that mean the order was paid in full at some point (refunds come later).
+PAID_STATES = frozenset({"paid", "partially_refunded", "refunded"})
 
 
 def load_json(raw: bytes | str) -> dict[str, Any]:
@@ -46,12 +58,47 @@ def parse_order(shop: str, body: Mapping[str, Any]) -> Order:
     )
 
 
-def _order_paid(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> OrderPaid:
-    return OrderPaid(order=parse_order(shop, body), delivery=delivery)
+def parse_refund(body: Mapping[str, Any], order_id: str | None = None) -> Refund:
+    subtotal, tax = Decimal(0), Decimal(0)
+    for item in body.get("refund_line_items") or []:
+        if not isinstance(item, Mapping):
+            raise InvalidPayload("refund_line_items[] must be objects")
+        if (item.get("line_item") or {}).get("gift_card"):
+            continue
+        subtotal += _amount(item, "subtotal", "subtotal_set", "shop_money")
+        has_tax = item.get("total_tax_set") or item.get("total_tax") is not None
+        tax += _amount(item, "total_tax", "total_tax_set", "shop_money") if has_tax else Decimal(0)
+    return Refund(
+        refund_id=_id(body.get("id"), "refund id"),
+        order_id=order_id or _id(body.get("order_id"), "order_id"),
+        subtotal=subtotal, tax=tax,
+        created_at=_time(body.get("created_at") or body.get("processed_at"), "created_at"),
+    )
+
+
+def _order_update(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> OrderUpdate:
+    order = parse_order(shop, body)
+    cancelled = body.get("cancelled_at")
+    if delivery.topic == "orders/cancelled" and not cancelled:
+        cancelled = body.get("updated_at") or body.get("processed_at")
+    return OrderUpdate(
+        order=order, delivery=delivery,
+        paid=delivery.topic == "orders/paid" or body.get("financial_status") in PAID_STATES,
+        cancelled_at=_time(cancelled, "cancelled_at") if cancelled else None,
+        refunds=tuple(parse_refund(r, order.order_id) for r in body.get("refunds") or []),
+    )
+
+
+def _refund_created(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> RefundCreated:
+    return RefundCreated(shop=shop, refund=parse_refund(body), delivery=delivery)
 
 
 _PARSERS: dict[str, Callable[[Delivery, str, Mapping[str, Any]], object]] = {
-    "orders/paid": _order_paid,
+    "orders/paid": _order_update,
+    "orders/create": _order_update,
+    "orders/updated": _order_update,
+    "orders/cancelled": _order_update,
+    "refunds/create": _refund_created,
 }
 
 

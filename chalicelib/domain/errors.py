@@ -48,3 +48,9 @@ class DuplicateEntry(LoyaltyError):
 
 class Forbidden(LoyaltyError):
     code = "insufficient_scope"
+
+
+class ConcurrentChange(LoyaltyError):
+    """Someone changed the record between read and write; read again and retry."""
+
+    code = "concurrent_change"

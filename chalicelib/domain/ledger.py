@@ -42,6 +42,8 @@ class MemberHints:
 
 @dataclass(frozen=True)
 class LedgerEntry:
+    """An immutable ledger line. `points` moves the spendable balance, `pending_points` the pending one."""
+
     entry_id: str
     business_key: str
     kind: EntryKind
@@ -53,10 +55,14 @@ class LedgerEntry:
     presentment_base: Money | None = None
     rule_version: str | None = None
     reason: str | None = None
+    pending_points: int = 0
 
     @property
-    def spendable_delta(self) -> int:
-        return 0 if self.kind is EntryKind.PENDING_EARN else self.points
+    def lifetime_delta(self) -> int:
+        """Lifetime points count what was earned, net of clawbacks; spending and expiry do not lower them."""
+        if self.kind in (EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REVERSE):
+            return self.points + self.pending_points
+        return 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,12 @@ class Member:
     identities: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+
+
+def member_id_for(program_id: str, identity: Identity) -> str:
+    """A member's id follows from its platform identity, so any event can address the member without a lookup."""
+    digest = hashlib.sha256(f"{program_id}\x1f{identity.key}".encode()).hexdigest()
+    return "m_" + digest[:24]
 
 
 def entry_id_for(business_key: str) -> str:

@@ -61,8 +61,27 @@ class Order:
 
 
 @dataclass(frozen=True)
-class OrderPaid:
-    """Shopify orders/paid (and the other order topics that may carry the same fact)."""
+class Refund:
+    refund_id: str
+    order_id: str
+    subtotal: Decimal     # refunded merchandise in shop money, gift-card lines left out
+    tax: Decimal
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderUpdate:
+    """What an order topic says: whether the order is paid, whether it was cancelled, the refunds it carries."""
 
     order: Order
+    delivery: Delivery
+    paid: bool
+    cancelled_at: datetime | None
+    refunds: tuple[Refund, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefundCreated:
+    shop: str
+    refund: Refund
     delivery: Delivery

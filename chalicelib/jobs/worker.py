@@ -32,4 +32,5 @@ def apply_record(record: SQSRecord) -> None:
                        message_id=record.message_id)
     outcome = apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_clock())
     logger.info("delivery_applied", extra={"status": outcome.status, "reason": outcome.reason,
-                                           "entry_id": outcome.entry_id, "points": outcome.points})
+                                           "member_id": outcome.member_id, "points": outcome.points,
+                                           "pending_points": outcome.pending})

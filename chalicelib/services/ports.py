@@ -1,10 +1,12 @@
 """The ports services depend on; adapters implement them, tests pass fakes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
 
 
@@ -14,10 +16,18 @@ class Clock(Protocol):
 
 class LedgerRepository(Protocol):
     def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
-        """Record the entry for the member behind the identity, creating the member if needed.
+        """Record a one-off fact for the member behind the identity, creating the member if needed.
 
         Returns the member id. Raises DuplicateEntry when the entry's business fact is already recorded.
         """
+        ...
+
+    def load_order(self, program_id: str, shop: str, order_id: str,
+                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]: ...
+
+    def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+        """Store the account and its entries atomically; ConcurrentChange if the account moved meanwhile."""
         ...
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]: ...

@@ -2,10 +2,10 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.adapters.shopify_events import load_json, parse_event, parse_order
+from chalicelib.adapters.shopify_events import load_json, parse_event, parse_order, parse_refund
 from chalicelib.domain.errors import InvalidPayload
-from chalicelib.domain.orders import Delivery, OrderPaid
-from tests.factories import SHOP, body_of, make_order
+from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
+from tests.factories import SHOP, body_of, load_event, make_order
 
 DELIVERY = Delivery(source="shopify", topic="orders/paid", webhook_id="wh-1")
 
@@ -51,10 +51,44 @@ def test_guest_checkout_without_a_customer_object_parses_with_no_customer():
     assert order.customer is None
 
 
-def test_orders_paid_becomes_an_order_paid_event_and_unknown_topics_none():
-    body = load_json(body_of(make_order()))
-    assert isinstance(parse_event(DELIVERY, SHOP, body), OrderPaid)
+def test_orders_paid_says_paid_whatever_the_payload_status_and_unknown_topics_are_none():
+    body = load_json(body_of(make_order(financial_status="pending")))
+    event = parse_event(DELIVERY, SHOP, body)
+    assert isinstance(event, OrderUpdate)
+    assert event.paid
+    assert event.cancelled_at is None
     assert parse_event(Delivery("shopify", "products/update", "wh-2"), SHOP, body) is None
+
+
+@pytest.mark.parametrize(("topic", "status", "paid"), [
+    ("orders/create", "paid", True), ("orders/create", "pending", False), ("orders/updated", "authorized", False),
+    ("orders/updated", "partially_refunded", True), ("orders/updated", "refunded", True),
+    ("orders/updated", "voided", False),
+])
+def test_other_order_topics_say_paid_from_the_financial_status(topic, status, paid):
+    event = parse_event(Delivery("shopify", topic, "wh"), SHOP, load_json(body_of(make_order(financial_status=status))))
+    assert event.paid is paid
+
+
+def test_orders_cancelled_is_a_cancellation_even_without_cancelled_at():
+    event = parse_event(Delivery("shopify", "orders/cancelled", "wh"), SHOP,
+                        load_json(body_of(make_order(cancelled_at=None))))
+    assert event.cancelled_at is not None
+
+
+def test_a_refund_counts_merchandise_without_gift_cards_and_keeps_its_tax_apart():
+    event = parse_event(Delivery("shopify", "refunds/create", "wh"), SHOP,
+                        load_json(body_of(load_event("shopify/refunds-create.2026-04"))))
+    assert isinstance(event, RefundCreated)
+    refund = event.refund
+    assert (refund.refund_id, refund.order_id) == ("890088186047892319", "5928371928374650123")
+    assert (refund.subtotal, refund.tax) == (Decimal("54.00"), Decimal("4.32"))   # 1 sweater net; gift card left out
+
+
+def test_a_shipping_only_refund_refunds_no_merchandise():
+    refund = parse_refund({"id": 7, "order_id": 9, "created_at": "2026-11-21T09:00:00Z", "refund_line_items": [],
+                           "refund_shipping_lines": [{"id": 1, "subtotal_amount_set": {}}]})
+    assert refund.subtotal == 0
 
 
 @pytest.mark.parametrize("change", [

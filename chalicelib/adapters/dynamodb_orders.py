@@ -1,0 +1,95 @@
+"""Order accounts ↔ DynamoDB items (one item per order: PK=P#<program>#O#<shop>#<order id>, SK=ORDER)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from chalicelib.domain.accounting import AwardRecord, OrderAccount, RefundRecord
+from chalicelib.domain.money import Money
+
+ORDER = "ORDER"
+DUE_INDEX = "Due"
+
+
+def due_keys(program_id: str, due_at: datetime, task: str, ref: str) -> dict[str, Any]:
+    """Sparse-index keys of work due at a time: one partition per program and UTC day, sorted by time."""
+    utc = due_at.astimezone(UTC)
+    return {"DUEPK": {"S": f"P#{program_id}#DUE#{utc:%Y-%m-%d}"},
+            "DUESK": {"S": f"{utc:%Y-%m-%dT%H:%M:%S}Z#{task}#{ref}"}}
+
+
+def order_pk(program_id: str, shop: str, order_id: str) -> str:
+    return f"P#{program_id}#O#{shop}#{order_id}"
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _time(value: datetime | None) -> dict[str, Any]:
+    return {"NULL": True} if value is None else _s(value.isoformat())
+
+
+def _read_time(attr: dict[str, Any]) -> datetime | None:
+    return None if "NULL" in attr else datetime.fromisoformat(attr["S"])
+
+
+def _money(money: Money) -> dict[str, Any]:
+    return {"M": {"amount": _s(format(money.amount, "f")), "currency": _s(money.currency)}}
+
+
+def _read_money(attr: dict[str, Any]) -> Money:
+    return Money(Decimal(attr["M"]["amount"]["S"]), attr["M"]["currency"]["S"])
+
+
+def account_item(program_id: str, account: OrderAccount) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "PK": _s(order_pk(program_id, account.shop, account.order_id)), "SK": _s(ORDER), "type": _s("order"),
+        "shop": _s(account.shop), "order_id": _s(account.order_id), "version": _n(account.version),
+        "cancelled_at": _time(account.cancelled_at), "released": {"BOOL": account.released},
+        "reversed_points": _n(account.reversed_points), "reversed_pending": _n(account.reversed_pending),
+        "uncollected": _n(account.uncollected),
+        "refunds": {"M": {rid: {"M": {"subtotal": _s(str(r.subtotal)), "tax": _s(str(r.tax)),
+                                      "refunded_at": _time(r.refunded_at)}} for rid, r in account.refunds.items()}},
+    }
+    if account.member_id:
+        item["member_id"] = _s(account.member_id)
+    if account.pending_remaining > 0 and account.award and account.award.release_at:
+        item.update(due_keys(program_id, account.award.release_at, "release", account.key))
+    if account.award:
+        a = account.award
+        item["award"] = {"M": {
+            "points": _n(a.points), "base": _money(a.base), "presentment_base": _money(a.presentment_base),
+            "rule_version": _s(a.rule_version), "taxes_included": {"BOOL": a.taxes_included},
+            "paid_at": _time(a.paid_at), "release_at": _time(a.release_at),
+        }}
+    return item
+
+
+def account_from_item(item: dict[str, Any]) -> OrderAccount:
+    award = None
+    if "award" in item:
+        a = item["award"]["M"]
+        award = AwardRecord(
+            points=int(a["points"]["N"]), base=_read_money(a["base"]),
+            presentment_base=_read_money(a["presentment_base"]), rule_version=a["rule_version"]["S"],
+            taxes_included=a["taxes_included"]["BOOL"], paid_at=datetime.fromisoformat(a["paid_at"]["S"]),
+            release_at=_read_time(a["release_at"]),
+        )
+    refunds = {
+        rid: RefundRecord(Decimal(r["M"]["subtotal"]["S"]), Decimal(r["M"]["tax"]["S"]),
+                          _read_time(r["M"]["refunded_at"]) or datetime.min)
+        for rid, r in item.get("refunds", {}).get("M", {}).items()
+    }
+    return OrderAccount(
+        shop=item["shop"]["S"], order_id=item["order_id"]["S"], member_id=item.get("member_id", {}).get("S"),
+        award=award, refunds=refunds, cancelled_at=_read_time(item["cancelled_at"]),
+        released=item["released"]["BOOL"], reversed_points=int(item["reversed_points"]["N"]),
+        reversed_pending=int(item["reversed_pending"]["N"]), uncollected=int(item["uncollected"]["N"]),
+        version=int(item["version"]["N"]),
+    )

@@ -1,0 +1,169 @@
+"""One order's account in the ledger: what it earned and what was clawed back, whatever order events arrive in.
+
+Each event updates the account's facts (paid, refunds by id, cancelled, released) and `reconcile` derives the
+entries that bring the ledger to the target those facts imply. Because the target depends only on the set of
+facts, the final balance is the same for any arrival order, and a repeated fact produces nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+
+from chalicelib.domain.ledger import EntryKind
+from chalicelib.domain.money import Money
+
+ALLOW_NEGATIVE = "allow_negative"
+FLOOR_AT_ZERO = "floor_at_zero"
+
+
+@dataclass(frozen=True)
+class Policy:
+    hold_days: int = 0
+    negative_balance: str = ALLOW_NEGATIVE
+
+
+@dataclass(frozen=True)
+class AwardRecord:
+    points: int
+    base: Money
+    presentment_base: Money
+    rule_version: str
+    taxes_included: bool
+    paid_at: datetime
+    release_at: datetime | None  # None: spendable at once
+
+
+@dataclass(frozen=True)
+class RefundRecord:
+    subtotal: Decimal     # refunded merchandise, gift cards excluded, shop money
+    tax: Decimal          # tax on those lines (taken out when the shop's prices include tax)
+    refunded_at: datetime
+
+    def base(self, taxes_included: bool) -> Decimal:
+        return self.subtotal - self.tax if taxes_included else self.subtotal
+
+
+@dataclass(frozen=True)
+class Posting:
+    """An entry to write: `points` moves the spendable balance, `pending` the pending balance."""
+
+    kind: EntryKind
+    points: int
+    pending: int
+    key: str
+    occurred_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderAccount:
+    shop: str
+    order_id: str
+    member_id: str | None = None
+    award: AwardRecord | None = None
+    refunds: dict[str, RefundRecord] = field(default_factory=dict)
+    cancelled_at: datetime | None = None
+    released: bool = False
+    reversed_points: int = 0      # clawed back so far, from either balance
+    reversed_pending: int = 0     # the part of it taken from pending points
+    uncollected: int = 0          # clawback the floor-at-zero policy could not take
+    version: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"shopify:{self.shop}:order:{self.order_id}"
+
+    @property
+    def pending_remaining(self) -> int:
+        if self.award is None or self.award.release_at is None or self.released:
+            return 0
+        return self.award.points - self.reversed_pending
+
+
+@dataclass(frozen=True)
+class Change:
+    """The account after an event (its version moves whenever anything changed) and the entries to write."""
+
+    account: OrderAccount
+    postings: tuple[Posting, ...]
+
+
+def on_paid(account: OrderAccount, award: AwardRecord, member_id: str, policy: Policy, balance: int) -> Change:
+    if account.award is not None:
+        return Change(account, ())
+    pending = award.release_at is not None
+    earn = Posting(EntryKind.PENDING_EARN if pending else EntryKind.EARN, 0 if pending else award.points,
+                   award.points if pending else 0, f"{account.key}:earn", award.paid_at, "order paid")
+    updated = replace(account, award=award, member_id=member_id)
+    return _reconcile(updated, (earn,), policy, balance + earn.points, award.paid_at)
+
+
+def on_refund(account: OrderAccount, refund_id: str, refund: RefundRecord, policy: Policy, balance: int) -> Change:
+    if refund_id in account.refunds:
+        return Change(account, ())
+    updated = replace(account, refunds={**account.refunds, refund_id: refund})
+    return _reconcile(updated, (), policy, balance, refund.refunded_at, recorded=True)
+
+
+def on_cancel(account: OrderAccount, cancelled_at: datetime, policy: Policy, balance: int) -> Change:
+    if account.cancelled_at is not None:
+        return Change(account, ())
+    updated = replace(account, cancelled_at=cancelled_at)
+    return _reconcile(updated, (), policy, balance, cancelled_at, recorded=True)
+
+
+def on_release(account: OrderAccount, now: datetime) -> Change:
+    award = account.award
+    if award is None or award.release_at is None or account.released or now < award.release_at:
+        return Change(account, ())
+    amount = account.pending_remaining
+    updated = replace(account, released=True, version=account.version + 1)
+    if amount == 0:
+        return Change(updated, ())
+    return Change(updated, (Posting(EntryKind.RELEASE, amount, -amount, f"{account.key}:release",
+                                    award.release_at, "hold period over"),))
+
+
+def release_time(paid_at: datetime, policy: Policy) -> datetime | None:
+    return paid_at + timedelta(days=policy.hold_days) if policy.hold_days > 0 else None
+
+
+def target_reversal(account: OrderAccount) -> int:
+    """Points the facts say must be clawed back: all when cancelled, else in proportion to refunded merchandise."""
+    award = account.award
+    if award is None:
+        return 0
+    if account.cancelled_at is not None:
+        return award.points
+    refunded = sum((r.base(award.taxes_included) for r in account.refunds.values()), Decimal(0))
+    if refunded <= 0:
+        return 0
+    if award.base.amount <= 0 or refunded >= award.base.amount:
+        return award.points
+    share = (Decimal(award.points) * refunded / award.base.amount).to_integral_value(rounding=ROUND_DOWN)
+    return min(int(share), award.points)
+
+
+def _reconcile(account: OrderAccount, postings: tuple[Posting, ...], policy: Policy, balance: int,
+               at: datetime, recorded: bool = False) -> Change:
+    """Append the reversal the facts now call for; bump the version whenever the account changed."""
+    delta = target_reversal(account) - account.reversed_points
+    bumped = replace(account, version=account.version + 1)
+    if delta <= 0:
+        return Change(bumped, postings) if (postings or recorded) else Change(account, ())
+    from_pending = min(delta, account.pending_remaining)
+    from_balance = delta - from_pending
+    uncollected = 0
+    if policy.negative_balance == FLOOR_AT_ZERO:
+        collectable = max(min(from_balance, balance), 0)
+        uncollected, from_balance = from_balance - collectable, collectable
+    bumped = replace(bumped, reversed_points=account.reversed_points + delta,
+                     reversed_pending=account.reversed_pending + from_pending,
+                     uncollected=account.uncollected + uncollected)
+    if from_balance == 0 and from_pending == 0:
+        return Change(bumped, postings)
+    reverse = Posting(EntryKind.REVERSE, -from_balance, -from_pending,
+                      f"{account.key}:reverse:{bumped.reversed_points}", at,
+                      "order cancelled" if account.cancelled_at else "order refunded")
+    return Change(bumped, (*postings, reverse))
