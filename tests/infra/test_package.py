@@ -2,39 +2,41 @@
 
 Chalice's dependency step (pip download of Linux wheels) is replaced by a no-op: the template, which is
 what deploys the resources, is produced by the real packager and merge, then linted by the real cfn-lint.
+It runs in a fresh interpreter, as `chalice package` does, so modules imported by other tests (whose
+import-time settings came from another stage) cannot leak into the template.
 """
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from unittest import mock
 
 import pytest
 import yaml
-from chalice.cli import cli
-from chalice.deploy.packager import DependencyBuilder
-from click.testing import CliRunner
 
 from infra.pin_stage import pin_stage
 
 ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_WITHOUT_DEPENDENCIES = (
+    "import sys; from chalice.deploy.packager import DependencyBuilder; "
+    "DependencyBuilder.build_site_packages = lambda self, *a, **k: None; "
+    "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
+)
 
 
 @pytest.fixture
-def packaged(tmp_path, monkeypatch):
+def packaged(tmp_path):
     # A copy of the project, so the dependency-less zip never lands in the real .chalice/deployments cache.
     project = tmp_path / "project"
     shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
         ".venv", "node_modules", ".local", "dist", ".git", "tests", "deployments", "__pycache__"))
-    monkeypatch.setattr(DependencyBuilder, "build_site_packages", lambda self, *a, **k: None)
-    monkeypatch.chdir(project)
     out = tmp_path / "dist"
-    args = ["--project-dir", str(project), "package", "--stage", "dev", "--template-format", "yaml",
-            "--merge-template", "infra/template.yaml", str(out)]
-    with mock.patch.dict(os.environ):     # Chalice copies the stage's variables into os.environ
-        result = CliRunner().invoke(cli, args, obj={})
-    assert result.exit_code == 0, result.output
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
+    result = subprocess.run([sys.executable, "-c", PACKAGE_WITHOUT_DEPENDENCIES, "--project-dir", str(project),
+                             "package", "--stage", "dev", "--template-format", "yaml",
+                             "--merge-template", "infra/template.yaml", str(out)],
+                            cwd=project, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
     template = pin_stage(yaml.safe_load((out / "sam.yaml").read_text()), "dev")
     (out / "sam.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
     return out / "sam.yaml", template
