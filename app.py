@@ -1,7 +1,7 @@
 """Wiring only: the Chalice app, its middleware and its blueprints."""
 from chalice import Chalice, ConvertToMiddleware
 
-from chalicelib.jobs import worker
+from chalicelib.jobs import schedules, worker
 from chalicelib.observability import logger
 from chalicelib.web import admin, health, webhooks
 from chalicelib.web.errors import normalise_framework_errors
@@ -13,3 +13,4 @@ app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(worker.bp)
+app.register_blueprint(schedules.bp)

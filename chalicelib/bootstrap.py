@@ -11,6 +11,7 @@ import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
 from chalicelib.adapters.clock import SystemClock
+from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
@@ -44,6 +45,10 @@ def client(service: str) -> Any:
 
 def get_ledger() -> DynamoDBLedger:
     return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb")))
+
+
+def get_due_work() -> DynamoDBDueWork:
+    return _get("due_work", lambda: DynamoDBDueWork(get_settings().table_name, client("dynamodb")))
 
 
 def get_ingest_queue() -> SqsIngestQueue:

@@ -1,7 +1,7 @@
 """Order accounts ↔ DynamoDB items (one item per order: PK=P#<program>#O#<shop>#<order id>, SK=ORDER)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,10 +13,14 @@ DUE_INDEX = "Due"
 
 
 def due_keys(program_id: str, due_at: datetime, task: str, ref: str) -> dict[str, Any]:
-    """Sparse-index keys of work due at a time: one partition per program and UTC day, sorted by time."""
+    """Sparse-index keys of work due at a time: one partition per program, task and UTC day, sorted by time."""
     utc = due_at.astimezone(UTC)
-    return {"DUEPK": {"S": f"P#{program_id}#DUE#{utc:%Y-%m-%d}"},
-            "DUESK": {"S": f"{utc:%Y-%m-%dT%H:%M:%S}Z#{task}#{ref}"}}
+    return {"DUEPK": {"S": due_pk(program_id, task, utc.date())},
+            "DUESK": {"S": f"{utc:%Y-%m-%dT%H:%M:%S}Z#{ref}"}}
+
+
+def due_pk(program_id: str, task: str, day: date) -> str:
+    return f"P#{program_id}#DUE#{task}#{day.isoformat()}"
 
 
 def order_pk(program_id: str, shop: str, order_id: str) -> str:

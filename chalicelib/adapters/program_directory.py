@@ -29,6 +29,11 @@ class ParameterProgramDirectory:
         names = ("shopify_webhook_secret", "shopify_webhook_secret_previous")
         return [str(values[n]).encode() for n in names if values.get(n)]
 
+    def programs(self) -> list[str]:
+        """Every program of this deployment: one `<prefix>/programs/<id>/config` parameter each."""
+        found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
+        return sorted({name.split("/")[0] for name in found if name.endswith("/config")})
+
     def api_key(self, key_sha256: str) -> ApiKey | None:
         raw = self._parameter(f"{self.param_prefix}/admin-keys/{key_sha256}", decrypt=True)
         if not raw:

@@ -67,6 +67,24 @@ def apply_refund(event: RefundCreated, program_id: str, policy: acc.Policy, ledg
     return _apply(program_id, event.shop, refund.order_id, None, MemberHints(), event.delivery, steps, ledger, clock)
 
 
+def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerRepository, clock: Clock) -> Outcome:
+    """Make an order's pending points spendable once its hold period is over (run by the release job)."""
+    shop, order_id = parse_order_key(ref)
+    delivery = Delivery(source="schedule", topic="release_pending", webhook_id=f"release@{now.isoformat()}")
+
+    def steps(account: acc.OrderAccount, balance: int) -> acc.Change:
+        return acc.on_release(account, now)
+
+    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, clock)
+
+
+def parse_order_key(ref: str) -> tuple[str, str]:
+    platform, shop, kind, order_id = ref.split(":")
+    if platform != "shopify" or kind != "order":
+        raise ValueError(f"not an order key: {ref}")
+    return shop, order_id
+
+
 def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None, hints: MemberHints,
            delivery: Delivery, steps: Callable[[acc.OrderAccount, int], acc.Change], ledger: LedgerRepository,
            clock: Clock) -> Outcome:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
@@ -37,6 +37,20 @@ class LedgerRepository(Protocol):
     def ledger(self, program_id: str, member_id: str, cursor: str | None, limit: int) -> LedgerPage: ...
 
 
+@dataclass(frozen=True)
+class DueItem:
+    ref: str           # the domain key of the thing that is due, e.g. "shopify:<shop>:order:<id>"
+    due_at: datetime
+
+
+class DueWork(Protocol):
+    """Time-driven work, found through an index of due items (never by scanning members)."""
+
+    def due(self, program_id: str, task: str, until: datetime) -> list[DueItem]: ...
+
+    def advance(self, program_id: str, task: str, cleared_before: date) -> None: ...
+
+
 class IngestQueue(Protocol):
     def put(self, message: dict[str, Any]) -> str: ...
 
@@ -56,3 +70,5 @@ class ProgramDirectory(Protocol):
     def shopify_secrets(self, program_id: str) -> list[bytes]: ...
 
     def api_key(self, key_sha256: str) -> ApiKey | None: ...
+
+    def programs(self) -> list[str]: ...

@@ -1,0 +1,72 @@
+"""DynamoDBDueWork: what is due by a time, read from the sparse `Due` index day by day, never by scanning.
+
+Each program and task keeps a cursor: the first UTC day that may still hold due work. A run reads the day
+partitions from the cursor to today, so its cost follows the days since the last run and the work due.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamodb_orders import DUE_INDEX, due_pk
+from chalicelib.services.ports import DueItem
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+FIRST_RUN_LOOKBACK = timedelta(days=120)
+
+
+class DynamoDBDueWork:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def due(self, program_id: str, task: str, until: datetime) -> list[DueItem]:
+        """The work items due at or before `until`, oldest first."""
+        until = until.astimezone(UTC)
+        day = self.cursor(program_id, task) or (until - FIRST_RUN_LOOKBACK).date()
+        found: list[DueItem] = []
+        while day <= until.date():
+            found += self._due_on(program_id, task, day, f"{until:%Y-%m-%dT%H:%M:%S}Z~")
+            day += timedelta(days=1)
+        return found
+
+    def cursor(self, program_id: str, task: str) -> date | None:
+        item = self.client.get_item(TableName=self.table, Key=_cursor_key(program_id, task)).get("Item")
+        return date.fromisoformat(item["cleared_before"]["S"]) if item else None
+
+    def advance(self, program_id: str, task: str, cleared_before: date) -> None:
+        """Days before `cleared_before` hold no more due work; never move the cursor back."""
+        try:
+            self.client.update_item(
+                TableName=self.table, Key=_cursor_key(program_id, task),
+                UpdateExpression="SET cleared_before = :d",
+                ConditionExpression="attribute_not_exists(cleared_before) OR cleared_before < :d",
+                ExpressionAttributeValues={":d": {"S": cleared_before.isoformat()}},
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _due_on(self, program_id: str, task: str, day: date, before: str) -> list[DueItem]:
+        request: dict[str, Any] = {
+            "TableName": self.table, "IndexName": DUE_INDEX,
+            "KeyConditionExpression": "DUEPK = :pk AND DUESK < :before",
+            "ExpressionAttributeValues": {":pk": {"S": due_pk(program_id, task, day)}, ":before": {"S": before}},
+        }
+        items: list[DueItem] = []
+        while True:
+            response = self.client.query(**request)
+            for item in response.get("Items", []):
+                stamp, _, ref = item["DUESK"]["S"].partition("#")
+                items.append(DueItem(ref=ref, due_at=datetime.fromisoformat(stamp.replace("Z", "+00:00"))))
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _cursor_key(program_id: str, task: str) -> dict[str, Any]:
+    return {"PK": {"S": f"P#{program_id}#JOB#{task}"}, "SK": {"S": "CURSOR"}}
