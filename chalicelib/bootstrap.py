@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
+from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
@@ -45,6 +46,10 @@ def client(service: str) -> Any:
 
 def get_ledger() -> DynamoDBLedger:
     return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb")))
+
+
+def get_profiles() -> DynamoDBProfiles:
+    return _get("profiles", lambda: DynamoDBProfiles(get_settings().table_name, client("dynamodb")))
 
 
 def get_due_work() -> DynamoDBDueWork:

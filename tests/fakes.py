@@ -21,11 +21,47 @@ class FixedClock:
 
 
 class InMemoryLedger:
+    """The ledger and the profiles ports over one in-memory store (pass the same object for both)."""
+
     def __init__(self) -> None:
         self.facts: set[tuple[str, str]] = set()
         self.members: dict[tuple[str, str], Member] = {}
         self.entries: dict[tuple[str, str], list[LedgerEntry]] = {}
         self.orders: dict[tuple[str, str, str], OrderAccount] = {}
+        self.contact_as_of: dict[tuple[str, str], datetime] = {}
+
+    def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
+                    as_of: datetime) -> bool:
+        member = self._profile(program_id, identity, as_of)
+        key = (program_id, member.member_id)
+        if member.erased_at or (key in self.contact_as_of and self.contact_as_of[key] >= as_of):
+            return False
+        self.contact_as_of[key] = as_of
+        self.members[key] = replace(member, email=email.strip().lower() if email else member.email,
+                                    first_name=first_name or member.first_name)
+        return True
+
+    def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool:
+        member = self._profile(program_id, identity, as_of)
+        if member.erased_at or (member.consent_updated_at and member.consent_updated_at >= as_of):
+            return False
+        self.members[(program_id, member.member_id)] = replace(member, email_consent=state, consent_updated_at=as_of)
+        return True
+
+    def erase(self, program_id: str, identity: Identity, at: datetime) -> bool:
+        member = self._profile(program_id, identity, at)
+        if member.erased_at:
+            return False
+        self.members[(program_id, member.member_id)] = replace(
+            member, email=None, first_name=None, identities=(), email_consent=None, erased_at=at)
+        return True
+
+    def _profile(self, program_id: str, identity: Identity, at: datetime) -> Member:
+        member_id = member_id_for(program_id, identity)
+        return self.members.setdefault((program_id, member_id), Member(
+            member_id=member_id, program_id=program_id, email=None, first_name=None, points_balance=0,
+            pending_points=0, lifetime_points=0, tier="member", identities=(identity.key,), created_at=at,
+            updated_at=at))
 
     def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
         if (program_id, entry.business_key) in self.facts:
@@ -74,12 +110,12 @@ class InMemoryLedger:
             identities=(), created_at=now, updated_at=now)
         self.members[(program_id, member_id)] = replace(
             member,
-            email=member.email or (hints.email and hints.email.strip().lower()),
-            first_name=member.first_name or hints.first_name,
             points_balance=member.points_balance + sum(e.points for e in entries),
             pending_points=member.pending_points + sum(e.pending_points for e in entries),
             lifetime_points=member.lifetime_points + sum(e.lifetime_delta for e in entries),
-            identities=tuple(sorted({*member.identities, *([identity.key] if identity else [])})),
+            identities=member.identities or ((identity.key,) if identity and not member.erased_at else ()),
+            email=None if member.erased_at else (member.email or (hints.email and hints.email.strip().lower())),
+            first_name=None if member.erased_at else (member.first_name or hints.first_name),
             updated_at=now,
         )
         self.entries.setdefault((program_id, member_id), []).extend(entries)

@@ -79,9 +79,9 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
     }
     adds = ["points_balance :spendable", "pending_points :pending", "lifetime_points :lifetime",
             "entry_count :count"]
-    if identity is not None:
+    if identity is not None:       # set once; an erased member keeps a NULL tombstone and gets none back
         values[":identity"] = {"SS": [identity.key]}
-        adds.append("identities :identity")
+        sets.append("identities = if_not_exists(identities, :identity)")
     if hints.email:
         sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)",
                  "GSI1SK = :m"]
@@ -102,16 +102,23 @@ def member_from_item(item: dict[str, Any]) -> Member:
     return Member(
         member_id=item["member_id"]["S"],
         program_id=item["program_id"]["S"],
-        email=item.get("email", {}).get("S"),
+        email=item.get("email", {}).get("S"),           # an erased member keeps a NULL tombstone: None
         first_name=item.get("first_name", {}).get("S"),
         points_balance=int(item.get("points_balance", {}).get("N", "0")),
         pending_points=int(item.get("pending_points", {}).get("N", "0")),
         lifetime_points=int(item.get("lifetime_points", {}).get("N", "0")),
         tier=item.get("tier", {}).get("S", BASE_TIER),
-        identities=tuple(sorted(item.get("identities", {}).get("SS", []))),
+        identities=tuple(sorted((item.get("identities") or {}).get("SS", []))),
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        email_consent=item.get("email_consent", {}).get("S"),
+        consent_updated_at=_optional_time(item.get("consent_updated_at")),
+        erased_at=_optional_time(item.get("erased_at")),
     )
+
+
+def _optional_time(attr: dict[str, Any] | None) -> datetime | None:
+    return datetime.fromisoformat(attr["S"]) if attr and "S" in attr else None
 
 
 def entry_from_item(item: dict[str, Any]) -> LedgerEntry:

@@ -1,4 +1,4 @@
-"""Shopify webhook payloads → domain events. Wire names stay here; the domain never sees them."""
+"""Shopify order and refund payloads → domain events. Wire names stay here; the domain never sees them."""
 from __future__ import annotations
 
 import json
@@ -35,21 +35,15 @@ def load_json(raw: bytes | str) -> dict[str, Any]:
     return body
 
 
-def parse_event(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> object | None:
-    """The domain event a delivery carries, or None for a topic the engine does not act on."""
-    parser = _PARSERS.get(delivery.topic)
-    return parser(delivery, shop, body) if parser else None
-
-
 def parse_order(shop: str, body: Mapping[str, Any]) -> Order:
     currency = _text(body, "currency")
     return Order(
         shop=shop,
-        order_id=_id(body.get("id"), "id"),
+        order_id=shopify_id(body.get("id"), "id"),
         name=str(body.get("name") or ""),
         currency=currency,
         presentment_currency=str(body.get("presentment_currency") or currency),
-        processed_at=_time(body.get("processed_at") or body.get("created_at"), "processed_at"),
+        processed_at=shopify_time(body.get("processed_at") or body.get("created_at"), "processed_at"),
         customer=_customer(body.get("customer")),
         lines=tuple(_line(item) for item in _list(body, "line_items")),
         taxes_included=bool(body.get("taxes_included")),
@@ -69,10 +63,10 @@ def parse_refund(body: Mapping[str, Any], order_id: str | None = None) -> Refund
         has_tax = item.get("total_tax_set") or item.get("total_tax") is not None
         tax += _amount(item, "total_tax", "total_tax_set", "shop_money") if has_tax else Decimal(0)
     return Refund(
-        refund_id=_id(body.get("id"), "refund id"),
-        order_id=order_id or _id(body.get("order_id"), "order_id"),
+        refund_id=shopify_id(body.get("id"), "refund id"),
+        order_id=order_id or shopify_id(body.get("order_id"), "order_id"),
         subtotal=subtotal, tax=tax,
-        created_at=_time(body.get("created_at") or body.get("processed_at"), "created_at"),
+        created_at=shopify_time(body.get("created_at") or body.get("processed_at"), "created_at"),
     )
 
 
@@ -84,7 +78,7 @@ def _order_update(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> Ord
     return OrderUpdate(
         order=order, delivery=delivery,
         paid=delivery.topic == "orders/paid" or body.get("financial_status") in PAID_STATES,
-        cancelled_at=_time(cancelled, "cancelled_at") if cancelled else None,
+        cancelled_at=shopify_time(cancelled, "cancelled_at") if cancelled else None,
         refunds=tuple(parse_refund(r, order.order_id) for r in body.get("refunds") or []),
     )
 
@@ -93,7 +87,9 @@ def _refund_created(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> R
     return RefundCreated(shop=shop, refund=parse_refund(body), delivery=delivery)
 
 
-_PARSERS: dict[str, Callable[[Delivery, str, Mapping[str, Any]], object]] = {
+Parser = Callable[[Delivery, str, Mapping[str, Any]], object]
+
+ORDER_PARSERS: dict[str, Parser] = {
     "orders/paid": _order_update,
     "orders/create": _order_update,
     "orders/updated": _order_update,
@@ -110,8 +106,8 @@ def _line(item: Any) -> OrderLine:
         raise InvalidPayload("line_items[].quantity must be a non-negative integer")
     product_id = item.get("product_id")
     return OrderLine(
-        line_id=_id(item.get("id"), "line_items[].id"),
-        product_id=None if product_id is None else _id(product_id, "line_items[].product_id"),
+        line_id=shopify_id(item.get("id"), "line_items[].id"),
+        product_id=None if product_id is None else shopify_id(product_id, "line_items[].product_id"),
         quantity=quantity,
         shop=_line_amounts(item, "shop_money"),
         presentment=_line_amounts(item, "presentment_money"),
@@ -146,13 +142,13 @@ def _customer(value: Any) -> CustomerRef | None:
     if not isinstance(value, Mapping) or value.get("id") is None:
         return None
     return CustomerRef(
-        customer_id=_id(value["id"], "customer.id"),
+        customer_id=shopify_id(value["id"], "customer.id"),
         email=value.get("email") or None,
         first_name=value.get("first_name") or None,
     )
 
 
-def _id(value: Any, field: str) -> str:
+def shopify_id(value: Any, field: str) -> str:
     """Shopify ids exceed 2^53: accept an int or a digit string, never a float, and keep it as text."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return str(value)
@@ -175,7 +171,7 @@ def _list(body: Mapping[str, Any], field: str) -> list[Any]:
     return value
 
 
-def _time(value: Any, field: str) -> datetime:
+def shopify_time(value: Any, field: str) -> datetime:
     if not isinstance(value, str):
         raise InvalidPayload(f"{field} must be an ISO-8601 time")
     try:

@@ -78,6 +78,9 @@ class Member:
     identities: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
+    email_consent: str | None = None          # Shopify's state: subscribed, not_subscribed, unsubscribed, …
+    consent_updated_at: datetime | None = None
+    erased_at: datetime | None = None
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.adapters.shopify_events import load_json, parse_event
-from chalicelib.domain.accounting import Policy
+from chalicelib.adapters.shopify_events import load_json
+from chalicelib.adapters.shopify_topics import parse_event
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
-from chalicelib.domain.rules import DEFAULT_RULE
+from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
+from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure
 from chalicelib.services.orders import Outcome, apply_order_update, apply_refund
-from chalicelib.services.ports import Clock, LedgerRepository
+from chalicelib.services.ports import Clock, LedgerRepository, Profiles
 
 
 def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
@@ -21,12 +23,19 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
         raise InvalidPayload("queued delivery lacks source, topic or webhook_id") from e
 
 
-def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, clock: Clock) -> Outcome:
-    delivery = delivery_of(envelope)
+def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, clock: Clock,
+                   rules: ProgramRules = DEFAULT_RULES) -> Outcome:
     program_id = envelope["program_id"]
-    event = parse_event(delivery, envelope["shop"], load_json(envelope["body"]))
-    if isinstance(event, OrderUpdate):
-        return apply_order_update(event, program_id, DEFAULT_RULE, Policy(), ledger, clock)
-    if isinstance(event, RefundCreated):
-        return apply_refund(event, program_id, Policy(), ledger, clock)
+    event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
+    match event:
+        case OrderUpdate():
+            return apply_order_update(event, program_id, rules.earning, rules.policy, ledger, clock)
+        case RefundCreated():
+            return apply_refund(event, program_id, rules.policy, ledger, clock)
+        case CustomerChanged():
+            return apply_customer_change(event, program_id, rules, ledger, profiles, clock)
+        case ConsentChanged():
+            return apply_consent(event, program_id, profiles)
+        case CustomerErased():
+            return apply_erasure(event, program_id, profiles, clock)
     return Outcome("skipped", "topic_not_handled")

@@ -37,6 +37,17 @@ class LedgerRepository(Protocol):
     def ledger(self, program_id: str, member_id: str, cursor: str | None, limit: int) -> LedgerPage: ...
 
 
+class Profiles(Protocol):
+    """The personal, mutable part of members. Each call returns False when the change was stale or refused."""
+
+    def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
+                    as_of: datetime) -> bool: ...
+
+    def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool: ...
+
+    def erase(self, program_id: str, identity: Identity, at: datetime) -> bool: ...
+
+
 @dataclass(frozen=True)
 class DueItem:
     ref: str           # the domain key of the thing that is due, e.g. "shopify:<shop>:order:<id>"

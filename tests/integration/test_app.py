@@ -115,3 +115,23 @@ def test_admin_lookups_answer_400_and_404_in_the_contract_shape(client):
 def test_health_answers_ok(client):
     response = client.http.get("/health")
     assert (response.status_code, response.json_body) == (200, {"status": "ok"})
+
+
+def test_customer_topics_enrol_with_a_bonus_and_redaction_erases_the_person(client, aws):
+    from tests.factories import load_event
+    for topic, name, webhook_id in [("customers/create", "customers-create", "c1"),
+                                    ("customers_email_marketing_consent/update",
+                                     "customers-email-marketing-consent-update", "c2")]:
+        body = body_of(load_event(f"shopify/{name}.2026-04"))
+        client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id),
+                         body=body)
+    assert drain(client, aws) == {"batchItemFailures": []}
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    assert (member["points_balance"], member["email_consent"]) == (100, "subscribed")
+    body = body_of(load_event("shopify/customers-redact.2026-04"))
+    client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic="customers/redact", webhook_id="c3"),
+                     body=body)
+    drain(client, aws)
+    erased = client.http.get(f"/admin/members/{member['member_id']}", headers=ADMIN).json_body
+    assert (erased["email"], erased["first_name"], erased["points_balance"]) == (None, None, 100)
+    assert erased["erased_at"] is not None

@@ -95,10 +95,43 @@ class LedgerContract:
         assert other_id != member_id
 
 
+    def test_contact_changes_apply_in_time_order_only(self, ledger, profiles):
+        t = FixedClock().now()
+        assert profiles.set_contact("demo", ADA, "ada@example.com", "Ada", t)
+        assert not profiles.set_contact("demo", ADA, "stale@example.com", None, t - timedelta(hours=1))
+        assert profiles.set_contact("demo", ADA, "Ada@New.example", None, t + timedelta(hours=1))
+        [member] = ledger.find_by_email("demo", "ada@new.example")
+        assert (member.email, member.first_name, member.points_balance) == ("ada@new.example", "Ada", 0)
+        assert ledger.find_by_email("demo", "ada@example.com") == []
+
+    def test_consent_changes_apply_in_time_order_only(self, ledger, profiles):
+        t = FixedClock().now()
+        assert profiles.set_consent("demo", ADA, "subscribed", t)
+        assert not profiles.set_consent("demo", ADA, "unsubscribed", t)
+        member = ledger.get_member("demo", member_id_for("demo", ADA))
+        assert (member.email_consent, member.consent_updated_at) == ("subscribed", t)
+
+    def test_erasure_removes_personal_data_for_good_and_keeps_the_balance(self, ledger, profiles):
+        member_id = ledger.append("demo", ADA, HINTS, earn("o1", 25))
+        profiles.set_consent("demo", ADA, "subscribed", FixedClock().now())
+        assert profiles.erase("demo", ADA, FixedClock().now())
+        assert not profiles.erase("demo", ADA, FixedClock().now())
+        ledger.append("demo", ADA, HINTS, earn("o2", 5, minutes=1))            # a late event with hints
+        assert not profiles.set_contact("demo", ADA, "ada@example.com", "Ada", FixedClock().now() + timedelta(1))
+        member = ledger.get_member("demo", member_id)
+        assert (member.email, member.first_name, member.email_consent, member.identities) == (None, None, None, ())
+        assert member.points_balance == 30
+        assert ledger.find_by_email("demo", "ada@example.com") == []
+
+
 class TestInMemoryLedger(LedgerContract):
     @pytest.fixture
     def ledger(self):
         return InMemoryLedger()
+
+    @pytest.fixture
+    def profiles(self, ledger):
+        return ledger
 
 
 class TestDynamoDBLedger(LedgerContract):
@@ -106,6 +139,11 @@ class TestDynamoDBLedger(LedgerContract):
     def ledger(self, aws):
         from chalicelib import bootstrap
         return bootstrap.get_ledger()
+
+    @pytest.fixture
+    def profiles(self, aws):
+        from chalicelib import bootstrap
+        return bootstrap.get_profiles()
 
     def test_a_cursor_from_another_member_is_refused(self, ledger):
         ada = ledger.append("demo", ADA, HINTS, earn("o1", minutes=0))

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from chalice.test import Client
 
 from chalicelib import bootstrap
-from chalicelib.adapters.shopify_events import load_json, parse_event
+from chalicelib.adapters.shopify_events import load_json
+from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.accounting import Policy
 from chalicelib.domain.orders import Delivery
 from chalicelib.domain.rules import DEFAULT_RULE

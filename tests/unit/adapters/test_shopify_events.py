@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.adapters.shopify_events import load_json, parse_event, parse_order, parse_refund
+from chalicelib.adapters.shopify_events import load_json, parse_order, parse_refund
+from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
 from tests.factories import SHOP, body_of, load_event, make_order

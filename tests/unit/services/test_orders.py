@@ -18,7 +18,7 @@ def envelope(topic, payload, webhook_id="wh"):
 
 
 def deliver(ledger, topic, payload, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, FixedClock())
+    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, FixedClock())
 
 
 def member(ledger):

@@ -1,0 +1,83 @@
+"""DynamoDBProfiles: the mutable, personal part of a member (contact, consent), apart from the ledger.
+
+Each change is one conditional UpdateItem: a platform event older than what the profile already holds is
+ignored (events arrive out of order), and an erased member never takes personal data again.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_codec import BASE_TIER
+from chalicelib.domain.ledger import Identity, member_id_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+ERASED_LOOKUP = "ERASED"
+
+
+class DynamoDBProfiles:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
+                    as_of: datetime) -> bool:
+        sets = ["contact_as_of = :asof"]
+        values: dict[str, Any] = {":asof": {"S": as_of.isoformat()}}
+        if email:
+            sets += ["email = :email", "GSI1PK = :gsi1pk", "GSI1SK = :m"]
+            values |= {":email": {"S": keys.normalise_email(email)},
+                       ":gsi1pk": {"S": keys.email_pk(program_id, email)}}
+        if first_name:
+            sets.append("first_name = :first")
+            values[":first"] = {"S": first_name}
+        return self._update(program_id, identity, sets, values,
+                            "attribute_not_exists(erased_at) AND "
+                            "(attribute_not_exists(contact_as_of) OR contact_as_of < :asof)", as_of)
+
+    def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool:
+        return self._update(program_id, identity, ["email_consent = :state", "consent_updated_at = :asof"],
+                            {":state": {"S": state}, ":asof": {"S": as_of.isoformat()}},
+                            "attribute_not_exists(erased_at) AND "
+                            "(attribute_not_exists(consent_updated_at) OR consent_updated_at < :asof)", as_of)
+
+    def erase(self, program_id: str, identity: Identity, at: datetime) -> bool:
+        """Remove personal data for good: NULL tombstones so later events cannot bring it back."""
+        sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null",
+                "GSI1PK = :erased", "GSI1SK = :m"]
+        values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True},
+                  ":erased": {"S": f"P#{program_id}#{ERASED_LOOKUP}"}}
+        return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
+                            remove=["email_consent", "contact_as_of"])
+
+    def _update(self, program_id: str, identity: Identity, sets: list[str], values: dict[str, Any],
+                condition: str, at: datetime, remove: list[str] | None = None) -> bool:
+        member_id = member_id_for(program_id, identity)
+        base = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
+                "updated_at = :now", "tier = if_not_exists(tier, :tier)",
+                "points_balance = if_not_exists(points_balance, :zero)",
+                "pending_points = if_not_exists(pending_points, :zero)",
+                "lifetime_points = if_not_exists(lifetime_points, :zero)"]
+        if not remove:
+            sets = [*sets, "identities = if_not_exists(identities, :identity)"]
+            values = values | {":identity": {"SS": [identity.key]}}
+        expression = "SET " + ", ".join(base + sets) + (" REMOVE " + ", ".join(remove) if remove else "")
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+                UpdateExpression=expression, ConditionExpression=condition,
+                ExpressionAttributeValues=values | {":p": {"S": program_id}, ":m": {"S": member_id},
+                                                    ":now": {"S": at.isoformat()}, ":tier": {"S": BASE_TIER},
+                                                    ":zero": {"N": "0"}},
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

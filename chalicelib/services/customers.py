@@ -1,0 +1,43 @@
+"""Customer events: enrolment with a one-time signup bonus, contact changes, consent, erasure."""
+from __future__ import annotations
+
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
+from chalicelib.domain.errors import DuplicateEntry
+from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints, entry_id_for, member_id_for
+from chalicelib.domain.program import ProgramRules
+from chalicelib.services.orders import Outcome, shopify_identity
+from chalicelib.services.ports import Clock, LedgerRepository, Profiles
+
+
+def apply_customer_change(event: CustomerChanged, program_id: str, rules: ProgramRules, ledger: LedgerRepository,
+                          profiles: Profiles, clock: Clock) -> Outcome:
+    identity = shopify_identity(event.shop, event.customer_id)
+    member_id = member_id_for(program_id, identity)
+    applied = profiles.set_contact(program_id, identity, event.email, event.first_name, event.as_of)
+    if not (event.created and rules.signup_bonus > 0):
+        return Outcome("recorded" if applied else "unchanged", None if applied else "stale", member_id=member_id)
+    key = f"shopify:{event.shop}:customer:{event.customer_id}:signup"
+    bonus = LedgerEntry(entry_id=entry_id_for(key), business_key=key, kind=EntryKind.BONUS,
+                        points=rules.signup_bonus, occurred_at=event.as_of, recorded_at=clock.now(),
+                        reason="signup bonus", source={"platform": "shopify", "shop": event.shop,
+                                                       "topic": event.delivery.topic,
+                                                       "webhook_id": event.delivery.webhook_id})
+    try:
+        ledger.append(program_id, identity, MemberHints(event.email, event.first_name), bonus)
+    except DuplicateEntry:
+        return Outcome("unchanged", "bonus_already_given", member_id=member_id)
+    return Outcome("recorded", member_id=member_id, points=bonus.points)
+
+
+def apply_consent(event: ConsentChanged, program_id: str, profiles: Profiles) -> Outcome:
+    identity = shopify_identity(event.shop, event.customer_id)
+    applied = profiles.set_consent(program_id, identity, event.state, event.as_of)
+    return Outcome("recorded" if applied else "unchanged", None if applied else "stale",
+                   member_id=member_id_for(program_id, identity))
+
+
+def apply_erasure(event: CustomerErased, program_id: str, profiles: Profiles, clock: Clock) -> Outcome:
+    """Personal data goes; the member id, balances and ledger (which hold none) stay, pseudonymous."""
+    identity = shopify_identity(event.shop, event.customer_id)
+    applied = profiles.erase(program_id, identity, clock.now())
+    return Outcome("recorded" if applied else "unchanged", event.reason, member_id=member_id_for(program_id, identity))

@@ -1,0 +1,8 @@
+import pytest
+
+from tests.fakes import InMemoryLedger
+
+
+@pytest.fixture
+def ledger():
+    return InMemoryLedger()
