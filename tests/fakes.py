@@ -4,12 +4,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
-from chalicelib.services.ports import ApiKey
+from chalicelib.domain.program import ProgramRules, rules_at
+from chalicelib.services.ports import ApiKey, MemberChange
 
 
 class FixedClock:
@@ -77,15 +79,27 @@ class InMemoryLedger:
         return self.orders.get((program_id, shop, order_id)), member
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
-                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
+                     member: MemberChange | None = None) -> None:
         key = (program_id, account.shop, account.order_id)
         stored = self.orders.get(key)
         if (stored.version if stored else None) != previous_version:
             raise ConcurrentChange("the order changed")
-        self.orders[key] = account
-        if entries:
+        if entries or member:
             assert account.member_id is not None
-            self._post(program_id, account.member_id, identity, hints, entries)
+            self._check_version(program_id, account.member_id, member)
+            self._post(program_id, account.member_id, identity, hints, entries, member)
+        self.orders[key] = account
+
+    def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
+                      change: MemberChange, now: datetime) -> None:
+        self._check_version(program_id, member_id, change)
+        self._post(program_id, member_id, None, MemberHints(), entries, change, now)
+
+    def _check_version(self, program_id: str, member_id: str, change: MemberChange | None) -> None:
+        current = self.members.get((program_id, member_id))
+        if change is not None and (current.version if current else 0) != (change.expected_version or 0):
+            raise ConcurrentChange("the member changed")
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:
         wanted = email.strip().lower()
@@ -102,14 +116,15 @@ class InMemoryLedger:
         return LedgerPage(entries=tuple(ordered[start:start + limit]), next_cursor=str(start + limit) if more else None)
 
     def _post(self, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
-              entries: Sequence[LedgerEntry]) -> None:
-        now = max(e.recorded_at for e in entries)
+              entries: Sequence[LedgerEntry], change: MemberChange | None = None, at: datetime | None = None) -> None:
+        now = max((e.recorded_at for e in entries), default=at or FixedClock().now())
         member = self.members.get((program_id, member_id)) or Member(
             member_id=member_id, program_id=program_id, email=hints.email and hints.email.strip().lower(),
             first_name=hints.first_name, points_balance=0, pending_points=0, lifetime_points=0, tier="member",
             identities=(), created_at=now, updated_at=now)
         self.members[(program_id, member_id)] = replace(
             member,
+            version=member.version + 1,
             points_balance=member.points_balance + sum(e.points for e in entries),
             pending_points=member.pending_points + sum(e.pending_points for e in entries),
             lifetime_points=member.lifetime_points + sum(e.lifetime_delta for e in entries),
@@ -119,6 +134,31 @@ class InMemoryLedger:
             updated_at=now,
         )
         self.entries.setdefault((program_id, member_id), []).extend(entries)
+        if change is not None:
+            self._apply_change(program_id, member_id, change)
+
+    def _apply_change(self, program_id: str, member_id: str, change: MemberChange) -> None:
+        member = self.members[(program_id, member_id)]
+        spend = dict(member.spend)
+        if change.spend_month and change.spend_delta:
+            spend[change.spend_month] = spend.get(change.spend_month, Decimal(0)) + change.spend_delta
+        tc = change.tier_change
+        moved = tc is not None and tc.new != tc.old
+        self.members[(program_id, member_id)] = replace(
+            member, spend=spend, tier=tc.new if tc and moved else member.tier,
+            tier_since=tc.at if tc and moved else member.tier_since,
+            tier_review_at=tc.review_at if tc else member.tier_review_at,
+            last_activity_at=change.activity_at or member.last_activity_at)
+
+
+class StaticRules:
+    """A rules source holding fixed versions (the defaults unless given)."""
+
+    def __init__(self, *versions: ProgramRules) -> None:
+        self.versions = list(versions)
+
+    def rules_at(self, program_id: str, at: datetime) -> ProgramRules:
+        return rules_at(self.versions, at)
 
 
 class FakeQueue:

@@ -1,16 +1,16 @@
 """Domain objects ↔ DynamoDB items (low-level attribute-value format)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints
+from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
 
 BASE_TIER = "member"
+SPEND_PREFIX = "spend_"          # qualifying spend by month: spend_2026_11
 
 
 def _s(value: str) -> dict[str, str]:
@@ -65,39 +65,6 @@ def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerE
     return item
 
 
-def profile_update(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
-                   entries: Sequence[LedgerEntry]) -> dict[str, Any]:
-    """Upsert the profile: hints fill empty fields only; balances move by ADD, never by overwrite."""
-    now = max(e.recorded_at for e in entries).isoformat()
-    sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
-            "updated_at = :now", "tier = if_not_exists(tier, :tier)"]
-    values: dict[str, Any] = {
-        ":p": _s(program_id), ":m": _s(member_id), ":now": _s(now), ":tier": _s(BASE_TIER),
-        ":spendable": _n(sum(e.points for e in entries)), ":pending": _n(sum(e.pending_points for e in entries)),
-        ":lifetime": _n(sum(e.lifetime_delta for e in entries)),
-        ":count": _n(len(entries)),
-    }
-    adds = ["points_balance :spendable", "pending_points :pending", "lifetime_points :lifetime",
-            "entry_count :count"]
-    if identity is not None:       # set once; an erased member keeps a NULL tombstone and gets none back
-        values[":identity"] = {"SS": [identity.key]}
-        sets.append("identities = if_not_exists(identities, :identity)")
-    if hints.email:
-        sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)",
-                 "GSI1SK = :m"]
-        values[":email"] = _s(keys.normalise_email(hints.email))
-        values[":gsi1pk"] = _s(keys.email_pk(program_id, hints.email))
-    if hints.first_name:
-        sets.append("first_name = if_not_exists(first_name, :first)")
-        values[":first"] = _s(hints.first_name)
-    return {
-        "TableName": table,
-        "Key": {"PK": _s(keys.member_pk(program_id, member_id)), "SK": _s(keys.PROFILE)},
-        "UpdateExpression": "SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
-        "ExpressionAttributeValues": values,
-    }
-
-
 def member_from_item(item: dict[str, Any]) -> Member:
     return Member(
         member_id=item["member_id"]["S"],
@@ -108,6 +75,12 @@ def member_from_item(item: dict[str, Any]) -> Member:
         pending_points=int(item.get("pending_points", {}).get("N", "0")),
         lifetime_points=int(item.get("lifetime_points", {}).get("N", "0")),
         tier=item.get("tier", {}).get("S", BASE_TIER),
+        version=int(item.get("version", {}).get("N", "0")),
+        tier_since=_optional_time(item.get("tier_since")),
+        tier_review_at=_optional_time(item.get("tier_review_at")),
+        last_activity_at=_optional_time(item.get("last_activity_at")),
+        spend={name.removeprefix(SPEND_PREFIX).replace("_", "-"): Decimal(value["N"])
+               for name, value in item.items() if name.startswith(SPEND_PREFIX)},
         identities=tuple(sorted((item.get("identities") or {}).get("SS", []))),
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         updated_at=datetime.fromisoformat(item["updated_at"]["S"]),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -10,9 +11,11 @@ from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters import dynamodb_orders as orders
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.dynamodb_members import member_writes
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
+from chalicelib.services.ports import MemberChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,8 +31,8 @@ class DynamoDBLedger:
         member_id = member_id_for(program_id, identity)
         guard = {"Put": {"TableName": self.table, "Item": codec.fact_item(program_id, member_id, entry),
                          "ConditionExpression": "attribute_not_exists(PK)"}}
-        self._transact([guard, *self._member_writes(program_id, member_id, identity, hints, [entry])],
-                       DuplicateEntry("the business fact is already recorded"))
+        writes = member_writes(self.table, program_id, member_id, identity, hints, [entry], None, entry.recorded_at)
+        self._transact([guard, *writes], DuplicateEntry("the business fact is already recorded"))
         return member_id
 
     def load_order(self, program_id: str, shop: str, order_id: str,
@@ -45,7 +48,8 @@ class DynamoDBLedger:
         return account, member
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
-                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
+                     member: MemberChange | None = None) -> None:
         """Write the account (if nobody changed it since it was read), its entries and the member's balances."""
         condition = ("attribute_not_exists(PK)" if previous_version is None else "version = :v")
         put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account),
@@ -53,11 +57,18 @@ class DynamoDBLedger:
         if previous_version is not None:
             put["ExpressionAttributeValues"] = {":v": {"N": str(previous_version)}}
         writes: list[dict[str, Any]] = [{"Put": put}]
-        if entries:
+        if entries or member is not None:
             if account.member_id is None:
                 raise ValueError("entries need the order's member")
-            writes += self._member_writes(program_id, account.member_id, identity, hints, entries)
-        self._transact(writes, ConcurrentChange("the order changed while it was being applied"))
+            now = max((e.recorded_at for e in entries), default=None) or datetime.now(UTC)
+            writes += member_writes(self.table, program_id, account.member_id, identity, hints, entries, member, now)
+        self._transact(writes, ConcurrentChange("the order or its member changed while it was being applied"),
+                       any_condition=True)
+
+    def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
+                      change: MemberChange, now: datetime) -> None:
+        writes = member_writes(self.table, program_id, member_id, None, MemberHints(), entries, change, now)
+        self._transact(writes, ConcurrentChange("the member changed while the job ran"), any_condition=True)
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:
         response = self.client.query(
@@ -93,24 +104,15 @@ class DynamoDBLedger:
             next_cursor=encode_cursor(last) if last else None,
         )
 
-    def _member_writes(self, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
-                       entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
-        pk = keys.member_pk(program_id, member_id)
-        profile = codec.profile_update(self.table, program_id, member_id, identity, hints, entries)
-        return [{"Update": profile}] + [
-            {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
-                     "Item": codec.entry_item(pk, keys.entry_sk(e.recorded_at, e.entry_id), program_id, member_id, e)}}
-            for e in entries
-        ]
-
-    def _transact(self, writes: list[dict[str, Any]], on_first_condition: Exception) -> None:
-        """Run one transaction; a failed condition on its first item raises `on_first_condition`."""
+    def _transact(self, writes: list[dict[str, Any]], on_condition: Exception, any_condition: bool = False) -> None:
+        """Run one transaction; a failed condition on its first item (or any, if asked) raises `on_condition`."""
         try:
             self.client.transact_write_items(TransactItems=writes)
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise on_first_condition from e
+            checked = reasons if any_condition else reasons[:1]
+            if "ConditionalCheckFailed" in checked or (any_condition and "TransactionConflict" in reasons):
+                raise on_condition from e
             raise

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounting import AwardRecord, OrderAccount, RefundRecord
+from chalicelib.domain.due import ORDER_TASK
 from chalicelib.domain.money import Money
 
 ORDER = "ORDER"
@@ -57,20 +58,22 @@ def account_item(program_id: str, account: OrderAccount) -> dict[str, Any]:
         "shop": _s(account.shop), "order_id": _s(account.order_id), "version": _n(account.version),
         "cancelled_at": _time(account.cancelled_at), "released": {"BOOL": account.released},
         "reversed_points": _n(account.reversed_points), "reversed_pending": _n(account.reversed_pending),
-        "uncollected": _n(account.uncollected),
+        "uncollected": _n(account.uncollected), "expired": _n(account.expired),
+        "lot_expired": {"BOOL": account.lot_expired},
         "refunds": {"M": {rid: {"M": {"subtotal": _s(str(r.subtotal)), "tax": _s(str(r.tax)),
                                       "refunded_at": _time(r.refunded_at)}} for rid, r in account.refunds.items()}},
     }
     if account.member_id:
         item["member_id"] = _s(account.member_id)
-    if account.pending_remaining > 0 and account.award and account.award.release_at:
-        item.update(due_keys(program_id, account.award.release_at, "release", account.key))
+    if account.next_due is not None:
+        item.update(due_keys(program_id, account.next_due, ORDER_TASK, account.key))
     if account.award:
         a = account.award
         item["award"] = {"M": {
             "points": _n(a.points), "base": _money(a.base), "presentment_base": _money(a.presentment_base),
             "rule_version": _s(a.rule_version), "taxes_included": {"BOOL": a.taxes_included},
             "paid_at": _time(a.paid_at), "release_at": _time(a.release_at),
+            "lot_expires_at": _time(a.lot_expires_at),
         }}
     return item
 
@@ -83,7 +86,7 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
             points=int(a["points"]["N"]), base=_read_money(a["base"]),
             presentment_base=_read_money(a["presentment_base"]), rule_version=a["rule_version"]["S"],
             taxes_included=a["taxes_included"]["BOOL"], paid_at=datetime.fromisoformat(a["paid_at"]["S"]),
-            release_at=_read_time(a["release_at"]),
+            release_at=_read_time(a["release_at"]), lot_expires_at=_read_time(a["lot_expires_at"]),
         )
     refunds = {
         rid: RefundRecord(Decimal(r["M"]["subtotal"]["S"]), Decimal(r["M"]["tax"]["S"]),
@@ -95,5 +98,6 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
         award=award, refunds=refunds, cancelled_at=_read_time(item["cancelled_at"]),
         released=item["released"]["BOOL"], reversed_points=int(item["reversed_points"]["N"]),
         reversed_pending=int(item["reversed_pending"]["N"]), uncollected=int(item["uncollected"]["N"]),
+        expired=int(item["expired"]["N"]), lot_expired=item["lot_expired"]["BOOL"],
         version=int(item["version"]["N"]),
     )

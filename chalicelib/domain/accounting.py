@@ -32,6 +32,7 @@ class AwardRecord:
     taxes_included: bool
     paid_at: datetime
     release_at: datetime | None  # None: spendable at once
+    lot_expires_at: datetime | None = None   # expiry policy "lots": the award expires on its own
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,29 @@ class OrderAccount:
     reversed_points: int = 0      # clawed back so far, from either balance
     reversed_pending: int = 0     # the part of it taken from pending points
     uncollected: int = 0          # clawback the floor-at-zero policy could not take
+    expired: int = 0              # points of this award that expired (lots policy)
+    lot_expired: bool = False
     version: int = 0
 
     @property
     def key(self) -> str:
         return f"shopify:{self.shop}:order:{self.order_id}"
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When this order next has time-driven work: its hold ending, then its lot expiring."""
+        award = self.award
+        if award is None:
+            return None
+        if self.pending_remaining > 0 and award.release_at is not None:
+            return award.release_at
+        if award.lot_expires_at is not None and not self.lot_expired and self.lot_remaining > 0:
+            return award.lot_expires_at
+        return None
+
+    @property
+    def lot_remaining(self) -> int:
+        return 0 if self.award is None else self.award.points - self.reversed_points - self.expired
 
     @property
     def pending_remaining(self) -> int:
@@ -125,8 +144,32 @@ def on_release(account: OrderAccount, now: datetime) -> Change:
                                     award.release_at, "hold period over"),))
 
 
+def on_lot_expiry(account: OrderAccount, now: datetime, balance: int) -> Change:
+    """The lots policy: what is left of this award expires, never more than the member still holds."""
+    award = account.award
+    if award is None or award.lot_expires_at is None or account.lot_expired or now < award.lot_expires_at:
+        return Change(account, ())
+    if account.pending_remaining > 0:
+        return Change(account, ())
+    amount = max(min(account.lot_remaining, balance), 0)
+    updated = replace(account, lot_expired=True, expired=account.expired + amount, version=account.version + 1)
+    if amount == 0:
+        return Change(updated, ())
+    return Change(updated, (Posting(EntryKind.EXPIRE, -amount, 0, f"{account.key}:expire", award.lot_expires_at,
+                                    "points expired"),))
+
+
 def release_time(paid_at: datetime, policy: Policy) -> datetime | None:
     return paid_at + timedelta(days=policy.hold_days) if policy.hold_days > 0 else None
+
+
+def qualifying_spend(account: OrderAccount) -> Decimal:
+    """What the order counts toward tiers: its earning base, less refunds; nothing once cancelled."""
+    award = account.award
+    if award is None or account.cancelled_at is not None:
+        return Decimal(0)
+    refunded = sum((r.base(award.taxes_included) for r in account.refunds.values()), Decimal(0))
+    return max(award.base.amount - refunded, Decimal(0))
 
 
 def target_reversal(account: OrderAccount) -> int:
@@ -148,7 +191,8 @@ def target_reversal(account: OrderAccount) -> int:
 def _reconcile(account: OrderAccount, postings: tuple[Posting, ...], policy: Policy, balance: int,
                at: datetime, recorded: bool = False) -> Change:
     """Append the reversal the facts now call for; bump the version whenever the account changed."""
-    delta = target_reversal(account) - account.reversed_points
+    target = min(target_reversal(account), account.award.points - account.expired if account.award else 0)
+    delta = target - account.reversed_points      # expired points cannot be clawed back a second time
     bumped = replace(account, version=account.version + 1)
     if delta <= 0:
         return Change(bumped, postings) if (postings or recorded) else Change(account, ())

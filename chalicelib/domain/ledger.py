@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from chalicelib.domain.money import Money
@@ -81,6 +82,11 @@ class Member:
     email_consent: str | None = None          # Shopify's state: subscribed, not_subscribed, unsubscribed, …
     consent_updated_at: datetime | None = None
     erased_at: datetime | None = None
+    version: int = 0                          # moves with every balance change (optimistic locking)
+    tier_since: datetime | None = None
+    tier_review_at: datetime | None = None
+    last_activity_at: datetime | None = None
+    spend: dict[str, Decimal] = field(default_factory=dict)   # qualifying spend by month, "2026-11"
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:

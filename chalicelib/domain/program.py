@@ -1,17 +1,80 @@
-"""A program's rules: how points are earned and held, what a clawback may do, the signup bonus."""
+"""A program's rules, versioned: earning, campaigns, tiers, holds, clawback policy, expiry, signup bonus.
+
+Every award records the version that produced it, so a clawback follows the award, never today's rules.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from chalicelib.domain.accounting import Policy
-from chalicelib.domain.rules import DEFAULT_RULE, EarningRule
+from chalicelib.domain.rules import EarningRule
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+NO_EXPIRY, INACTIVITY, LOTS = "none", "inactivity", "lots"
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    threshold: Decimal            # qualifying spend over the rolling 12 months, shop currency
+    multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    multiplier: Decimal
+
+    def active(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+
+@dataclass(frozen=True)
+class Expiry:
+    policy: str = NO_EXPIRY       # none | inactivity (whole balance) | lots (each award on its own)
+    months: int = 12
+
+
+DEFAULT_TIERS = (Tier("member", Decimal(0)), Tier("silver", Decimal(500), Decimal("1.25")),
+                 Tier("gold", Decimal(1000), Decimal("1.5")))
 
 
 @dataclass(frozen=True)
 class ProgramRules:
-    earning: EarningRule = DEFAULT_RULE
+    version: str = "default-1"
+    effective_from: datetime = EPOCH
+    earning: EarningRule = field(default_factory=lambda: EarningRule(version="default-1"))
     policy: Policy = field(default_factory=Policy)
     signup_bonus: int = 100
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    campaigns: tuple[Campaign, ...] = ()
+    expiry: Expiry = field(default_factory=Expiry)
+
+    def tier_for(self, spend: Decimal) -> Tier:
+        """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""
+        reached = [t for t in self.tiers if spend >= t.threshold]
+        return reached[-1] if reached else self.tiers[0]
+
+    def tier_named(self, name: str) -> Tier:
+        return next((t for t in self.tiers if t.name == name), self.tiers[0])
+
+    def multiplier(self, at: datetime, tier: str) -> Decimal:
+        """Campaign multipliers active at `at` stack with the member's tier multiplier."""
+        factor = self.tier_named(tier).multiplier
+        for campaign in self.campaigns:
+            if campaign.active(at):
+                factor *= campaign.multiplier
+        return factor
 
 
 DEFAULT_RULES = ProgramRules()
+
+
+def rules_at(versions: list[ProgramRules], at: datetime) -> ProgramRules:
+    """The version in force at `at`: the latest whose effective time is not after it."""
+    in_force = [v for v in versions if v.effective_from <= at]
+    return max(in_force, key=lambda v: v.effective_from) if in_force else DEFAULT_RULES

@@ -21,8 +21,8 @@ class EarningRule:
         total = sum((_earnable(line, presentment, order.taxes_included) for line in order.lines), Decimal(0))
         return Money(max(total, Decimal(0)), order.presentment_currency if presentment else order.currency)
 
-    def points_for(self, amount: Money) -> int:
-        raw = amount.amount * self.points_per_unit
+    def points_for(self, amount: Money, multiplier: Decimal = Decimal(1)) -> int:
+        raw = amount.amount * self.points_per_unit * multiplier
         return int(raw.quantize(Decimal(1), rounding=_ROUNDING[self.rounding]))
 
 
@@ -37,10 +37,10 @@ class Award:
 DEFAULT_RULE = EarningRule(version="default-1")
 
 
-def award_for(order: Order, rule: EarningRule) -> Award:
-    """Points an order earns; test orders earn nothing."""
+def award_for(order: Order, rule: EarningRule, multiplier: Decimal = Decimal(1)) -> Award:
+    """Points an order earns (campaign and tier multipliers applied); test orders earn nothing."""
     base = rule.earnable_amount(order)
-    points = 0 if order.test else rule.points_for(base)
+    points = 0 if order.test else rule.points_for(base, multiplier)
     return Award(points=points, base=base, presentment_base=rule.earnable_amount(order, presentment=True),
                  rule_version=rule.version)
 

@@ -1,15 +1,16 @@
 """Scheduled jobs. Each takes "now" from its EventBridge event, so `make job AT=...` can run it as of any time."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from chalice import Blueprint, Rate
+from chalice import Blueprint, Cron, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services.jobs import release_pending
+from chalicelib.services import jobs
 
 bp = Blueprint(__name__)
 
@@ -18,13 +19,33 @@ def event_time(event: CloudWatchEvent) -> datetime:
     return datetime.fromisoformat(event.time.replace("Z", "+00:00"))
 
 
-@bp.schedule(Rate(15, unit=Rate.MINUTES), name="release_pending")
-def release_pending_points(event: CloudWatchEvent) -> dict[str, Any]:
+def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], jobs.JobReport]) -> dict:
     now = event_time(event)
-    results = {}
+    results: dict[str, Any] = {}
     for program_id in bootstrap.get_directory().programs():
-        report = release_pending(program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(),
-                                 bootstrap.get_clock())
-        results[program_id] = {"released": report.done, "failed": len(report.failed)}
-    logger.info("release_pending_done", extra={"at": now.isoformat(), "programs": results})
+        report = run(program_id, now)
+        results[program_id] = {"done": report.done, "failed": len(report.failed)}
+    logger.info("job_done", extra={"job": name, "at": now.isoformat(), "programs": results})
     return results
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="orders_due")
+def orders_due(event: CloudWatchEvent) -> dict[str, Any]:
+    """Pending points whose hold ended become spendable; award lots whose time came expire."""
+    return _for_each_program("orders_due", event, lambda program_id, now: jobs.orders_due(
+        program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules(),
+        bootstrap.get_clock()))
+
+
+@bp.schedule(Cron(30, 2, "*", "*", "?", "*"), name="expire_inactive")
+def expire_inactive(event: CloudWatchEvent) -> dict[str, Any]:
+    """Daily: whole balances of members inactive for the configured months expire."""
+    return _for_each_program("expire_inactive", event, lambda program_id, now: jobs.expire_inactive(
+        program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules()))
+
+
+@bp.schedule(Cron(45, 2, "*", "*", "?", "*"), name="review_tiers")
+def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
+    """Daily: members whose yearly tier review is due keep, gain or lose their tier."""
+    return _for_each_program("review_tiers", event, lambda program_id, now: jobs.review_tiers(
+        program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules()))

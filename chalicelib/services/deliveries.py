@@ -9,10 +9,9 @@ from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
-from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure
 from chalicelib.services.orders import Outcome, apply_order_update, apply_refund
-from chalicelib.services.ports import Clock, LedgerRepository, Profiles
+from chalicelib.services.ports import Clock, LedgerRepository, Profiles, RulesSource
 
 
 def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
@@ -23,17 +22,18 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
         raise InvalidPayload("queued delivery lacks source, topic or webhook_id") from e
 
 
-def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, clock: Clock,
-                   rules: ProgramRules = DEFAULT_RULES) -> Outcome:
+def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
+                   clock: Clock) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:
         case OrderUpdate():
-            return apply_order_update(event, program_id, rules.earning, rules.policy, ledger, clock)
+            return apply_order_update(event, program_id, rules, ledger, clock)
         case RefundCreated():
-            return apply_refund(event, program_id, rules.policy, ledger, clock)
+            return apply_refund(event, program_id, rules, ledger, clock)
         case CustomerChanged():
-            return apply_customer_change(event, program_id, rules, ledger, profiles, clock)
+            return apply_customer_change(event, program_id, rules.rules_at(program_id, event.as_of), ledger,
+                                         profiles, clock)
         case ConsentChanged():
             return apply_consent(event, program_id, profiles)
         case CustomerErased():

@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain import accounting as acc
+from chalicelib.domain import tiers
 from chalicelib.domain.errors import ConcurrentChange
-from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints, entry_id_for, member_id_for
+from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints, entry_id_for, member_id_for
 from chalicelib.domain.orders import Delivery, OrderUpdate, Refund, RefundCreated
-from chalicelib.domain.rules import EarningRule, award_for
-from chalicelib.services.ports import Clock, LedgerRepository
+from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
+from chalicelib.domain.rules import award_for
+from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, RulesSource
 
 ATTEMPTS = 5
+ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REDEEM}
+Steps = Callable[[acc.OrderAccount, Member | None], acc.Change]
 
 
 @dataclass(frozen=True)
@@ -28,16 +32,19 @@ def shopify_identity(shop: str, customer_id: str) -> Identity:
     return Identity("shopify", f"{shop}:{customer_id}")
 
 
-def apply_order_update(event: OrderUpdate, program_id: str, rule: EarningRule, policy: acc.Policy,
-                       ledger: LedgerRepository, clock: Clock) -> Outcome:
+def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, ledger: LedgerRepository,
+                       clock: Clock) -> Outcome:
     order = event.order
     if order.test:
         return Outcome("skipped", "test_order")
     customer = order.customer
     identity = shopify_identity(order.shop, customer.customer_id) if customer else None
     hints = MemberHints(email=customer.email, first_name=customer.first_name) if customer else MemberHints()
+    awarding = rules.rules_at(program_id, order.processed_at)
+    policy = awarding.policy
 
-    def steps(account: acc.OrderAccount, balance: int) -> acc.Change:
+    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+        balance = member.points_balance if member else 0
         change = acc.Change(account, ())
         for refund in event.refunds:
             change = _then(change, acc.on_refund(change.account, refund.refund_id, _record(refund), policy,
@@ -45,37 +52,46 @@ def apply_order_update(event: OrderUpdate, program_id: str, rule: EarningRule, p
         if event.cancelled_at:
             change = _then(change, acc.on_cancel(change.account, event.cancelled_at, policy, balance + _spent(change)))
         if event.paid and identity is not None:
-            award = award_for(order, rule)
+            multiplier = awarding.multiplier(order.processed_at, member.tier if member else awarding.tiers[0].name)
+            award = award_for(order, awarding.earning, multiplier)
             if award.points > 0:
-                record = acc.AwardRecord(award.points, award.base, award.presentment_base, award.rule_version,
+                record = acc.AwardRecord(award.points, award.base, award.presentment_base, awarding.version,
                                          order.taxes_included, order.processed_at,
-                                         acc.release_time(order.processed_at, policy))
+                                         acc.release_time(order.processed_at, policy),
+                                         _lot_expiry(awarding, order.processed_at))
                 change = _then(change, acc.on_paid(change.account, record, member_id_for(program_id, identity),
                                                    policy, balance + _spent(change)))
         return change
 
-    return _apply(program_id, order.shop, order.order_id, identity, hints, event.delivery, steps, ledger, clock)
+    return _apply(program_id, order.shop, order.order_id, identity, hints, event.delivery, steps, ledger, rules,
+                  clock)
 
 
-def apply_refund(event: RefundCreated, program_id: str, policy: acc.Policy, ledger: LedgerRepository,
+def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledger: LedgerRepository,
                  clock: Clock) -> Outcome:
     refund = event.refund
+    policy = rules.rules_at(program_id, refund.created_at).policy
 
-    def steps(account: acc.OrderAccount, balance: int) -> acc.Change:
-        return acc.on_refund(account, refund.refund_id, _record(refund), policy, balance)
+    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+        return acc.on_refund(account, refund.refund_id, _record(refund), policy,
+                             member.points_balance if member else 0)
 
-    return _apply(program_id, event.shop, refund.order_id, None, MemberHints(), event.delivery, steps, ledger, clock)
+    return _apply(program_id, event.shop, refund.order_id, None, MemberHints(), event.delivery, steps, ledger,
+                  rules, clock)
 
 
-def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerRepository, clock: Clock) -> Outcome:
-    """Make an order's pending points spendable once its hold period is over (run by the release job)."""
+def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerRepository, rules: RulesSource,
+                  clock: Clock) -> Outcome:
+    """Make an order's pending points spendable once its hold is over, and expire its lot when that is due."""
     shop, order_id = parse_order_key(ref)
-    delivery = Delivery(source="schedule", topic="release_pending", webhook_id=f"release@{now.isoformat()}")
+    delivery = Delivery(source="schedule", topic="order_due_work", webhook_id=f"due@{now.isoformat()}")
 
-    def steps(account: acc.OrderAccount, balance: int) -> acc.Change:
-        return acc.on_release(account, now)
+    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+        released = acc.on_release(account, now)
+        balance = (member.points_balance if member else 0) + _spent(released)
+        return _then(released, acc.on_lot_expiry(released.account, now, balance))
 
-    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, clock)
+    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, rules, clock)
 
 
 def parse_order_key(ref: str) -> tuple[str, str]:
@@ -86,24 +102,52 @@ def parse_order_key(ref: str) -> tuple[str, str]:
 
 
 def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None, hints: MemberHints,
-           delivery: Delivery, steps: Callable[[acc.OrderAccount, int], acc.Change], ledger: LedgerRepository,
-           clock: Clock) -> Outcome:
-    member_id = member_id_for(program_id, identity) if identity else None
+           delivery: Delivery, steps: Steps, ledger: LedgerRepository, rules: RulesSource, clock: Clock) -> Outcome:
     for _ in range(ATTEMPTS):
-        account, member = ledger.load_order(program_id, shop, order_id, member_id)
+        now = clock.now()
+        known = member_id_for(program_id, identity) if identity else None
+        account, member = ledger.load_order(program_id, shop, order_id, known)
         current = account or acc.OrderAccount(shop=shop, order_id=order_id)
-        change = steps(current, member.points_balance if member else 0)
+        if member is None and known is None and current.member_id:
+            member = ledger.get_member(program_id, current.member_id)
+        change = steps(current, member)
         if change.account.version == current.version:
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
-        entries = _entries(change, delivery, clock.now())
+        entries = _entries(change, delivery, now)
+        effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
-                                identity, hints)
+                                identity, hints, effect)
         except ConcurrentChange:
             continue
         return Outcome("recorded", member_id=change.account.member_id,
                        points=sum(e.points for e in entries), pending=sum(e.pending_points for e in entries))
     raise ConcurrentChange(f"order {order_id} kept changing; the delivery will be retried")
+
+
+def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
+                   entries: list[LedgerEntry], now: datetime) -> MemberChange | None:
+    """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry."""
+    award = change.account.award
+    if award is None or change.account.member_id is None:
+        return None
+    delta = acc.qualifying_spend(change.account) - acc.qualifying_spend(before)
+    month = tiers.month_key(award.paid_at)
+    spend = dict(member.spend) if member else {}
+    spend[month] = spend.get(month, 0) + delta
+    current_tier = member.tier if member else rules.tiers[0].name
+    active = any(e.kind in ACTIVITY for e in entries)
+    return MemberChange(
+        expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
+        tier_change=tiers.upgrade(rules, current_tier, spend, now) if delta > 0 else None,
+        activity_at=now if active else None,
+        inactivity_expiry_at=tiers.add_months(now, rules.expiry.months)
+        if active and rules.expiry.policy == INACTIVITY else None,
+    )
+
+
+def _lot_expiry(rules: ProgramRules, paid_at: datetime) -> datetime | None:
+    return tiers.add_months(paid_at, rules.expiry.months) if rules.expiry.policy == LOTS else None
 
 
 def _then(first: acc.Change, second: acc.Change) -> acc.Change:
@@ -124,7 +168,7 @@ def _entries(change: acc.Change, delivery: Delivery, now: datetime) -> list[Ledg
               "webhook_id": delivery.webhook_id, "event_id": delivery.event_id or ""}
     entries = []
     for i, posting in enumerate(change.postings):
-        earn = posting.kind.value in ("earn", "pending_earn")
+        earn = posting.kind in (EntryKind.EARN, EntryKind.PENDING_EARN)
         entries.append(LedgerEntry(
             entry_id=entry_id_for(posting.key), business_key=posting.key, kind=posting.kind,
             points=posting.points, pending_points=posting.pending, occurred_at=posting.occurred_at,

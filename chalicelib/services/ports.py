@@ -4,14 +4,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
+from chalicelib.domain.program import ProgramRules
+from chalicelib.domain.tiers import TierChange
 
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """What a change does to its member besides the balances: spend toward tiers, a tier move, activity."""
+
+    expected_version: int | None          # the profile version that was read; None when there was no profile
+    spend_month: str | None = None
+    spend_delta: Decimal = Decimal(0)
+    tier_change: TierChange | None = None
+    activity_at: datetime | None = None
+    inactivity_expiry_at: datetime | None = None
+    clear_due: tuple[str, ...] = ()       # due-work tasks of the member that are done
 
 
 class LedgerRepository(Protocol):
@@ -26,8 +42,14 @@ class LedgerRepository(Protocol):
                    member_id: str | None) -> tuple[OrderAccount | None, Member | None]: ...
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
-                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints) -> None:
+                     entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
+                     member: MemberChange | None = None) -> None:
         """Store the account and its entries atomically; ConcurrentChange if the account moved meanwhile."""
+        ...
+
+    def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
+                      change: MemberChange, now: datetime) -> None:
+        """Member-level work (expiry, tier reviews); ConcurrentChange if the profile moved since it was read."""
         ...
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]: ...
@@ -60,6 +82,12 @@ class DueWork(Protocol):
     def due(self, program_id: str, task: str, until: datetime) -> list[DueItem]: ...
 
     def advance(self, program_id: str, task: str, cleared_before: date) -> None: ...
+
+
+class RulesSource(Protocol):
+    def rules_at(self, program_id: str, at: datetime) -> ProgramRules:
+        """The rules version in force at `at` (the defaults when the program has stored none)."""
+        ...
 
 
 class IngestQueue(Protocol):

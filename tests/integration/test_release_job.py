@@ -9,20 +9,20 @@ from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.accounting import Policy
 from chalicelib.domain.orders import Delivery
-from chalicelib.domain.rules import DEFAULT_RULE
-from chalicelib.services.jobs import release_pending
+from chalicelib.domain.program import ProgramRules
+from chalicelib.services.jobs import orders_due
 from chalicelib.services.orders import apply_order_update
 from tests.factories import SHOP, body_of, make_order
-from tests.fakes import FixedClock
+from tests.fakes import FixedClock, StaticRules
 
 PAID_AT = datetime(2026, 11, 20, 15, 15, 2, tzinfo=UTC)      # the fixture's processed_at
-HELD = Policy(hold_days=30)
+HELD = StaticRules(ProgramRules(policy=Policy(hold_days=30)))
 
 
 def pay(order_id: int, processed_at: datetime = PAID_AT) -> None:
     body = load_json(body_of(make_order(id=order_id, processed_at=processed_at.isoformat())))
     event = parse_event(Delivery("shopify", "orders/paid", f"wh-{order_id}"), SHOP, body)
-    apply_order_update(event, "demo", DEFAULT_RULE, HELD, bootstrap.get_ledger(), FixedClock(processed_at))
+    apply_order_update(event, "demo", HELD, bootstrap.get_ledger(), FixedClock(processed_at))
 
 
 def member():
@@ -31,7 +31,7 @@ def member():
 
 
 def run(at: datetime):
-    return release_pending("demo", at, bootstrap.get_ledger(), bootstrap.get_due_work(), FixedClock(at))
+    return orders_due("demo", at, bootstrap.get_ledger(), bootstrap.get_due_work(), HELD, FixedClock(at))
 
 
 def test_points_stay_pending_through_the_hold_and_are_released_once_after_it(aws):
@@ -49,7 +49,7 @@ def test_the_job_reads_only_the_days_since_its_last_run(aws):
     pay(1)
     pay(2, PAID_AT + timedelta(days=5))
     run(PAID_AT + timedelta(days=31))
-    assert bootstrap.get_due_work().cursor("demo", "release") == (PAID_AT + timedelta(days=31)).date()
+    assert bootstrap.get_due_work().cursor("demo", "order") == (PAID_AT + timedelta(days=31)).date()
     assert member().pending_points == 150
     assert run(PAID_AT + timedelta(days=36)).done == 1
     assert member().pending_points == 0
@@ -57,13 +57,14 @@ def test_the_job_reads_only_the_days_since_its_last_run(aws):
 
 def test_the_scheduled_function_takes_its_time_from_the_event(aws):
     pay(1)
+    bootstrap.override("rules", HELD)
     import app
     with Client(app.app, stage_name="local") as client:
         early = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=[])
         early["time"] = (PAID_AT + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        assert client.lambda_.invoke("release_pending", early).payload == {"demo": {"released": 0, "failed": 0}}
+        assert client.lambda_.invoke("orders_due", early).payload == {"demo": {"done": 0, "failed": 0}}
         late = dict(early, time=(PAID_AT + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ"))
-        assert json.loads(json.dumps(client.lambda_.invoke("release_pending", late).payload)) == {
-            "demo": {"released": 1, "failed": 0}}
+        assert json.loads(json.dumps(client.lambda_.invoke("orders_due", late).payload)) == {
+            "demo": {"done": 1, "failed": 0}}
     assert member().points_balance == 150

@@ -1,7 +1,7 @@
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import load_event, make_order
-from tests.fakes import FixedClock
+from tests.fakes import FixedClock, StaticRules
 from tests.unit.services.test_orders import envelope
 
 CREATED = load_event("shopify/customers-create.2026-04")
@@ -10,7 +10,7 @@ REDACT = load_event("shopify/customers-redact.2026-04")
 
 
 def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, FixedClock(), rules)
+    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules), FixedClock())
 
 
 def only_member(ledger):

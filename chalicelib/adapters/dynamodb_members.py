@@ -1,0 +1,112 @@
+"""The writes a ledger change makes to its member: the profile update, the entries, due items, tier events.
+
+The profile carries a version: a change computed from a read profile (tier upgrades, floor-at-zero
+clawbacks) only commits if nobody moved the profile since, so concurrent orders of one member never
+lose an upgrade.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
+from chalicelib.adapters.dynamodb_orders import due_keys
+from chalicelib.domain.due import INACTIVITY_TASK, TIER_TASK
+from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
+from chalicelib.services.ports import MemberChange
+
+
+def member_writes(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
+                  entries: Sequence[LedgerEntry], change: MemberChange | None, now: datetime) -> list[dict[str, Any]]:
+    pk = keys.member_pk(program_id, member_id)
+    writes: list[dict[str, Any]] = [{"Update": profile_update(table, program_id, member_id, identity, hints,
+                                                              entries, change, now)}]
+    writes += [{"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)",
+                        "Item": entry_item(pk, keys.entry_sk(e.recorded_at, e.entry_id), program_id, member_id, e)}}
+               for e in entries]
+    if change and change.inactivity_expiry_at:
+        writes.append(due_put(table, program_id, member_id, INACTIVITY_TASK, change.inactivity_expiry_at))
+    writes += [due_delete(table, program_id, member_id, task) for task in (change.clear_due if change else ())]
+    if change and change.tier_change:
+        tc = change.tier_change
+        writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at))
+        if tc.new != tc.old:
+            writes.append({"Put": {"TableName": table, "Item": {
+                "PK": {"S": pk}, "SK": {"S": f"EVT#{tc.at.isoformat()}#tier_changed"}, "type": {"S": "event"},
+                "kind": {"S": "tier_changed"}, "from_tier": {"S": tc.old}, "to_tier": {"S": tc.new},
+                "at": {"S": tc.at.isoformat()}, "member_id": {"S": member_id}}}})
+    return writes
+
+
+def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime) -> dict[str, Any]:
+    """One small item per member and task; rewriting it moves the member's place in the Due index."""
+    return {"Put": {"TableName": table, "Item": {
+        "PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"DUE#{task}"},
+        "member_id": {"S": member_id}, "due_at": {"S": due_at.isoformat()},
+        **due_keys(program_id, due_at, task, member_id)}}}
+
+
+def due_delete(table: str, program_id: str, member_id: str, task: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, member_id)},
+                                                   "SK": {"S": f"DUE#{task}"}}}}
+
+
+def profile_update(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
+                   entries: Sequence[LedgerEntry], change: MemberChange | None, now: datetime) -> dict[str, Any]:
+    """Upsert the profile: hints fill empty fields only; balances move by ADD, never by overwrite."""
+    sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
+            "updated_at = :now", "tier = if_not_exists(tier, :tier)"]
+    values: dict[str, Any] = {
+        ":p": {"S": program_id}, ":m": {"S": member_id}, ":now": {"S": now.isoformat()}, ":tier": {"S": BASE_TIER},
+        ":spendable": _n(sum(e.points for e in entries)), ":pending": _n(sum(e.pending_points for e in entries)),
+        ":lifetime": _n(sum(e.lifetime_delta for e in entries)), ":count": _n(len(entries)), ":one": _n(1),
+    }
+    adds = ["points_balance :spendable", "pending_points :pending", "lifetime_points :lifetime",
+            "entry_count :count", "version :one"]
+    if identity is not None:       # set once; an erased member keeps a NULL tombstone and gets none back
+        values[":identity"] = {"SS": [identity.key]}
+        sets.append("identities = if_not_exists(identities, :identity)")
+    if hints.email:
+        sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
+        values[":email"] = {"S": keys.normalise_email(hints.email)}
+        values[":gsi1pk"] = {"S": keys.email_pk(program_id, hints.email)}
+    if hints.first_name:
+        sets.append("first_name = if_not_exists(first_name, :first)")
+        values[":first"] = {"S": hints.first_name}
+    update: dict[str, Any] = {"TableName": table,
+                              "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}}}
+    if change is not None:
+        _member_change(change, sets, adds, values, update)
+    update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD " + ", ".join(adds)
+    update["ExpressionAttributeValues"] = values
+    return update
+
+
+def _member_change(change: MemberChange, sets: list[str], adds: list[str], values: dict[str, Any],
+                   update: dict[str, Any]) -> None:
+    if change.spend_month and change.spend_delta:
+        adds.append(f"{SPEND_PREFIX}{change.spend_month.replace('-', '_')} :spend")
+        values[":spend"] = {"N": format(change.spend_delta, "f")}
+    tc = change.tier_change
+    if tc:
+        sets.append("tier_review_at = :review")
+        values[":review"] = {"S": tc.review_at.isoformat()}
+    if tc and tc.new != tc.old:
+        sets += ["tier = :new_tier", "tier_since = :tier_since"]
+        sets.remove("tier = if_not_exists(tier, :tier)")
+        del values[":tier"]
+        values |= {":new_tier": {"S": tc.new}, ":tier_since": {"S": tc.at.isoformat()}}
+    if change.activity_at:
+        sets.append("last_activity_at = :activity")
+        values[":activity"] = {"S": change.activity_at.isoformat()}
+    if not change.expected_version:          # no profile yet, or one without balances (made by a customer event)
+        update["ConditionExpression"] = "attribute_not_exists(version)"
+    else:
+        update["ConditionExpression"] = "version = :version"
+        values[":version"] = _n(change.expected_version)
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}

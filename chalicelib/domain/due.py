@@ -1,0 +1,5 @@
+"""Names of the time-driven tasks kept in the Due index."""
+
+ORDER_TASK = "order"                # an order's hold ending, then its lot expiring
+INACTIVITY_TASK = "inactivity"      # a member's whole balance expiring after inactivity
+TIER_TASK = "tier_review"           # a member's yearly tier review
