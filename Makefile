@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key webhook clean
+.PHONY: help deps run test lint job package admin-key webhook bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -49,6 +49,9 @@ admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in S
 
 webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid]
 	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)"
+
+bench: deps ## DynamoDB round trips, write units and events/s of the worker path on DynamoDB Local (in memory)
+	$(PY) -m infra.bench
 
 clean: ## remove dependencies, build output and local data
 	rm -rf $(VENV) node_modules dist .local

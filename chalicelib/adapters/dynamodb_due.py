@@ -1,5 +1,6 @@
 """DynamoDBDueWork: what is due by a time, read from the sparse `Due` index day by day, never by scanning.
 
+A day is split over a few shard partitions so that a busy day never makes a hot index partition.
 Each program and task keeps a cursor: the first UTC day that may still hold due work. A run reads the day
 partitions from the cursor to today, so its cost follows the days since the last run and the work due.
 """
@@ -10,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamodb_orders import DUE_INDEX, due_pk
+from chalicelib.adapters.dynamodb_orders import DUE_INDEX, DUE_SHARDS, due_pk
 from chalicelib.services.ports import DueItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-FIRST_RUN_LOOKBACK = timedelta(days=120)
+FIRST_RUN_LOOKBACK = timedelta(days=7)   # items are never filed before the day they were written
 
 
 class DynamoDBDueWork:
@@ -30,9 +31,10 @@ class DynamoDBDueWork:
         day = self.cursor(program_id, task) or (until - FIRST_RUN_LOOKBACK).date()
         found: list[DueItem] = []
         while day <= until.date():
-            found += self._due_on(program_id, task, day, f"{until:%Y-%m-%dT%H:%M:%S}Z~")
+            for shard in range(DUE_SHARDS):
+                found += self._due_on(due_pk(program_id, task, day, shard), f"{until:%Y-%m-%dT%H:%M:%S}Z~")
             day += timedelta(days=1)
-        return found
+        return sorted(found, key=lambda item: item.due_at)
 
     def cursor(self, program_id: str, task: str) -> date | None:
         item = self.client.get_item(TableName=self.table, Key=_cursor_key(program_id, task)).get("Item")
@@ -51,11 +53,11 @@ class DynamoDBDueWork:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
-    def _due_on(self, program_id: str, task: str, day: date, before: str) -> list[DueItem]:
+    def _due_on(self, partition: str, before: str) -> list[DueItem]:
         request: dict[str, Any] = {
             "TableName": self.table, "IndexName": DUE_INDEX,
             "KeyConditionExpression": "DUEPK = :pk AND DUESK < :before",
-            "ExpressionAttributeValues": {":pk": {"S": due_pk(program_id, task, day)}, ":before": {"S": before}},
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":before": {"S": before}},
         }
         items: list[DueItem] = []
         while True:

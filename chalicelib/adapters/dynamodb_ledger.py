@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
+MAX_MEMBERS_PER_EMAIL = 25
+
+
 class DynamoDBLedger:
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
@@ -52,7 +55,8 @@ class DynamoDBLedger:
                      member: MemberChange | None = None) -> None:
         """Write the account (if nobody changed it since it was read), its entries and the member's balances."""
         condition = ("attribute_not_exists(PK)" if previous_version is None else "version = :v")
-        put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account),
+        now = max((e.recorded_at for e in entries), default=None) or datetime.now(UTC)
+        put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account, now),
                                "ConditionExpression": condition}
         if previous_version is not None:
             put["ExpressionAttributeValues"] = {":v": {"N": str(previous_version)}}
@@ -60,7 +64,6 @@ class DynamoDBLedger:
         if entries or member is not None:
             if account.member_id is None:
                 raise ValueError("entries need the order's member")
-            now = max((e.recorded_at for e in entries), default=None) or datetime.now(UTC)
             writes += member_writes(self.table, program_id, account.member_id, identity, hints, entries, member, now)
         self._transact(writes, ConcurrentChange("the order or its member changed while it was being applied"),
                        any_condition=True)
@@ -72,11 +75,15 @@ class DynamoDBLedger:
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:
         response = self.client.query(
-            TableName=self.table, IndexName="GSI1",
+            TableName=self.table, IndexName="GSI1", Limit=MAX_MEMBERS_PER_EMAIL,
             KeyConditionExpression="GSI1PK = :pk",
             ExpressionAttributeValues={":pk": {"S": keys.email_pk(program_id, email)}},
         )
-        return [codec.member_from_item(item) for item in response.get("Items", [])]
+        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
+        if not wanted:
+            return []
+        found = self.client.batch_get_item(RequestItems={self.table: {"Keys": wanted}})["Responses"][self.table]
+        return sorted((codec.member_from_item(item) for item in found), key=lambda m: m.member_id)
 
     def get_member(self, program_id: str, member_id: str) -> Member | None:
         response = self.client.get_item(

@@ -27,11 +27,11 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
                         "Item": entry_item(pk, keys.entry_sk(e.recorded_at, e.entry_id), program_id, member_id, e)}}
                for e in entries]
     if change and change.inactivity_expiry_at:
-        writes.append(due_put(table, program_id, member_id, INACTIVITY_TASK, change.inactivity_expiry_at))
+        writes.append(due_put(table, program_id, member_id, INACTIVITY_TASK, change.inactivity_expiry_at, now))
     writes += [due_delete(table, program_id, member_id, task) for task in (change.clear_due if change else ())]
     if change and change.tier_change:
         tc = change.tier_change
-        writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at))
+        writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at, now))
         if tc.new != tc.old:
             writes.append({"Put": {"TableName": table, "Item": {
                 "PK": {"S": pk}, "SK": {"S": f"EVT#{tc.at.isoformat()}#tier_changed"}, "type": {"S": "event"},
@@ -40,12 +40,13 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
     return writes
 
 
-def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime) -> dict[str, Any]:
+def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime,
+            now: datetime) -> dict[str, Any]:
     """One small item per member and task; rewriting it moves the member's place in the Due index."""
     return {"Put": {"TableName": table, "Item": {
         "PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"DUE#{task}"},
         "member_id": {"S": member_id}, "due_at": {"S": due_at.isoformat()},
-        **due_keys(program_id, due_at, task, member_id)}}}
+        **due_keys(program_id, due_at, task, member_id, now)}}}
 
 
 def due_delete(table: str, program_id: str, member_id: str, task: str) -> dict[str, Any]:

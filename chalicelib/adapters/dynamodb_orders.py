@@ -1,6 +1,7 @@
 """Order accounts ↔ DynamoDB items (one item per order: PK=P#<program>#O#<shop>#<order id>, SK=ORDER)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -13,15 +14,24 @@ ORDER = "ORDER"
 DUE_INDEX = "Due"
 
 
-def due_keys(program_id: str, due_at: datetime, task: str, ref: str) -> dict[str, Any]:
-    """Sparse-index keys of work due at a time: one partition per program, task and UTC day, sorted by time."""
+DUE_SHARDS = 8     # a day's due items spread over this many index partitions (no hot partition on busy days)
+
+
+def due_keys(program_id: str, due_at: datetime, task: str, ref: str, now: datetime) -> dict[str, Any]:
+    """Sparse-index keys of work due at a time: partitions per program, task, UTC day and shard; sorted by time.
+
+    Work already due when it is written (a late webhook) goes to today's partition, never to a day that a
+    job's cursor may have passed.
+    """
     utc = due_at.astimezone(UTC)
-    return {"DUEPK": {"S": due_pk(program_id, task, utc.date())},
+    day = max(utc, now.astimezone(UTC)).date()
+    shard = int(hashlib.sha256(ref.encode()).hexdigest()[:8], 16) % DUE_SHARDS
+    return {"DUEPK": {"S": due_pk(program_id, task, day, shard)},
             "DUESK": {"S": f"{utc:%Y-%m-%dT%H:%M:%S}Z#{ref}"}}
 
 
-def due_pk(program_id: str, task: str, day: date) -> str:
-    return f"P#{program_id}#DUE#{task}#{day.isoformat()}"
+def due_pk(program_id: str, task: str, day: date, shard: int) -> str:
+    return f"P#{program_id}#DUE#{task}#{day.isoformat()}#{shard}"
 
 
 def order_pk(program_id: str, shop: str, order_id: str) -> str:
@@ -52,7 +62,7 @@ def _read_money(attr: dict[str, Any]) -> Money:
     return Money(Decimal(attr["M"]["amount"]["S"]), attr["M"]["currency"]["S"])
 
 
-def account_item(program_id: str, account: OrderAccount) -> dict[str, Any]:
+def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[str, Any]:
     item: dict[str, Any] = {
         "PK": _s(order_pk(program_id, account.shop, account.order_id)), "SK": _s(ORDER), "type": _s("order"),
         "shop": _s(account.shop), "order_id": _s(account.order_id), "version": _n(account.version),
@@ -66,7 +76,7 @@ def account_item(program_id: str, account: OrderAccount) -> dict[str, Any]:
     if account.member_id:
         item["member_id"] = _s(account.member_id)
     if account.next_due is not None:
-        item.update(due_keys(program_id, account.next_due, ORDER_TASK, account.key))
+        item.update(due_keys(program_id, account.next_due, ORDER_TASK, account.key, now))
     if account.award:
         a = account.award
         item["award"] = {"M": {

@@ -17,9 +17,6 @@ from chalicelib.domain.ledger import Identity, member_id_for
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-ERASED_LOOKUP = "ERASED"
-
-
 class DynamoDBProfiles:
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name
@@ -48,12 +45,10 @@ class DynamoDBProfiles:
 
     def erase(self, program_id: str, identity: Identity, at: datetime) -> bool:
         """Remove personal data for good: NULL tombstones so later events cannot bring it back."""
-        sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null",
-                "GSI1PK = :erased", "GSI1SK = :m"]
-        values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True},
-                  ":erased": {"S": f"P#{program_id}#{ERASED_LOOKUP}"}}
+        sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null"]
+        values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True}}
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
-                            remove=["email_consent", "contact_as_of"])
+                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK"])
 
     def _update(self, program_id: str, identity: Identity, sets: list[str], values: dict[str, Any],
                 condition: str, at: datetime, remove: list[str] | None = None) -> bool:

@@ -23,7 +23,7 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
                                                        "topic": event.delivery.topic,
                                                        "webhook_id": event.delivery.webhook_id})
     try:
-        ledger.append(program_id, identity, MemberHints(event.email, event.first_name), bonus)
+        ledger.append(program_id, identity, MemberHints(), bonus)     # the contact was set just above
     except DuplicateEntry:
         return Outcome("unchanged", "bonus_already_given", member_id=member_id)
     return Outcome("recorded", member_id=member_id, points=bonus.points)

@@ -117,12 +117,19 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
         effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
-                                identity, hints, effect)
+                                identity, _fill_only(hints, member), effect)
         except ConcurrentChange:
             continue
         return Outcome("recorded", member_id=change.account.member_id,
                        points=sum(e.points for e in entries), pending=sum(e.pending_points for e in entries))
     raise ConcurrentChange(f"order {order_id} kept changing; the delivery will be retried")
+
+
+def _fill_only(hints: MemberHints, member: Member | None) -> MemberHints:
+    """Event data fills a profile that has no contact yet; it never touches a known or an erased member."""
+    if member is not None and (member.email or member.erased_at):
+        return MemberHints()
+    return hints
 
 
 def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,

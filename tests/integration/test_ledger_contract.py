@@ -116,7 +116,7 @@ class LedgerContract:
         profiles.set_consent("demo", ADA, "subscribed", FixedClock().now())
         assert profiles.erase("demo", ADA, FixedClock().now())
         assert not profiles.erase("demo", ADA, FixedClock().now())
-        ledger.append("demo", ADA, HINTS, earn("o2", 5, minutes=1))            # a late event with hints
+        ledger.append("demo", ADA, MemberHints(), earn("o2", 5, minutes=1))   # late points (services pass no hints)
         assert not profiles.set_contact("demo", ADA, "ada@example.com", "Ada", FixedClock().now() + timedelta(1))
         member = ledger.get_member("demo", member_id)
         assert (member.email, member.first_name, member.email_consent, member.identities) == (None, None, None, ())

@@ -68,3 +68,14 @@ def test_the_scheduled_function_takes_its_time_from_the_event(aws):
         assert json.loads(json.dumps(client.lambda_.invoke("orders_due", late).payload)) == {
             "demo": {"done": 1, "failed": 0}}
     assert member().points_balance == 150
+
+
+def test_an_order_that_arrives_after_its_hold_already_ended_is_released_by_the_next_run(aws):
+    """A late webhook files its due work under the day it was written, never behind the job's cursor."""
+    run(PAID_AT + timedelta(days=40))                                    # the job has run: cursor at day +40
+    body = load_json(body_of(make_order(id=7, processed_at=PAID_AT.isoformat())))
+    event = parse_event(Delivery("shopify", "orders/paid", "wh-late"), SHOP, body)
+    apply_order_update(event, "demo", HELD, bootstrap.get_ledger(), FixedClock(PAID_AT + timedelta(days=40)))
+    assert member().pending_points == 150
+    assert run(PAID_AT + timedelta(days=40, minutes=15)).done == 1
+    assert member().points_balance == 150

@@ -1,0 +1,5 @@
+"""Benchmark of the worker's DynamoDB path (`make bench`, `python -m infra.bench`).
+
+kinds.py builds the events, recorder.py counts the client's API calls, sizes.py and costs.py estimate write
+units, runner.py times the events beside an interleaved floor, local.py runs DynamoDB Local, report.py prints.
+"""

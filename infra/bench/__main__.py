@@ -1,0 +1,72 @@
+"""`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind.
+
+Run: python -m infra.bench [--events N] [--kinds k1,k2] [--verbose] [--json out.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from infra.bench import report
+from infra.bench.kinds import KINDS
+from infra.bench.local import create_table, dynamodb_client, dynamodb_local
+from infra.bench.runner import run_bench
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=300, help="events per kind (default 300)")
+    parser.add_argument("--kinds", default=",".join(KINDS),
+                        help=f"comma-separated kinds (default all: {', '.join(KINDS)})")
+    parser.add_argument("--block", type=int, default=25, help="events per interleaved floor/kind block")
+    parser.add_argument("--verbose", action="store_true",
+                        help="also break costs down by operation, and ask DynamoDB for its own ConsumedCapacity")
+    parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    unknown = [k for k in args.kinds if k not in KINDS]
+    if unknown or args.events < 1 or args.block < 1:
+        parser.error(f"unknown kind {unknown[0]!r}" if unknown else "--events and --block must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so DynamoDB Local is stopped too
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    started = time.monotonic()
+    with dynamodb_local() as endpoint:
+        client, reader = dynamodb_client(endpoint), dynamodb_client(endpoint)
+        table = create_table(reader)
+        results = run_bench(client, reader, table, args.kinds, args.events, args.block, ask_capacity=args.verbose)
+    meta = {"backend": f"DynamoDB Local (in memory) at {endpoint}, table {table}", "events_per_kind": args.events,
+            "block": args.block, "python": platform.python_version(), "cpus": os.cpu_count(),
+            "seconds": round(time.monotonic() - started, 1)}
+    print(f"Worker path: chalicelib.services.deliveries.apply_delivery with the adapters chalicelib.bootstrap builds, "
+          f"on {meta['backend']}; {args.events} events per kind, floor interleaved in blocks of {args.block}; "
+          f"{meta['cpus']} CPUs.")
+    print(f"Round trips: DynamoDB API calls the code made (botocore before-call hooks), per event. {report.UNITS_NOTE}")
+    print(report.FLOOR_NOTE)
+    print()
+    print(report.table(results))
+    print()
+    print("\n".join(report.hot_keys(results)))
+    if args.verbose:
+        print()
+        print("\n".join(report.breakdown(results)))
+    if args.json:
+        args.json.write_text(json.dumps(report.as_json(results, meta), indent=2) + "\n", encoding="utf-8")
+    print(f"\nDone in {meta['seconds']} s.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
