@@ -14,6 +14,7 @@ from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
+from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
@@ -47,6 +48,10 @@ def client(service: str) -> Any:
 
 def get_ledger() -> DynamoDBLedger:
     return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb")))
+
+
+def get_requests() -> DynamoDBDataRequests:
+    return _get("requests", lambda: DynamoDBDataRequests(get_settings().table_name, client("dynamodb")))
 
 
 def get_rules() -> DynamoDBRules:

@@ -11,7 +11,7 @@ from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.domain.program import ProgramRules, rules_at
-from chalicelib.services.ports import ApiKey, MemberChange
+from chalicelib.services.ports import ApiKey, DataRequest, MemberChange
 
 
 class FixedClock:
@@ -149,6 +149,21 @@ class InMemoryLedger:
             tier_since=tc.at if tc and moved else member.tier_since,
             tier_review_at=tc.review_at if tc else member.tier_review_at,
             last_activity_at=change.activity_at or member.last_activity_at)
+
+
+class InMemoryDataRequests:
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, str], DataRequest] = {}
+
+    def record(self, program_id: str, request: DataRequest) -> bool:
+        return self.requests.setdefault((program_id, request.request_id), request) is request
+
+    def list(self, program_id: str) -> list[DataRequest]:
+        found = [r for (p, _), r in self.requests.items() if p == program_id]
+        return sorted(found, key=lambda r: r.received_at, reverse=True)
+
+    def get(self, program_id: str, request_id: str) -> DataRequest | None:
+        return self.requests.get((program_id, request_id))
 
 
 class StaticRules:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.shopify_events import Parser, shopify_id, shopify_time
-from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery
 
@@ -44,10 +44,22 @@ def _customer_erased(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> 
                           delivery=delivery)
 
 
+def _data_requested(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> DataRequested:
+    customer, request = body.get("customer"), body.get("data_request")
+    if not isinstance(customer, Mapping) or not isinstance(request, Mapping):
+        raise InvalidPayload("customer and data_request are required")
+    return DataRequested(shop=shop, customer_id=shopify_id(customer.get("id"), "customer.id"),
+                         request_id=shopify_id(request.get("id"), "data_request.id"),
+                         orders_requested=tuple(shopify_id(o, "orders_requested[]")
+                                                for o in body.get("orders_requested") or []),
+                         delivery=delivery)
+
+
 CUSTOMER_PARSERS: dict[str, Parser] = {
     "customers/create": _customer_changed,
     "customers/update": _customer_changed,
     "customers_email_marketing_consent/update": _consent_changed,
     "customers/delete": _customer_erased,
     "customers/redact": _customer_erased,
+    "customers/data_request": _data_requested,
 }

@@ -33,3 +33,14 @@ class CustomerErased:
     customer_id: str
     reason: str            # "customers/delete" or "customers/redact"
     delivery: Delivery
+
+
+@dataclass(frozen=True)
+class DataRequested:
+    """customers/data_request: the merchant must be able to hand the customer their data."""
+
+    shop: str
+    customer_id: str
+    request_id: str
+    orders_requested: tuple[str, ...]
+    delivery: Delivery

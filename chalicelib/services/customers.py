@@ -1,12 +1,12 @@
 """Customer events: enrolment with a one-time signup bonus, contact changes, consent, erasure."""
 from __future__ import annotations
 
-from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints, entry_id_for, member_id_for
 from chalicelib.domain.program import ProgramRules
 from chalicelib.services.orders import Outcome, shopify_identity
-from chalicelib.services.ports import Clock, LedgerRepository, Profiles
+from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, Profiles
 
 
 def apply_customer_change(event: CustomerChanged, program_id: str, rules: ProgramRules, ledger: LedgerRepository,
@@ -41,3 +41,11 @@ def apply_erasure(event: CustomerErased, program_id: str, profiles: Profiles, cl
     identity = shopify_identity(event.shop, event.customer_id)
     applied = profiles.erase(program_id, identity, clock.now())
     return Outcome("recorded" if applied else "unchanged", event.reason, member_id=member_id_for(program_id, identity))
+
+
+def record_data_request(event: DataRequested, program_id: str, requests: DataRequests, clock: Clock) -> Outcome:
+    """Keep the request for the merchant; the admin API assembles the member's data when asked."""
+    member_id = member_id_for(program_id, shopify_identity(event.shop, event.customer_id))
+    recorded = requests.record(program_id, DataRequest(event.request_id, member_id, event.shop, event.customer_id,
+                                                       event.orders_requested, clock.now()))
+    return Outcome("recorded" if recorded else "unchanged", "data_request", member_id=member_id)

@@ -6,12 +6,12 @@ from typing import Any
 
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
-from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
-from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure
+from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
 from chalicelib.services.orders import Outcome, apply_order_update, apply_refund
-from chalicelib.services.ports import Clock, LedgerRepository, Profiles, RulesSource
+from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, Profiles, RulesSource
 
 
 def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
@@ -23,7 +23,7 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 
 
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   clock: Clock) -> Outcome:
+                   requests: DataRequests, clock: Clock) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:
@@ -38,4 +38,6 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
             return apply_consent(event, program_id, profiles)
         case CustomerErased():
             return apply_erasure(event, program_id, profiles, clock)
+        case DataRequested():
+            return record_data_request(event, program_id, requests, clock)
     return Outcome("skipped", "topic_not_handled")

@@ -71,6 +71,26 @@ class Profiles(Protocol):
 
 
 @dataclass(frozen=True)
+class DataRequest:
+    request_id: str
+    member_id: str
+    shop: str
+    customer_id: str
+    orders_requested: tuple[str, ...]
+    received_at: datetime
+
+
+class DataRequests(Protocol):
+    def record(self, program_id: str, request: DataRequest) -> bool:
+        """Keep the request; False when it was already recorded."""
+        ...
+
+    def list(self, program_id: str) -> list[DataRequest]: ...
+
+    def get(self, program_id: str, request_id: str) -> DataRequest | None: ...
+
+
+@dataclass(frozen=True)
 class DueItem:
     ref: str           # the domain key of the thing that is due, e.g. "shopify:<shop>:order:<id>"
     due_at: datetime

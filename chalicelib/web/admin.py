@@ -8,9 +8,10 @@ from chalice import Blueprint
 from chalicelib import bootstrap
 from chalicelib.services import members
 from chalicelib.services.ports import ApiKey
+from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import authenticate
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.wire import entry_body, member_body
+from chalicelib.web.wire import data_request_body, entry_body, member_body, order_body
 
 bp = Blueprint(__name__)
 
@@ -45,3 +46,23 @@ def member_ledger(member_id: str) -> dict[str, Any]:
     page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id, _query("cursor"),
                                  _query("limit"))
     return {"entries": [entry_body(e) for e in page.entries], "next": page.next_cursor}
+
+
+@bp.route("/admin/data-requests", methods=["GET"])
+@handles_errors
+def list_data_requests() -> dict[str, Any]:
+    key = _caller("read")
+    return {"data_requests": [data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]}
+
+
+@bp.route("/admin/data-requests/{request_id}", methods=["GET"])
+@handles_errors
+def data_request(request_id: str) -> dict[str, Any]:
+    """The customer's data for the merchant to send: profile, ledger (paged) and the orders asked about."""
+    key = _caller("read")
+    export = data_request_export(bootstrap.get_requests(), bootstrap.get_ledger(), key.program_id, request_id,
+                                 _query("cursor"))
+    return {"request": data_request_body(export.request),
+            "member": member_body(export.member) if export.member else None,
+            "entries": [entry_body(e) for e in export.ledger.entries], "next": export.ledger.next_cursor,
+            "orders": [order_body(o) for o in export.orders]}

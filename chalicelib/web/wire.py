@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import LedgerEntry, Member
+from chalicelib.services.ports import DataRequest
 
 
 def member_body(member: Member) -> dict[str, Any]:
@@ -43,3 +45,21 @@ def entry_body(entry: LedgerEntry) -> dict[str, Any]:
         "rule_version": entry.rule_version,
         "reason": entry.reason,
     }
+
+
+def order_body(account: OrderAccount) -> dict[str, Any]:
+    award = account.award
+    return {
+        "shop": account.shop, "order_id": account.order_id,
+        "points_earned": award.points if award else 0,
+        "base_amount": award.base.to_wire() if award else None,
+        "rule_version": award.rule_version if award else None,
+        "points_reversed": account.reversed_points, "points_expired": account.expired,
+        "refund_ids": sorted(account.refunds), "cancelled_at": _time(account.cancelled_at),
+    }
+
+
+def data_request_body(request: DataRequest) -> dict[str, Any]:
+    return {"request_id": request.request_id, "member_id": request.member_id, "shop": request.shop,
+            "customer_id": request.customer_id, "orders_requested": list(request.orders_requested),
+            "received_at": request.received_at.isoformat()}

@@ -135,3 +135,21 @@ def test_customer_topics_enrol_with_a_bonus_and_redaction_erases_the_person(clie
     erased = client.http.get(f"/admin/members/{member['member_id']}", headers=ADMIN).json_body
     assert (erased["email"], erased["first_name"], erased["points_balance"]) == (None, None, 100)
     assert erased["erased_at"] is not None
+
+
+def test_a_data_request_gives_the_merchant_the_members_data(client, aws):
+    from tests.factories import load_event
+    post_order(client, "o1")
+    request = {**load_event("shopify/customers-redact.2026-04"), "data_request": {"id": 9999},
+               "orders_requested": [5928371928374650123]}
+    body = body_of(request)
+    client.http.post("/webhooks/shopify", body=body,
+                     headers=shopify_headers(body, topic="customers/data_request", webhook_id="dr1"))
+    assert drain(client, aws) == {"batchItemFailures": []}
+    [listed] = client.http.get("/admin/data-requests", headers=ADMIN).json_body["data_requests"]
+    assert listed["request_id"] == "9999"
+    export = client.http.get("/admin/data-requests/9999", headers=ADMIN).json_body
+    assert export["member"]["email"] == "ada@example.com"
+    assert [e["kind"] for e in export["entries"]] == ["earn"]
+    assert [(o["order_id"], o["points_earned"]) for o in export["orders"]] == [("5928371928374650123", 150)]
+    assert client.http.get("/admin/data-requests/1", headers=ADMIN).status_code == 404

@@ -1,16 +1,18 @@
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import load_event, make_order
-from tests.fakes import FixedClock, StaticRules
+from tests.fakes import FixedClock, InMemoryDataRequests, StaticRules
 from tests.unit.services.test_orders import envelope
 
 CREATED = load_event("shopify/customers-create.2026-04")
+REQUESTS = InMemoryDataRequests()
 CONSENT = load_event("shopify/customers-email-marketing-consent-update.2026-04")
 REDACT = load_event("shopify/customers-redact.2026-04")
 
 
-def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules), FixedClock())
+def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh", requests=None):
+    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
+                          requests or REQUESTS, FixedClock())
 
 
 def only_member(ledger):
@@ -66,3 +68,14 @@ def test_a_deleted_customer_is_erased_too(ledger):
     deliver(ledger, "customers/delete", {"id": CREATED["id"], "tax_exemptions": [],
                                          "admin_graphql_api_id": CREATED["admin_graphql_api_id"]})
     assert only_member(ledger).erased_at is not None
+
+
+def test_a_data_request_is_kept_for_the_merchant_once(ledger):
+    requests = InMemoryDataRequests()
+    payload = {**load_event("shopify/customers-redact.2026-04"), "data_request": {"id": 9999},
+               "orders_requested": [5928371928374650123]}
+    assert deliver(ledger, "customers/data_request", payload, requests=requests).status == "recorded"
+    assert deliver(ledger, "customers/data_request", payload, requests=requests).status == "unchanged"
+    [request] = requests.list("demo")
+    assert (request.request_id, request.customer_id, request.orders_requested) == (
+        "9999", "7390012345678901234", ("5928371928374650123",))

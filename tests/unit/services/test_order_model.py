@@ -41,7 +41,7 @@ from chalicelib.domain.program import ProgramRules, Tier
 from chalicelib.services.deliveries import apply_delivery
 from chalicelib.services.orders import Outcome, release_order
 from tests.factories import SHOP, load_event, make_order
-from tests.fakes import FixedClock, InMemoryLedger, StaticRules
+from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, StaticRules
 
 PROGRAM = "demo"
 ORDER = load_event("shopify/orders-paid.2026-04")
@@ -247,7 +247,8 @@ class OrderLedger(RuleBasedStateMachine):
         self.sent: list[tuple[dict[str, Any], Facts]] = []
 
     def deliver(self, envelope: dict[str, Any]) -> Outcome:
-        return apply_delivery(envelope, self.ledger, self.ledger, self.program_rules, self.clock)
+        return apply_delivery(envelope, self.ledger, self.ledger, self.program_rules, InMemoryDataRequests(),
+                              self.clock)
 
     # -- driving it --
 

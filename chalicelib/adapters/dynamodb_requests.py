@@ -1,0 +1,61 @@
+"""DynamoDBDataRequests: privacy requests received from Shopify, kept for the merchant to answer.
+
+    PK=P#<program>#DATAREQ   SK=R#<received at, UTC>#<request id>
+
+A record holds ids only (no personal data); the member's data is read live when the merchant asks for it.
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.services.ports import DataRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+class DynamoDBDataRequests:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def record(self, program_id: str, request: DataRequest) -> bool:
+        item = {
+            "PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{request.request_id}"},
+            "request_id": {"S": request.request_id}, "member_id": {"S": request.member_id},
+            "shop": {"S": request.shop}, "customer_id": {"S": request.customer_id},
+            "orders_requested": {"L": [{"S": o} for o in request.orders_requested]},
+            "received_at": {"S": request.received_at.astimezone(UTC).isoformat()},
+        }
+        try:
+            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def list(self, program_id: str) -> list[DataRequest]:
+        response = self.client.query(TableName=self.table, KeyConditionExpression="PK = :pk",
+                                     ExpressionAttributeValues={":pk": {"S": _pk(program_id)}})
+        found = [_request(item) for item in response.get("Items", [])]
+        return sorted(found, key=lambda r: r.received_at, reverse=True)
+
+    def get(self, program_id: str, request_id: str) -> DataRequest | None:
+        item = self.client.get_item(TableName=self.table,
+                                    Key={"PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{request_id}"}}).get("Item")
+        return _request(item) if item else None
+
+
+def _pk(program_id: str) -> str:
+    return f"P#{program_id}#DATAREQ"
+
+
+def _request(item: dict[str, Any]) -> DataRequest:
+    return DataRequest(request_id=item["request_id"]["S"], member_id=item["member_id"]["S"],
+                       shop=item["shop"]["S"], customer_id=item["customer_id"]["S"],
+                       orders_requested=tuple(o["S"] for o in item["orders_requested"]["L"]),
+                       received_at=datetime.fromisoformat(item["received_at"]["S"]))
