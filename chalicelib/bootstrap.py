@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
 from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
+from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
@@ -52,6 +53,10 @@ def get_ledger() -> DynamoDBLedger:
 
 def get_requests() -> DynamoDBDataRequests:
     return _get("requests", lambda: DynamoDBDataRequests(get_settings().table_name, client("dynamodb")))
+
+
+def get_shops() -> DynamoDBShopData:
+    return _get("shops", lambda: DynamoDBShopData(get_settings().table_name, client("dynamodb")))
 
 
 def get_rules() -> DynamoDBRules:

@@ -166,6 +166,19 @@ class InMemoryDataRequests:
         return self.requests.get((program_id, request_id))
 
 
+class RecordingShops:
+    """Shop erasure requests, recorded (the deletion itself is exercised against moto)."""
+
+    def __init__(self) -> None:
+        self.scheduled: list[tuple[str, str, datetime]] = []
+
+    def schedule_erasure(self, program_id: str, shop: str, now: datetime) -> None:
+        self.scheduled.append((program_id, shop, now))
+
+    def erase_slice(self, program_id: str, shop: str, limit: int) -> bool:
+        return True
+
+
 class StaticRules:
     """A rules source holding fixed versions (the defaults unless given)."""
 

@@ -34,8 +34,11 @@ def _money(item: dict[str, Any], prefix: str) -> Money | None:
 
 
 def fact_item(program_id: str, member_id: str, entry: LedgerEntry) -> dict[str, Any]:
+    pk = keys.fact_pk(program_id, entry.business_key)
+    platform, _, rest = entry.business_key.partition(":")
+    filed = keys.shop_keys(program_id, rest.split(":")[0], pk) if platform == "shopify" else {}
     item = {
-        "PK": _s(keys.fact_pk(program_id, entry.business_key)), "SK": _s(keys.FACT),
+        "PK": _s(pk), "SK": _s(keys.FACT), **filed,
         "member_id": _s(member_id), "entry_sk": _s(keys.entry_sk(entry.recorded_at, entry.entry_id)),
         "entry_id": _s(entry.entry_id),
         "kind": _s(entry.kind.value), "points": _n(entry.points),

@@ -8,6 +8,7 @@ Member ids follow from the member's primary platform identity (domain.ledger.mem
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 PROFILE = "PROFILE"
@@ -31,6 +32,24 @@ def fact_pk(program_id: str, business_key: str) -> str:
 def entry_sk(recorded_at: datetime, entry_id: str) -> str:
     stamp = recorded_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return f"{ENTRY_PREFIX}{stamp}#{entry_id}"
+
+
+SHOP_SHARDS = 16
+
+
+def shop_keys(program_id: str, shop: str, pk: str) -> dict[str, dict[str, str]]:
+    """Keys of the sparse `Shop` index: what shop/redact must find, spread over shards by item."""
+    shard = int(hashlib.sha256(pk.encode()).hexdigest()[:8], 16) % SHOP_SHARDS
+    return {"SHOPPK": {"S": shop_partition(program_id, shop, shard)}, "SHOPSK": {"S": pk}}
+
+
+def shop_partition(program_id: str, shop: str, shard: int) -> str:
+    return f"P#{program_id}#SHOP#{shop}#{shard}"
+
+
+def shop_of(identity_value: str) -> str:
+    """The shop in a Shopify identity value "<shop>:<customer id>"."""
+    return identity_value.split(":", 1)[0]
 
 
 def normalise_email(email: str) -> str:

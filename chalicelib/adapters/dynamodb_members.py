@@ -69,6 +69,7 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
     if identity is not None:       # set once; an erased member keeps a NULL tombstone and gets none back
         values[":identity"] = {"SS": [identity.key]}
         sets.append("identities = if_not_exists(identities, :identity)")
+        file_under_shop(program_id, member_id, identity, sets, values)
     if hints.email:
         sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
         values[":email"] = {"S": keys.normalise_email(hints.email)}
@@ -111,3 +112,13 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
 
 def _n(value: int) -> dict[str, str]:
     return {"N": str(value)}
+
+
+def file_under_shop(program_id: str, member_id: str, identity: Identity, sets: list[str],
+                    values: dict[str, Any]) -> None:
+    """File the member under its shop once (shop/redact finds it there); later updates leave the index alone."""
+    if identity.kind != "shopify":
+        return
+    shop = keys.shop_keys(program_id, keys.shop_of(identity.value), keys.member_pk(program_id, member_id))
+    sets += ["SHOPPK = if_not_exists(SHOPPK, :shoppk)", "SHOPSK = if_not_exists(SHOPSK, :shopsk)"]
+    values |= {":shoppk": shop["SHOPPK"], ":shopsk": shop["SHOPSK"]}

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters.dynamodb_keys import shop_keys
 from chalicelib.domain.accounting import AwardRecord, OrderAccount, RefundRecord
 from chalicelib.domain.due import ORDER_TASK
 from chalicelib.domain.money import Money
@@ -63,8 +64,9 @@ def _read_money(attr: dict[str, Any]) -> Money:
 
 
 def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[str, Any]:
+    pk = order_pk(program_id, account.shop, account.order_id)
     item: dict[str, Any] = {
-        "PK": _s(order_pk(program_id, account.shop, account.order_id)), "SK": _s(ORDER), "type": _s("order"),
+        "PK": _s(pk), "SK": _s(ORDER), "type": _s("order"), **shop_keys(program_id, account.shop, pk),
         "shop": _s(account.shop), "order_id": _s(account.order_id), "version": _n(account.version),
         "cancelled_at": _time(account.cancelled_at), "released": {"BOOL": account.released},
         "reversed_points": _n(account.reversed_points), "reversed_pending": _n(account.reversed_pending),

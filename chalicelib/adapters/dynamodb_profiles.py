@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_codec import BASE_TIER
+from chalicelib.adapters.dynamodb_members import file_under_shop
 from chalicelib.domain.ledger import Identity, member_id_for
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class DynamoDBProfiles:
         if not remove:
             sets = [*sets, "identities = if_not_exists(identities, :identity)"]
             values = values | {":identity": {"SS": [identity.key]}}
+            file_under_shop(program_id, member_id, identity, sets, values)
         expression = "SET " + ", ".join(base + sets) + (" REMOVE " + ", ".join(remove) if remove else "")
         try:
             self.client.update_item(

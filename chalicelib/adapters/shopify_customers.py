@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.shopify_events import Parser, shopify_id, shopify_time
-from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested, ShopErased
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery
 
@@ -55,6 +55,10 @@ def _data_requested(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> D
                          delivery=delivery)
 
 
+def _shop_erased(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> ShopErased:
+    return ShopErased(shop=shop, delivery=delivery)
+
+
 CUSTOMER_PARSERS: dict[str, Parser] = {
     "customers/create": _customer_changed,
     "customers/update": _customer_changed,
@@ -62,4 +66,5 @@ CUSTOMER_PARSERS: dict[str, Parser] = {
     "customers/delete": _customer_erased,
     "customers/redact": _customer_erased,
     "customers/data_request": _data_requested,
+    "shop/redact": _shop_erased,
 }

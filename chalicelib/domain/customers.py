@@ -44,3 +44,11 @@ class DataRequested:
     request_id: str
     orders_requested: tuple[str, ...]
     delivery: Delivery
+
+
+@dataclass(frozen=True)
+class ShopErased:
+    """shop/redact: 48 hours after the app was uninstalled, everything the shop brought in must go."""
+
+    shop: str
+    delivery: Delivery

@@ -3,3 +3,4 @@
 ORDER_TASK = "order"                # an order's hold ending, then its lot expiring
 INACTIVITY_TASK = "inactivity"      # a member's whole balance expiring after inactivity
 TIER_TASK = "tier_review"           # a member's yearly tier review
+SHOP_ERASURE_TASK = "shop_erasure"  # removing everything a shop brought in (shop/redact)

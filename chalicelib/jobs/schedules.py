@@ -10,7 +10,7 @@ from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services import jobs
+from chalicelib.services import jobs, shops
 
 bp = Blueprint(__name__)
 
@@ -49,3 +49,10 @@ def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: members whose yearly tier review is due keep, gain or lose their tier."""
     return _for_each_program("review_tiers", event, lambda program_id, now: jobs.review_tiers(
         program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules()))
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="erase_shops")
+def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
+    """shop/redact: removes, in slices, everything an uninstalled shop brought in."""
+    return _for_each_program("erase_shops", event, lambda program_id, now: shops.erase_shops(
+        program_id, now, bootstrap.get_shops(), bootstrap.get_due_work()))

@@ -6,12 +6,13 @@ from typing import Any
 
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
-from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
+from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested, ShopErased
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
 from chalicelib.services.orders import Outcome, apply_order_update, apply_refund
 from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, Profiles, RulesSource
+from chalicelib.services.shops import ShopData, record_shop_erasure
 
 
 def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
@@ -23,7 +24,7 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 
 
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   requests: DataRequests, clock: Clock) -> Outcome:
+                   requests: DataRequests, shops: ShopData, clock: Clock) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:
@@ -40,4 +41,6 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
             return apply_erasure(event, program_id, profiles, clock)
         case DataRequested():
             return record_data_request(event, program_id, requests, clock)
+        case ShopErased():
+            return record_shop_erasure(event, program_id, shops, clock)
     return Outcome("skipped", "topic_not_handled")

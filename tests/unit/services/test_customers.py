@@ -1,18 +1,19 @@
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import load_event, make_order
-from tests.fakes import FixedClock, InMemoryDataRequests, StaticRules
+from tests.fakes import FixedClock, InMemoryDataRequests, RecordingShops, StaticRules
 from tests.unit.services.test_orders import envelope
 
 CREATED = load_event("shopify/customers-create.2026-04")
 REQUESTS = InMemoryDataRequests()
+SHOPS = RecordingShops()
 CONSENT = load_event("shopify/customers-email-marketing-consent-update.2026-04")
 REDACT = load_event("shopify/customers-redact.2026-04")
 
 
 def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh", requests=None):
     return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
-                          requests or REQUESTS, FixedClock())
+                          requests or REQUESTS, SHOPS, FixedClock())
 
 
 def only_member(ledger):

@@ -41,7 +41,7 @@ from chalicelib.domain.program import ProgramRules, Tier
 from chalicelib.services.deliveries import apply_delivery
 from chalicelib.services.orders import Outcome, release_order
 from tests.factories import SHOP, load_event, make_order
-from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, StaticRules
+from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, RecordingShops, StaticRules
 
 PROGRAM = "demo"
 ORDER = load_event("shopify/orders-paid.2026-04")
@@ -248,7 +248,7 @@ class OrderLedger(RuleBasedStateMachine):
 
     def deliver(self, envelope: dict[str, Any]) -> Outcome:
         return apply_delivery(envelope, self.ledger, self.ledger, self.program_rules, InMemoryDataRequests(),
-                              self.clock)
+                              RecordingShops(), self.clock)
 
     # -- driving it --
 

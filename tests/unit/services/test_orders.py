@@ -6,7 +6,7 @@ from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import EntryKind
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import SHOP, load_event, make_order
-from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, StaticRules
+from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, RecordingShops, StaticRules
 
 ORDER_ID = "5928371928374650123"
 
@@ -19,7 +19,7 @@ def envelope(topic, payload, webhook_id="wh"):
 
 def deliver(ledger, topic, payload, webhook_id="wh"):
     return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(), InMemoryDataRequests(),
-                          FixedClock())
+                          RecordingShops(), FixedClock())
 
 
 def member(ledger):
