@@ -22,7 +22,8 @@ def test_creates_every_resource_of_the_template(aws_env: str) -> None:
 
     ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
     table = ddb.describe_table(TableName="loyalty-local")["Table"]
-    assert [i["IndexName"] for i in table["GlobalSecondaryIndexes"]] == ["GSI1"]
+    assert sorted((i["IndexName"], i["Projection"]["ProjectionType"]) for i in table["GlobalSecondaryIndexes"]) == [
+        ("Due", "KEYS_ONLY"), ("GSI1", "KEYS_ONLY"), ("Shop", "KEYS_ONLY")]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = ddb.describe_time_to_live(TableName="loyalty-local")["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
