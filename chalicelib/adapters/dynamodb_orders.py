@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters.dynamodb_keys import shop_keys
-from chalicelib.domain.accounting import AwardRecord, OrderAccount, RefundRecord
+from chalicelib.domain.accounting import AwardRecord, FulfillmentRecord, OrderAccount, RefundRecord
 from chalicelib.domain.due import ORDER_TASK
 from chalicelib.domain.money import Money
 
@@ -75,6 +75,10 @@ def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[
         "refunds": {"M": {rid: {"M": {"subtotal": _s(str(r.subtotal)), "tax": _s(str(r.tax)),
                                       "refunded_at": _time(r.refunded_at)}} for rid, r in account.refunds.items()}},
     }
+    item["fulfillments"] = {"M": {fid: {"M": {
+        "status": _s(f.status), "shipment_status": _s(f.shipment_status) if f.shipment_status else {"NULL": True},
+        "created_at": _time(f.created_at), "updated_at": _time(f.updated_at), "delivered_at": _time(f.delivered_at),
+        "line_ids": {"L": [_s(i) for i in f.line_ids]}}} for fid, f in account.fulfillments.items()}}
     if account.member_id:
         item["member_id"] = _s(account.member_id)
     if account.next_due is not None:
@@ -105,11 +109,20 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
                           _read_time(r["M"]["refunded_at"]) or datetime.min)
         for rid, r in item.get("refunds", {}).get("M", {}).items()
     }
+    fulfillments = {
+        fid: FulfillmentRecord(
+            status=f["M"]["status"]["S"], shipment_status=f["M"]["shipment_status"].get("S"),
+            created_at=_read_time(f["M"]["created_at"]) or datetime.min,
+            updated_at=_read_time(f["M"]["updated_at"]) or datetime.min,
+            delivered_at=_read_time(f["M"]["delivered_at"]),
+            line_ids=tuple(i["S"] for i in f["M"]["line_ids"]["L"]))
+        for fid, f in item.get("fulfillments", {}).get("M", {}).items()
+    }
     return OrderAccount(
         shop=item["shop"]["S"], order_id=item["order_id"]["S"], member_id=item.get("member_id", {}).get("S"),
         award=award, refunds=refunds, cancelled_at=_read_time(item["cancelled_at"]),
         released=item["released"]["BOOL"], reversed_points=int(item["reversed_points"]["N"]),
         reversed_pending=int(item["reversed_pending"]["N"]), uncollected=int(item["uncollected"]["N"]),
-        expired=int(item["expired"]["N"]), lot_expired=item["lot_expired"]["BOOL"],
+        expired=int(item["expired"]["N"]), lot_expired=item["lot_expired"]["BOOL"], fulfillments=fulfillments,
         version=int(item["version"]["N"]),
     )

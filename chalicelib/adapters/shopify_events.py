@@ -12,6 +12,7 @@ from chalicelib.domain.money import Money, parse_decimal
 from chalicelib.domain.orders import (
     CustomerRef,
     Delivery,
+    FulfillmentChanged,
     LineAmounts,
     Order,
     OrderLine,
@@ -83,6 +84,19 @@ def _order_update(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> Ord
     )
 
 
+def _fulfillment_changed(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> FulfillmentChanged:
+    created = shopify_time(body.get("created_at"), "created_at")
+    return FulfillmentChanged(
+        shop=shop, order_id=shopify_id(body.get("order_id"), "order_id"),
+        fulfillment_id=shopify_id(body.get("id"), "id"), status=str(body.get("status") or "pending"),
+        shipment_status=body.get("shipment_status") or None, created_at=created,
+        updated_at=shopify_time(body["updated_at"], "updated_at") if body.get("updated_at") else created,
+        line_ids=tuple(shopify_id(li.get("id"), "line_items[].id") for li in body.get("line_items") or []
+                       if isinstance(li, Mapping)),
+        delivery=delivery,
+    )
+
+
 def _refund_created(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> RefundCreated:
     return RefundCreated(shop=shop, refund=parse_refund(body), delivery=delivery)
 
@@ -95,6 +109,8 @@ ORDER_PARSERS: dict[str, Parser] = {
     "orders/updated": _order_update,
     "orders/cancelled": _order_update,
     "refunds/create": _refund_created,
+    "fulfillments/create": _fulfillment_changed,
+    "fulfillments/update": _fulfillment_changed,
 }
 
 

@@ -46,6 +46,18 @@ class RefundRecord:
 
 
 @dataclass(frozen=True)
+class FulfillmentRecord:
+    """A shipment of the order, as far as Shopify knows: review requests are timed from it."""
+
+    status: str                    # pending, open, success, cancelled, error, failure
+    shipment_status: str | None    # carrier-driven: in_transit, delivered, … (may never arrive)
+    created_at: datetime
+    updated_at: datetime
+    delivered_at: datetime | None = None
+    line_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Posting:
     """An entry to write: `points` moves the spendable balance, `pending` the pending balance."""
 
@@ -71,6 +83,7 @@ class OrderAccount:
     uncollected: int = 0          # clawback the floor-at-zero policy could not take
     expired: int = 0              # points of this award that expired (lots policy)
     lot_expired: bool = False
+    fulfillments: dict[str, FulfillmentRecord] = field(default_factory=dict)
     version: int = 0
 
     @property
@@ -157,6 +170,19 @@ def on_lot_expiry(account: OrderAccount, now: datetime, balance: int) -> Change:
         return Change(updated, ())
     return Change(updated, (Posting(EntryKind.EXPIRE, -amount, 0, f"{account.key}:expire", award.lot_expires_at,
                                     "points expired"),))
+
+
+def on_fulfillment(account: OrderAccount, fulfillment_id: str, record: FulfillmentRecord) -> Change:
+    """Keep the newest state of each fulfillment; the first delivered state fixes when it was delivered."""
+    known = account.fulfillments.get(fulfillment_id)
+    if known is not None and known.updated_at >= record.updated_at:
+        return Change(account, ())
+    delivered = (record.shipment_status or "").lower() == "delivered"
+    delivered_at = known.delivered_at if known and known.delivered_at else (record.updated_at if delivered else None)
+    updated = replace(account, fulfillments={**account.fulfillments,
+                                             fulfillment_id: replace(record, delivered_at=delivered_at)},
+                      version=account.version + 1)
+    return Change(updated, ())
 
 
 def release_time(paid_at: datetime, policy: Policy) -> datetime | None:

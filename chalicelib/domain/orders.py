@@ -85,3 +85,16 @@ class RefundCreated:
     shop: str
     refund: Refund
     delivery: Delivery
+
+
+@dataclass(frozen=True)
+class FulfillmentChanged:
+    shop: str
+    order_id: str
+    fulfillment_id: str
+    status: str
+    shipment_status: str | None
+    created_at: datetime
+    updated_at: datetime
+    line_ids: tuple[str, ...]
+    delivery: Delivery

@@ -8,9 +8,9 @@ from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested, ShopErased
 from chalicelib.domain.errors import InvalidPayload
-from chalicelib.domain.orders import Delivery, OrderUpdate, RefundCreated
+from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, RefundCreated
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
-from chalicelib.services.orders import Outcome, apply_order_update, apply_refund
+from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
 from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, Profiles, RulesSource
 from chalicelib.services.shops import ShopData, record_shop_erasure
 
@@ -32,6 +32,8 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
             return apply_order_update(event, program_id, rules, ledger, clock)
         case RefundCreated():
             return apply_refund(event, program_id, rules, ledger, clock)
+        case FulfillmentChanged():
+            return apply_fulfillment(event, program_id, rules, ledger, clock)
         case CustomerChanged():
             return apply_customer_change(event, program_id, rules.rules_at(program_id, event.as_of), ledger,
                                          profiles, clock)

@@ -9,7 +9,7 @@ from chalicelib.domain import accounting as acc
 from chalicelib.domain import tiers
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints, entry_id_for, member_id_for
-from chalicelib.domain.orders import Delivery, OrderUpdate, Refund, RefundCreated
+from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, Refund, RefundCreated
 from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
 from chalicelib.domain.rules import award_for
 from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, RulesSource
@@ -78,6 +78,19 @@ def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledg
 
     return _apply(program_id, event.shop, refund.order_id, None, MemberHints(), event.delivery, steps, ledger,
                   rules, clock)
+
+
+def apply_fulfillment(event: FulfillmentChanged, program_id: str, rules: RulesSource, ledger: LedgerRepository,
+                      clock: Clock) -> Outcome:
+    """Record a shipment and its delivery on the order (review requests are timed from them)."""
+    record = acc.FulfillmentRecord(event.status, event.shipment_status, event.created_at, event.updated_at,
+                                   line_ids=event.line_ids)
+
+    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+        return acc.on_fulfillment(account, event.fulfillment_id, record)
+
+    return _apply(program_id, event.shop, event.order_id, None, MemberHints(), event.delivery, steps, ledger, rules,
+                  clock)
 
 
 def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerRepository, rules: RulesSource,

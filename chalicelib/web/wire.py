@@ -56,6 +56,9 @@ def order_body(account: OrderAccount) -> dict[str, Any]:
         "rule_version": award.rule_version if award else None,
         "points_reversed": account.reversed_points, "points_expired": account.expired,
         "refund_ids": sorted(account.refunds), "cancelled_at": _time(account.cancelled_at),
+        "fulfillments": [{"fulfillment_id": fid, "status": f.status, "shipment_status": f.shipment_status,
+                          "created_at": _time(f.created_at), "delivered_at": _time(f.delivered_at)}
+                         for fid, f in sorted(account.fulfillments.items())],
     }
 
 

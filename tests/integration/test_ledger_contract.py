@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.accounting import OrderAccount, RefundRecord
+from chalicelib.domain.accounting import FulfillmentRecord, OrderAccount, RefundRecord
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry, InvalidRequest
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for, member_id_for
 from tests.fakes import FixedClock, InMemoryLedger
@@ -67,8 +67,10 @@ class LedgerContract:
 
     def test_an_order_account_is_stored_with_its_entries_and_read_back_with_the_member(self, ledger):
         member_id = member_id_for("demo", ADA)
+        now = FixedClock().now()
         account = replace(OrderAccount(shop=SHOP, order_id="1"), member_id=member_id, version=1,
-                          refunds={"r1": RefundRecord(Decimal("1.50"), Decimal("0.10"), FixedClock().now())})
+                          refunds={"r1": RefundRecord(Decimal("1.50"), Decimal("0.10"), now)},
+                          fulfillments={"f1": FulfillmentRecord("success", "delivered", now, now, now, ("9",))})
         ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS)
         stored, member = ledger.load_order("demo", SHOP, "1", member_id)
         assert stored == account

@@ -110,3 +110,22 @@ def test_an_order_that_keeps_changing_fails_the_delivery_so_it_is_retried_later(
 
     with pytest.raises(ConcurrentChange):
         deliver(Stuck(), "orders/paid", make_order())
+
+
+FULFILLED = load_event("shopify/fulfillments-create.2026-04")
+
+
+def test_fulfillment_and_delivery_are_recorded_on_the_order_in_time_order():
+    ledger = InMemoryLedger()
+    deliver(ledger, "fulfillments/create", FULFILLED)                 # before the order itself: kept
+    deliver(ledger, "orders/paid", make_order())
+    delivered = {**FULFILLED, "shipment_status": "delivered", "updated_at": "2026-11-24T15:00:00-05:00"}
+    deliver(ledger, "fulfillments/update", delivered)
+    stale = {**FULFILLED, "shipment_status": "in_transit", "updated_at": "2026-11-22T15:00:00-05:00"}
+    assert deliver(ledger, "fulfillments/update", stale).status == "unchanged"
+    account = ledger.orders[("demo", SHOP, ORDER_ID)]
+    [fulfillment] = account.fulfillments.values()
+    assert (fulfillment.status, fulfillment.shipment_status) == ("success", "delivered")
+    assert fulfillment.delivered_at.isoformat() == "2026-11-24T15:00:00-05:00"
+    assert fulfillment.line_ids == ("14029384756102938475", "14029384756102938478")
+    assert member(ledger).points_balance == 150                        # fulfilments move no points
