@@ -136,7 +136,19 @@ class TestInMemoryLedger(LedgerContract):
         return ledger
 
 
-class TestDynamoDBLedger(LedgerContract):
+class DynamoDBContract(LedgerContract):
+    def test_a_cursor_from_another_member_is_refused(self, ledger):
+        ada = ledger.append("demo", ADA, HINTS, earn("o1", minutes=0))
+        ledger.append("demo", ADA, HINTS, earn("o2", minutes=1))
+        bob = ledger.append("demo", Identity("shopify", "demo-shop.myshopify.com:2"), MemberHints(), earn("o3"))
+        cursor = ledger.ledger("demo", ada, None, 1).next_cursor
+        with pytest.raises(InvalidRequest):
+            ledger.ledger("demo", bob, cursor, 1)
+        with pytest.raises(InvalidRequest):
+            ledger.ledger("demo", bob, "garbage!", 1)
+
+
+class TestDynamoDBLedgerOnMoto(DynamoDBContract):
     @pytest.fixture
     def ledger(self, aws):
         from chalicelib import bootstrap
@@ -147,12 +159,15 @@ class TestDynamoDBLedger(LedgerContract):
         from chalicelib import bootstrap
         return bootstrap.get_profiles()
 
-    def test_a_cursor_from_another_member_is_refused(self, ledger):
-        ada = ledger.append("demo", ADA, HINTS, earn("o1", minutes=0))
-        ledger.append("demo", ADA, HINTS, earn("o2", minutes=1))
-        bob = ledger.append("demo", Identity("shopify", "demo-shop.myshopify.com:2"), MemberHints(), earn("o3"))
-        cursor = ledger.ledger("demo", ada, None, 1).next_cursor
-        with pytest.raises(InvalidRequest):
-            ledger.ledger("demo", bob, cursor, 1)
-        with pytest.raises(InvalidRequest):
-            ledger.ledger("demo", bob, "garbage!", 1)
+
+@pytest.mark.local_stack
+class TestDynamoDBLedgerOnDynamoDBLocal(DynamoDBContract):
+    @pytest.fixture
+    def ledger(self, dynamodb_local_table):
+        from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
+        return DynamoDBLedger(*dynamodb_local_table)
+
+    @pytest.fixture
+    def profiles(self, dynamodb_local_table):
+        from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
+        return DynamoDBProfiles(*dynamodb_local_table)
