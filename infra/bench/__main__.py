@@ -1,6 +1,7 @@
-"""`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind.
+"""`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind;
+then the cost of a due-work job over a small and a large member population.
 
-Run: python -m infra.bench [--events N] [--kinds k1,k2] [--verbose] [--json out.json]
+Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--verbose] [--json out.json]
 """
 from __future__ import annotations
 
@@ -14,19 +15,23 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from infra.bench import report
+from infra.bench import jobs_report, report
+from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.kinds import KINDS
 from infra.bench.local import create_table, dynamodb_client, dynamodb_local
-from infra.bench.runner import run_bench
+from infra.bench.runner import KindResult, run_bench
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=300, help="events per kind (default 300)")
+    parser.add_argument("--events", type=int, default=200, help="events per kind (default 200)")
     parser.add_argument("--kinds", default=",".join(KINDS),
                         help=f"comma-separated kinds (default all: {', '.join(KINDS)})")
     parser.add_argument("--block", type=int, default=25, help="events per interleaved floor/kind block")
+    parser.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run the due-work job scaling section (default on)")
     parser.add_argument("--verbose", action="store_true",
                         help="also break costs down by operation, and ask DynamoDB for its own ConsumedCapacity")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
@@ -43,13 +48,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so DynamoDB Local is stopped too
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     started = time.monotonic()
+    scaling: Scaling | None = None
     with dynamodb_local() as endpoint:
         client, reader = dynamodb_client(endpoint), dynamodb_client(endpoint)
         table = create_table(reader)
         results = run_bench(client, reader, table, args.kinds, args.events, args.block, ask_capacity=args.verbose)
+        if args.jobs:  # last: it resets the table; its own clients, so the worker's recorder stays out of it
+            scaling = job_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
     meta = {"backend": f"DynamoDB Local (in memory) at {endpoint}, table {table}", "events_per_kind": args.events,
             "block": args.block, "python": platform.python_version(), "cpus": os.cpu_count(),
             "seconds": round(time.monotonic() - started, 1)}
+    print_kinds(args, meta, results)
+    if scaling is not None:
+        print(f"\n{jobs_report.NOTE}\n")
+        print(jobs_report.job_table(scaling))
+        print("\n".join(["", *jobs_report.job_lines(scaling)]))
+    if args.json:
+        out = report.as_json(results, meta) | ({"jobs": jobs_report.as_json(scaling)} if scaling else {})
+        args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"\nDone in {meta['seconds']} s.")
+    return 0
+
+
+def print_kinds(args: argparse.Namespace, meta: dict[str, Any], results: list[KindResult]) -> None:
     print(f"Worker path: chalicelib.services.deliveries.apply_delivery with the adapters chalicelib.bootstrap builds, "
           f"on {meta['backend']}; {args.events} events per kind, floor interleaved in blocks of {args.block}; "
           f"{meta['cpus']} CPUs.")
@@ -62,10 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verbose:
         print()
         print("\n".join(report.breakdown(results)))
-    if args.json:
-        args.json.write_text(json.dumps(report.as_json(results, meta), indent=2) + "\n", encoding="utf-8")
-    print(f"\nDone in {meta['seconds']} s.")
-    return 0
 
 
 if __name__ == "__main__":

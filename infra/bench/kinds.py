@@ -1,70 +1,51 @@
 """The event kinds the bench drives through the worker: one function per kind builds the i-th queued envelope.
 
 An envelope has the shape the webhook intake puts on the queue (chalicelib/services/intake.py). Payloads are the
-captured `orders/paid` sample with fresh ids (above 2^53, as Shopify's); each kind draws from its own id block.
-To add a kind, add `(i) -> envelope` to KINDS; if its events need earlier state (a member, an order already
-applied), add `(n) -> [envelopes]` to SETUP: the harness applies those first, untimed and uncounted.
+captured samples with fresh ids (payloads.py); each kind draws from its own id block (orders 1-8, warm-up 9,
+customers 10-13 in customer_kinds.py, the job bench's population 20). To add a kind, add
+`(i) -> envelope` to KINDS; if its events need earlier state (a member, an order already applied), add
+`(n) -> [envelopes]` to SETUP: the harness applies those first, untimed and uncounted.
 """
 from __future__ import annotations
 
-import copy
-import json
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from infra.local.settings import REPO_ROOT, program_settings
+from infra.bench.customer_kinds import CUSTOMER_KINDS, CUSTOMER_SETUP
+from infra.bench.payloads import (
+    BLOCK,
+    FULFILLMENT_BASE,
+    ORDER_BASE,
+    REFUND_BASE,
+    Envelope,
+    customer_id,
+    envelope,
+    fulfillment_payload,
+    order_payload,
+    refund_payload,
+)
 
-SAMPLE = REPO_ROOT / "tests" / "events" / "shopify" / "orders-paid.2026-04.json"
 RETURNING_CUSTOMERS = 50
-_ORDER_BASE = 5_928_371_928_374_650_123
-_CUSTOMER_BASE = 7_390_012_345_678_901_234
-_LINE_BASE = 4_029_384_756_102_938_475
-_BLOCK = 10**9  # ids per kind
-_NAMESPACE = uuid.UUID("5d0c8c1e-3f4b-4d55-9a0e-6b656e636821")
-Envelope = dict[str, Any]
+_CANCELLED_AT = "2026-11-21T09:00:00-05:00"
 
 
-@cache
-def _sample() -> dict[str, Any]:
-    return json.loads(SAMPLE.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+def _ids(block: int, order: int, customer: int) -> tuple[int, int]:
+    return ORDER_BASE + block * BLOCK + order, customer_id(block, customer)
 
 
-def _gid(kind: str, number: int) -> str:
-    return f"gid://shopify/{kind}/{number}"
+def _order(block: int, order: int, customer: int, label: str, topic: str = "orders/paid",
+           **fields: Any) -> Envelope:
+    payload = order_payload(*_ids(block, order, customer))
+    payload.update(fields)
+    return envelope(payload, f"{block}:{order}:{label}", topic)
 
 
-def order_payload(order_id: int, customer_id: int) -> dict[str, Any]:
-    """The sample order with this order id, this customer (own email) and fresh line item ids."""
-    order = copy.deepcopy(_sample())
-    number = 1000 + order_id - _ORDER_BASE
-    email = f"customer-{customer_id}@example.com"
-    order.update(id=order_id, admin_graphql_api_id=_gid("Order", order_id), name=f"#{number}",
-                 order_number=number, email=email, contact_email=email)
-    order["customer"].update(id=customer_id, email=email, admin_graphql_api_id=_gid("Customer", customer_id))
-    for n, line in enumerate(order["line_items"]):
-        line_id = _LINE_BASE + 8 * (order_id - _ORDER_BASE) + n
-        line.update(id=line_id, admin_graphql_api_id=_gid("LineItem", line_id))
-    return order
+def _refund(block: int, i: int) -> dict[str, Any]:
+    return refund_payload(_ids(block, i, i)[0], REFUND_BASE + block * BLOCK + i)
 
 
-def envelope(body: dict[str, Any], label: str, topic: str = "orders/paid") -> Envelope:
-    """A queued delivery as the intake builds it; webhook and event ids are derived from `label`."""
-    settings = program_settings({})
-    return {
-        "v": 1, "source": "shopify", "program_id": settings.program_id, "shop": settings.shop_domain,
-        "topic": topic, "webhook_id": str(uuid.uuid5(_NAMESPACE, f"webhook:{label}")),
-        "event_id": str(uuid.uuid5(_NAMESPACE, f"event:{label}")),
-        "triggered_at": datetime.now(UTC).isoformat(), "api_version": "2026-04",
-        "received_at": datetime.now(UTC).isoformat(), "body": json.dumps(body),
-    }
-
-
-def _order(block: int, order: int, customer: int, label: str) -> Envelope:
-    payload = order_payload(_ORDER_BASE + block * _BLOCK + order, _CUSTOMER_BASE + block * _BLOCK + customer)
-    return envelope(payload, f"{block}:{order}:{label}")
+def _refund_created(block: int, i: int) -> Envelope:
+    return envelope(_refund(block, i), f"{block}:{i}:refund", "refunds/create")
 
 
 def new_customer(i: int) -> Envelope:
@@ -88,6 +69,55 @@ def duplicate_originals(n: int) -> list[Envelope]:
     return [_order(3, i, i, "paid") for i in range(n)]
 
 
+def refund(i: int) -> Envelope:
+    """A partial refund (one sweater) of paid order i: clawback in proportion, from a member read by id."""
+    return _refund_created(4, i)
+
+
+def refunded_orders(n: int) -> list[Envelope]:
+    return [_order(4, i, i, "paid") for i in range(n)]
+
+
+def refund_carried_again(i: int) -> Envelope:
+    """orders/updated of order i whose refunds[] repeats the refund already applied: must write nothing."""
+    return _order(5, i, i, "updated", "orders/updated", financial_status="partially_refunded",
+                  refunds=[_refund(5, i)], updated_at="2026-11-22T09:30:05-05:00")
+
+
+def paid_then_refunded(n: int) -> list[Envelope]:
+    return [e for i in range(n) for e in (_order(5, i, i, "paid"), _refund_created(5, i))]
+
+
+def cancelled(i: int) -> Envelope:
+    """orders/cancelled of paid order i (cancelled without a refund): the whole award is reversed."""
+    return _order(6, i, i, "cancelled", "orders/cancelled", cancelled_at=_CANCELLED_AT, cancel_reason="customer",
+                  updated_at=_CANCELLED_AT)
+
+
+def paid_orders_to_cancel(n: int) -> list[Envelope]:
+    return [_order(6, i, i, "paid") for i in range(n)]
+
+
+def paid_after_refund(i: int) -> Envelope:
+    """orders/paid of order i whose refund was applied first: the award comes net of the remembered refund."""
+    return _order(7, i, i, "paid")
+
+
+def refunds_before_payment(n: int) -> list[Envelope]:
+    return [_refund_created(7, i) for i in range(n)]
+
+
+def fulfillment(i: int) -> Envelope:
+    """fulfillments/create of paid order i: the shipment is recorded on the order's account."""
+    order_id = _ids(8, i, i)[0]
+    return envelope(fulfillment_payload(order_id, FULFILLMENT_BASE + 8 * BLOCK + i), f"8:{i}:fulfillment",
+                    "fulfillments/create")
+
+
+def orders_to_fulfil(n: int) -> list[Envelope]:
+    return [_order(8, i, i, "paid") for i in range(n)]
+
+
 def warm_up(i: int) -> Envelope:
     """Untimed traffic that brings DynamoDB Local's JIT and the client's connections up to speed."""
     return _order(9, i, i, "paid")
@@ -97,8 +127,20 @@ KINDS: dict[str, Callable[[int], Envelope]] = {
     "orders/paid": new_customer,
     "orders/paid (returning customer)": returning_customer,
     "orders/paid (duplicate delivery)": duplicate_delivery,
+    "refunds/create": refund,
+    "orders/updated (refund carried again)": refund_carried_again,
+    "orders/cancelled": cancelled,
+    "orders/paid (refund arrived first)": paid_after_refund,
+    "fulfillments/create": fulfillment,
+    **CUSTOMER_KINDS,
 }
 SETUP: dict[str, Callable[[int], list[Envelope]]] = {
     "orders/paid (returning customer)": returning_customers_first_orders,
     "orders/paid (duplicate delivery)": duplicate_originals,
+    "refunds/create": refunded_orders,
+    "orders/updated (refund carried again)": paid_then_refunded,
+    "orders/cancelled": paid_orders_to_cancel,
+    "orders/paid (refund arrived first)": refunds_before_payment,
+    "fulfillments/create": orders_to_fulfil,
+    **CUSTOMER_SETUP,
 }

@@ -52,14 +52,18 @@ def details(result: KindResult) -> dict[str, Any]:
 
 
 def table(results: Sequence[KindResult]) -> str:
-    cells = [COLUMNS] + [_cells(row(r)) for r in results]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    return markdown([COLUMNS] + [_cells(row(r)) for r in results])
+
+
+def markdown(cells: Sequence[Sequence[str]], left: frozenset[int] = frozenset({0})) -> str:
+    """An aligned Markdown table: the first row is the header; columns in `left` are text, the others numbers."""
+    widths = [max(len(line[i]) for line in cells) for i in range(len(cells[0]))]
 
     def line(values: Sequence[str]) -> str:
-        padded = [v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
+        padded = [v.ljust(w) if i in left else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths, strict=True))]
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"
+    rule = "|" + "|".join("-" * (w + 2) if i in left else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"
     return "\n".join([line(cells[0]), rule, *(line(c) for c in cells[1:])])
 
 

@@ -15,9 +15,15 @@ import pytest
 from moto import mock_aws
 
 from chalicelib import bootstrap as composition
-from infra.bench import kinds, report
+from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_due import FIRST_RUN_LOOKBACK
+from chalicelib.adapters.dynamodb_orders import DUE_SHARDS
+from infra.bench import jobs_report, kinds, report
+from infra.bench.__main__ import parse_args
 from infra.bench.costs import CostModel
+from infra.bench.jobs import job_scaling
 from infra.bench.local import create_table, dynamodb_client
+from infra.bench.population import due_indices, member_id
 from infra.bench.recorder import Call
 from infra.bench.runner import KindResult, run_bench
 from infra.bench.sizes import (
@@ -29,6 +35,7 @@ from infra.bench.sizes import (
     value_size,
     write_units,
 )
+from infra.local.settings import program_settings
 
 # The worker path today, read from chalicelib/adapters/dynamodb_ledger.py: `load_order` reads the order's account
 # and the member's profile in one consistent BatchGetItem, `commit_order` writes the account, the profile update
@@ -184,9 +191,10 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     paid = results["orders/paid"]
     assert paid.cost.calls == Counter({op: 3 * n for op, n in ORDERS_PAID_CALLS.items()})
     assert paid.outcomes == Counter({"recorded": 3})
-    # account + profile + entry, each under 1 KB, x2 in the transaction; the profile's email entry in GSI1
+    # account + profile + entry, each under 1 KB, x2 in the transaction; the profile's email entry in GSI1 and the
+    # Shop index entries of the account and the profile (shop/redact finds them there)
     assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
-            paid.per_event(paid.cost.index_units)) == (3, 6, 1)
+            paid.per_event(paid.cost.index_units)) == (3, 6, 3)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == paid.cost.calls
     duplicate = results["orders/paid (duplicate delivery)"]
@@ -197,4 +205,104 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     lines = report.table(results.values()).splitlines()
     assert len(lines) == 2 + len(kinds.KINDS)
     assert len({len(line) for line in lines}) == 1  # aligned
-    assert not any(line.startswith("WARNING") for line in report.hot_keys(results.values()))
+    # No item is written by every event of a kind (with 3 events, "more than half" is too fine a test for the
+    # 16 Shop shards); data requests are the exception: a program keeps them all in one partition.
+    shared = {r.kind for r in results.values() if r.key_events and r.key_events.most_common(1)[0][1] == r.events}
+    assert shared == {"customers/data_request"}
+
+
+# The other topics, read from chalicelib/services/{orders,customers}.py and the adapters they call. A refund
+# carries no customer: `load_order` reads the account alone, then `get_member` reads the member it names.
+# customers/create sets the contact (UpdateItem), then `append` writes guard, profile and bonus in one transaction.
+# A fulfillment has no customer either: account, then member, then account and profile in one transaction.
+NEW_KIND_CALLS = {
+    "refunds/create": {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
+    "orders/updated (refund carried again)": {"BatchGetItem": 1},
+    "orders/cancelled": {"BatchGetItem": 1, "TransactWriteItems": 1},
+    "orders/paid (refund arrived first)": {"BatchGetItem": 1, "TransactWriteItems": 1},
+    "customers/create": {"UpdateItem": 1, "TransactWriteItems": 1},
+    "customers_email_marketing_consent/update": {"UpdateItem": 1},
+    "customers/redact": {"UpdateItem": 1},
+    "fulfillments/create": {"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1},
+    "customers/data_request": {"PutItem": 1},
+}
+
+
+def test_refund_payloads_name_the_lines_of_their_order() -> None:
+    refund = json.loads(kinds.refund(7)["body"])
+    order = json.loads(kinds.SETUP["refunds/create"](8)[7]["body"])
+    assert refund["order_id"] == order["id"]
+    assert [r["line_item_id"] for r in refund["refund_line_items"]] == [line["id"] for line in order["line_items"][:2]]
+    carried = json.loads(kinds.refund_carried_again(3)["body"])["refunds"][0]
+    assert carried == json.loads(kinds.SETUP["orders/updated (refund carried again)"](4)[7]["body"])
+
+
+def test_every_kind_draws_its_own_ids() -> None:
+    envelopes = [build(i) for build in kinds.KINDS.values() for i in range(3)]
+    envelopes += [e for setup in kinds.SETUP.values() for e in setup(3)]
+    assert len({e["webhook_id"] for e in envelopes}) == len(envelopes)
+    bodies = [json.loads(e["body"]) for e in envelopes]
+    orders = [(e["topic"], b["id"]) for e, b in zip(envelopes, bodies, strict=True) if e["topic"] == "orders/paid"]
+    assert len({order for _, order in orders}) == len(orders) - 3  # only the duplicate deliveries repeat an order
+
+
+@pytest.mark.timeout(30)
+def test_every_new_kind_runs_on_moto_with_the_round_trips_read_from_the_code(moto_table: Any) -> None:
+    results = {r.kind: r for r in run_bench(*moto_table, list(NEW_KIND_CALLS), events=2, block=2,
+                                            warm_up_iterations=2)}
+
+    for kind, calls in NEW_KIND_CALLS.items():
+        assert results[kind].cost.calls == Counter({op: 2 * n for op, n in calls.items()}), kind
+    unchanged = results["orders/updated (refund carried again)"]
+    assert unchanged.outcomes == Counter({"unchanged (already_applied)": 2})
+    assert (unchanged.cost.items_written, unchanged.cost.table_units, unchanged.cost.index_units) == (0, 0, 0)
+    assert results["customers/redact"].outcomes == Counter({"recorded (customers/redact)": 2})
+    assert results["customers/data_request"].outcomes == Counter({"recorded (data_request)": 2})
+    for kind in set(NEW_KIND_CALLS) - {"orders/updated (refund carried again)", "customers/redact",
+                                       "customers/data_request"}:
+        assert results[kind].outcomes == Counter({"recorded": 2}), kind
+        assert results[kind].cost.items_written >= 2, kind
+
+
+# expire_inactive, read from chalicelib/services/jobs.py and adapters/dynamodb_due.py: the rules (one Query, then
+# cached), the cursor (GetItem), one Query per day and shard of the Due index from the cursor to today (a week back
+# on the first run), per due member its profile (GetItem) and one transaction, then the cursor (UpdateItem; in the
+# steady state it fails its condition, as the cursor is already at today).
+FIRST_RUN_DAYS = FIRST_RUN_LOOKBACK.days + 1
+
+
+@pytest.mark.timeout(60)
+def test_job_cost_does_not_follow_the_population_and_expires_exactly_the_due_members(moto_table: Any) -> None:
+    client, reader, table = moto_table
+    scaling = job_scaling(client, reader, table, sizes=(5, 50), due=2, threads=1)
+
+    first = [r for r in scaling.runs if r.run == "first"]
+    steady = [r for r in scaling.runs if r.run == "steady state"]
+    assert [r.population for r in steady] == [5, 50]
+    assert steady[0].calls == steady[1].calls == Counter({"Query": DUE_SHARDS, "GetItem": 1, "UpdateItem": 1})
+    assert first[0].calls == first[1].calls == Counter({"Query": 1 + FIRST_RUN_DAYS * DUE_SHARDS, "GetItem": 1 + 2,
+                                                        "TransactWriteItems": 2, "UpdateItem": 1})
+    assert [(r.done, r.failed) for r in scaling.runs] == [(2, 0), (0, 0), (2, 0), (0, 0)]
+    # per due member: profile, expire entry and due item deleted; then the cursor
+    assert [r.items_written for r in first] == [2 * 3 + 1] * 2
+    assert [r.items_written for r in steady] == [0, 0]
+    assert scaling.steady_ratio() == 1.0
+
+    program = program_settings({})
+    due = set(due_indices(50, 2))
+    for n in range(50):  # the table now holds the 50-member population
+        member = member_id(program.program_id, program.shop_domain, n)
+        key = {"PK": {"S": keys.member_pk(program.program_id, member)}, "SK": {"S": keys.PROFILE}}
+        profile = reader.get_item(TableName=table, Key=key)["Item"]
+        due_item = reader.get_item(TableName=table, Key={**key, "SK": {"S": "DUE#inactivity"}}).get("Item")
+        assert (profile["points_balance"]["N"] == "0") == (n in due), n
+        assert (due_item is None) == (n in due), n
+    lines = jobs_report.job_table(scaling).splitlines()
+    assert len(lines) == 2 + 4
+    assert len({len(line) for line in lines}) == 1  # aligned
+    assert jobs_report.job_lines(scaling)[-1].startswith("Steady-state round trips, 50 members / 5 members: 1.00")
+
+
+def test_jobs_section_is_on_by_default_and_can_be_left_out() -> None:
+    assert parse_args([]).jobs is True
+    assert parse_args(["--no-jobs", "--kinds", "customers/redact"]).jobs is False
