@@ -65,12 +65,13 @@ class InMemoryLedger:
             pending_points=0, lifetime_points=0, tier="member", identities=(identity.key,), created_at=at,
             updated_at=at))
 
-    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
+    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry,
+               change: MemberChange | None = None) -> str:
         if (program_id, entry.business_key) in self.facts:
             raise DuplicateEntry("already recorded")
         self.facts.add((program_id, entry.business_key))
         member_id = member_id_for(program_id, identity)
-        self._post(program_id, member_id, identity, hints, [entry])
+        self._post(program_id, member_id, identity, hints, [entry], change)
         return member_id
 
     def load_order(self, program_id: str, shop: str, order_id: str,
@@ -98,7 +99,8 @@ class InMemoryLedger:
 
     def _check_version(self, program_id: str, member_id: str, change: MemberChange | None) -> None:
         current = self.members.get((program_id, member_id))
-        if change is not None and (current.version if current else 0) != (change.expected_version or 0):
+        if change is not None and change.check_version and (current.version if current else 0) != (
+                change.expected_version or 0):
             raise ConcurrentChange("the member changed")
 
     def find_by_email(self, program_id: str, email: str) -> list[Member]:

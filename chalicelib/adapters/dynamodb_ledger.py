@@ -29,12 +29,14 @@ class DynamoDBLedger:
         self.table = table_name
         self.client = client
 
-    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
+    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry,
+               change: MemberChange | None = None) -> str:
         """Record a one-off fact (signup bonus, adjustment) guarded by its business key."""
         member_id = member_id_for(program_id, identity)
         guard = {"Put": {"TableName": self.table, "Item": codec.fact_item(program_id, member_id, entry),
                          "ConditionExpression": "attribute_not_exists(PK)"}}
-        writes = member_writes(self.table, program_id, member_id, identity, hints, [entry], None, entry.recorded_at)
+        writes = member_writes(self.table, program_id, member_id, identity, hints, [entry], change,
+                               entry.recorded_at)
         self._transact([guard, *writes], DuplicateEntry("the business fact is already recorded"))
         return member_id
 
@@ -65,8 +67,16 @@ class DynamoDBLedger:
             if account.member_id is None:
                 raise ValueError("entries need the order's member")
             writes += member_writes(self.table, program_id, account.member_id, identity, hints, entries, member, now)
-        self._transact(writes, ConcurrentChange("the order or its member changed while it was being applied"),
-                       any_condition=True)
+        conflict = ConcurrentChange("the order or its member changed while it was being applied")
+        if len(writes) == 1:                   # the account alone (a shipment, an early refund): no transaction
+            try:
+                self.client.put_item(**put)
+            except ClientError as e:
+                if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                    raise conflict from e
+                raise
+            return
+        self._transact(writes, conflict, any_condition=True)
 
     def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
                       change: MemberChange, now: datetime) -> None:

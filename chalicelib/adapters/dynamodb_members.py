@@ -103,6 +103,8 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
     if change.activity_at:
         sets.append("last_activity_at = :activity")
         values[":activity"] = {"S": change.activity_at.isoformat()}
+    if not change.check_version:
+        return
     if not change.expected_version:          # no profile yet, or one without balances (made by a customer event)
         update["ConditionExpression"] = "attribute_not_exists(version)"
     else:

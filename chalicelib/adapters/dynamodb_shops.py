@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_orders import due_keys
+from chalicelib.adapters.dynamodb_requests import shard_partitions
 from chalicelib.domain.due import SHOP_ERASURE_TASK
 
 if TYPE_CHECKING:
@@ -43,12 +44,13 @@ class DynamoDBShopData:
         return True
 
     def _delete_data_requests(self, program_id: str, shop: str) -> None:
-        response = self.client.query(
-            TableName=self.table, KeyConditionExpression="PK = :pk", FilterExpression="shop = :shop",
-            ExpressionAttributeValues={":pk": {"S": f"P#{program_id}#DATAREQ"}, ":shop": {"S": shop}})
-        items = response.get("Items", [])
-        for start in range(0, len(items), 25):
-            self._batch_delete(items[start:start + 25])
+        for partition in shard_partitions(program_id):
+            response = self.client.query(
+                TableName=self.table, KeyConditionExpression="PK = :pk", FilterExpression="shop = :shop",
+                ExpressionAttributeValues={":pk": {"S": partition}, ":shop": {"S": shop}})
+            items = response.get("Items", [])
+            for start in range(0, len(items), 25):
+                self._batch_delete(items[start:start + 25])
 
     def _filed(self, program_id: str, shop: str, shard: int) -> list[str]:
         response = self.client.query(

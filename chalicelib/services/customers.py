@@ -1,12 +1,15 @@
 """Customer events: enrolment with a one-time signup bonus, contact changes, consent, erasure."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints, entry_id_for, member_id_for
-from chalicelib.domain.program import ProgramRules
+from chalicelib.domain.program import INACTIVITY, ProgramRules
+from chalicelib.domain.tiers import add_months
 from chalicelib.services.orders import Outcome, shopify_identity
-from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, Profiles
+from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, MemberChange, Profiles
 
 
 def apply_customer_change(event: CustomerChanged, program_id: str, rules: ProgramRules, ledger: LedgerRepository,
@@ -23,10 +26,16 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
                                                        "topic": event.delivery.topic,
                                                        "webhook_id": event.delivery.webhook_id})
     try:
-        ledger.append(program_id, identity, MemberHints(), bonus)     # the contact was set just above
+        ledger.append(program_id, identity, MemberHints(), bonus, _activity(rules, clock.now()))
     except DuplicateEntry:
         return Outcome("unchanged", "bonus_already_given", member_id=member_id)
     return Outcome("recorded", member_id=member_id, points=bonus.points)
+
+
+def _activity(rules: ProgramRules, now: datetime) -> MemberChange:
+    """A bonus is activity: it moves the inactivity expiry like an order does (no read profile to guard)."""
+    expires = add_months(now, rules.expiry.months) if rules.expiry.policy == INACTIVITY else None
+    return MemberChange(expected_version=None, check_version=False, activity_at=now, inactivity_expiry_at=expires)
 
 
 def apply_consent(event: ConsentChanged, program_id: str, profiles: Profiles) -> Outcome:

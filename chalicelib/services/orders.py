@@ -77,7 +77,7 @@ def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledg
                              member.points_balance if member else 0)
 
     return _apply(program_id, event.shop, refund.order_id, None, MemberHints(), event.delivery, steps, ledger,
-                  rules, clock)
+                  rules, clock, needs_balance=policy.negative_balance == acc.FLOOR_AT_ZERO)
 
 
 def apply_fulfillment(event: FulfillmentChanged, program_id: str, rules: RulesSource, ledger: LedgerRepository,
@@ -104,7 +104,8 @@ def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerReposi
         balance = (member.points_balance if member else 0) + _spent(released)
         return _then(released, acc.on_lot_expiry(released.account, now, balance))
 
-    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, rules, clock)
+    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, rules, clock,
+                  needs_balance=True)
 
 
 def parse_order_key(ref: str) -> tuple[str, str]:
@@ -115,19 +116,26 @@ def parse_order_key(ref: str) -> tuple[str, str]:
 
 
 def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None, hints: MemberHints,
-           delivery: Delivery, steps: Steps, ledger: LedgerRepository, rules: RulesSource, clock: Clock) -> Outcome:
+           delivery: Delivery, steps: Steps, ledger: LedgerRepository, rules: RulesSource, clock: Clock,
+           needs_balance: bool = False) -> Outcome:
+    """Read the account (and the member when the event names the customer), apply, commit; retry on conflict.
+
+    An event that names no customer (refund, shipment) reads the member only when the step needs its
+    balance (floor-at-zero clawbacks, lot expiry): its member writes are then commutative ADDs.
+    """
     for _ in range(ATTEMPTS):
         now = clock.now()
         known = member_id_for(program_id, identity) if identity else None
         account, member = ledger.load_order(program_id, shop, order_id, known)
         current = account or acc.OrderAccount(shop=shop, order_id=order_id)
-        if member is None and known is None and current.member_id:
+        if member is None and known is None and current.member_id and needs_balance:
             member = ledger.get_member(program_id, current.member_id)
         change = steps(current, member)
         if change.account.version == current.version:
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
         entries = _entries(change, delivery, now)
-        effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now)
+        effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
+                                read=known is not None or needs_balance)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
                                 identity, _fill_only(hints, member), effect)
@@ -146,12 +154,18 @@ def _fill_only(hints: MemberHints, member: Member | None) -> MemberHints:
 
 
 def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
-                   entries: list[LedgerEntry], now: datetime) -> MemberChange | None:
-    """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry."""
+                   entries: list[LedgerEntry], now: datetime, read: bool) -> MemberChange | None:
+    """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry.
+
+    Only a change computed from a read profile (`read`) guards the profile's version; an unread one may only
+    lower the spend, which the yearly review takes into account.
+    """
     award = change.account.award
     if award is None or change.account.member_id is None:
         return None
     delta = acc.qualifying_spend(change.account) - acc.qualifying_spend(before)
+    if delta == 0 and not entries:
+        return None
     month = tiers.month_key(award.paid_at)
     spend = dict(member.spend) if member else {}
     spend[month] = spend.get(month, 0) + delta
@@ -159,7 +173,8 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
     active = any(e.kind in ACTIVITY for e in entries)
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
-        tier_change=tiers.upgrade(rules, current_tier, spend, now) if delta > 0 else None,
+        check_version=read,
+        tier_change=tiers.upgrade(rules, current_tier, spend, now) if delta > 0 and read else None,
         activity_at=now if active else None,
         inactivity_expiry_at=tiers.add_months(now, rules.expiry.months)
         if active and rules.expiry.policy == INACTIVITY else None,

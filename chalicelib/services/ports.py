@@ -28,10 +28,12 @@ class MemberChange:
     activity_at: datetime | None = None
     inactivity_expiry_at: datetime | None = None
     clear_due: tuple[str, ...] = ()       # due-work tasks of the member that are done
+    check_version: bool = True            # False: commutative changes only (ADDs), no read profile to guard
 
 
 class LedgerRepository(Protocol):
-    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry) -> str:
+    def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry,
+               change: MemberChange | None = None) -> str:
         """Record a one-off fact for the member behind the identity, creating the member if needed.
 
         Returns the member id. Raises DuplicateEntry when the entry's business fact is already recorded.

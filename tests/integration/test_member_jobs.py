@@ -84,3 +84,16 @@ def test_lots_expire_one_award_at_a_time_and_a_later_refund_takes_nothing_twice(
     later = refund(rules, 1, add_months(T0, 13), refund_id=2)      # nothing left of that lot to claw back
     assert (later.status, later.points) == ("recorded", 0)
     assert member().points_balance == 150
+
+
+def test_a_signup_bonus_counts_as_activity_and_expires_with_inactivity(aws):
+    from chalicelib.services.deliveries import apply_delivery
+    rules = StaticRules(ProgramRules(expiry=Expiry(INACTIVITY, 12)))
+    envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": "customers/create",
+                "webhook_id": "c1", "body": body_of(load_event("shopify/customers-create.2026-04")).decode()}
+    apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), rules, bootstrap.get_requests(),
+                   bootstrap.get_shops(), FixedClock(T0))
+    assert (member().points_balance, member().last_activity_at) == (100, T0)
+    ledger, due = bootstrap.get_ledger(), bootstrap.get_due_work()
+    assert jobs.expire_inactive("demo", add_months(T0, 12), ledger, due, rules).done == 1
+    assert member().points_balance == 0
