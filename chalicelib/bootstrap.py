@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
-from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
+from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
 from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
 from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
@@ -53,6 +53,10 @@ def get_ledger() -> DynamoDBLedger:
 
 def get_requests() -> DynamoDBDataRequests:
     return _get("requests", lambda: DynamoDBDataRequests(get_settings().table_name, client("dynamodb")))
+
+
+def get_products() -> DynamoDBProducts:
+    return _get("products", lambda: DynamoDBProducts(get_settings().table_name, client("dynamodb")))
 
 
 def get_shops() -> DynamoDBShopData:

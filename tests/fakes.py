@@ -11,7 +11,7 @@ from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.domain.program import ProgramRules, rules_at
-from chalicelib.services.ports import ApiKey, DataRequest, MemberChange
+from chalicelib.services.ports import ApiKey, DataRequest, MemberChange, OrderRead
 
 
 class FixedClock:
@@ -23,7 +23,7 @@ class FixedClock:
 
 
 class InMemoryLedger:
-    """The ledger and the profiles ports over one in-memory store (pass the same object for both)."""
+    """The ledger, profiles and product-catalog ports over one in-memory store (pass the same object for each)."""
 
     def __init__(self) -> None:
         self.facts: set[tuple[str, str]] = set()
@@ -31,6 +31,7 @@ class InMemoryLedger:
         self.entries: dict[tuple[str, str], list[LedgerEntry]] = {}
         self.orders: dict[tuple[str, str, str], OrderAccount] = {}
         self.contact_as_of: dict[tuple[str, str], datetime] = {}
+        self.products: dict[tuple[str, str, str], tuple[datetime, frozenset[str]]] = {}
 
     def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
                     as_of: datetime) -> bool:
@@ -74,10 +75,19 @@ class InMemoryLedger:
         self._post(program_id, member_id, identity, hints, [entry], change)
         return member_id
 
-    def load_order(self, program_id: str, shop: str, order_id: str,
-                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]:
+    def load_order(self, program_id: str, shop: str, order_id: str, member_id: str | None,
+                   product_ids: Sequence[str] = ()) -> OrderRead:
         member = self.members.get((program_id, member_id)) if member_id else None
-        return self.orders.get((program_id, shop, order_id)), member
+        tags = {p: self.products[(program_id, shop, p)][1] for p in product_ids
+                if (program_id, shop, p) in self.products}
+        return OrderRead(self.orders.get((program_id, shop, order_id)), member, tags)
+
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+        known = self.products.get((program_id, shop, product_id))
+        if known and known[0] >= as_of:
+            return False
+        self.products[(program_id, shop, product_id)] = (as_of, tags)
+        return True
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,

@@ -4,6 +4,7 @@
     ledger entry    PK=P#<program>#M#<member>   SK=L#<recorded at, UTC>#<entry id>
     business fact   PK=P#<program>#F#<key>      SK=FACT           (one per fact: the idempotency guard)
     order account   PK=P#<program>#O#<shop>#<order> SK=ORDER      (see dynamodb_orders.py)
+    product tags    PK=P#<program>#PRODUCT#<shop>#<product> SK=PRODUCT
 Member ids follow from the member's primary platform identity (domain.ledger.member_id_for).
 """
 from __future__ import annotations
@@ -14,6 +15,13 @@ from datetime import UTC, datetime
 PROFILE = "PROFILE"
 FACT = "FACT"
 ENTRY_PREFIX = "L#"
+
+
+PRODUCT = "PRODUCT"
+
+
+def product_pk(program_id: str, shop: str, product_id: str) -> str:
+    return f"P#{program_id}#PRODUCT#{shop}#{product_id}"
 
 
 def member_pk(program_id: str, member_id: str) -> str:

@@ -1,6 +1,7 @@
 """DynamoDBLedger: the ledger repository on one DynamoDB table, one transaction per business fact."""
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -15,13 +16,14 @@ from chalicelib.adapters.dynamodb_members import member_writes
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports import MemberChange, OrderRead
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 
 MAX_MEMBERS_PER_EMAIL = 25
+MAX_PRODUCTS = 98          # BatchGetItem takes 100 keys: the account, the profile and the order's products
 
 
 class DynamoDBLedger:
@@ -40,17 +42,33 @@ class DynamoDBLedger:
         self._transact([guard, *writes], DuplicateEntry("the business fact is already recorded"))
         return member_id
 
-    def load_order(self, program_id: str, shop: str, order_id: str,
-                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]:
-        """The order's account and its member's profile, in one round trip."""
+    def load_order(self, program_id: str, shop: str, order_id: str, member_id: str | None,
+                   product_ids: Sequence[str] = ()) -> OrderRead:
+        """The order's account, its member's profile and the tags of the given products, in one round trip."""
         wanted = [{"PK": {"S": orders.order_pk(program_id, shop, order_id)}, "SK": {"S": orders.ORDER}}]
         if member_id is not None:
             wanted.append({"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}})
-        response = self.client.batch_get_item(RequestItems={self.table: {"Keys": wanted, "ConsistentRead": True}})
-        found = {item["SK"]["S"]: item for item in response["Responses"].get(self.table, [])}
-        account = orders.account_from_item(found[orders.ORDER]) if orders.ORDER in found else None
-        member = codec.member_from_item(found[keys.PROFILE]) if keys.PROFILE in found else None
-        return account, member
+        wanted += [{"PK": {"S": keys.product_pk(program_id, shop, p)}, "SK": {"S": keys.PRODUCT}}
+                   for p in sorted(set(product_ids))[:MAX_PRODUCTS]]
+        found = self._batch_get(wanted)
+        account = next((orders.account_from_item(i) for i in found if i["SK"]["S"] == orders.ORDER), None)
+        member = next((codec.member_from_item(i) for i in found if i["SK"]["S"] == keys.PROFILE), None)
+        tags = {i["product_id"]["S"]: frozenset(i.get("tags", {}).get("SS", [])) for i in found
+                if i["SK"]["S"] == keys.PRODUCT}
+        return OrderRead(account, member, tags)
+
+    def _batch_get(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """BatchGetItem, consistent, retrying the keys DynamoDB leaves unprocessed under load."""
+        found: list[dict[str, Any]] = []
+        request = {self.table: {"Keys": wanted, "ConsistentRead": True}}
+        for attempt in range(8):
+            response = self.client.batch_get_item(RequestItems=request)
+            found += response["Responses"].get(self.table, [])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            time.sleep(0.02 * 2**attempt)
+        raise ConcurrentChange("DynamoDB kept some reads unprocessed; the delivery will be retried")
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
@@ -92,8 +110,7 @@ class DynamoDBLedger:
         wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
         if not wanted:
             return []
-        found = self.client.batch_get_item(RequestItems={self.table: {"Keys": wanted}})["Responses"][self.table]
-        return sorted((codec.member_from_item(item) for item in found), key=lambda m: m.member_id)
+        return sorted((codec.member_from_item(item) for item in self._batch_get(wanted)), key=lambda m: m.member_id)
 
     def get_member(self, program_id: str, member_id: str) -> Member | None:
         response = self.client.get_item(

@@ -18,6 +18,29 @@ from chalicelib.domain.ledger import Identity, member_id_for
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+class DynamoDBProducts:
+    """Product tags, from Shopify's products/* topics: what earning rules may exclude by tag."""
+
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+        pk = keys.product_pk(program_id, shop, product_id)
+        item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": keys.PRODUCT}, "product_id": {"S": product_id},
+                                "as_of": {"S": as_of.isoformat()}, **keys.shop_keys(program_id, shop, pk)}
+        if tags:
+            item["tags"] = {"SS": sorted(tags)}
+        try:
+            self.client.put_item(TableName=self.table, Item=item, ExpressionAttributeValues={":asof": item["as_of"]},
+                                 ConditionExpression="attribute_not_exists(PK) OR as_of < :asof")
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
 class DynamoDBProfiles:
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self.table = table_name

@@ -16,6 +16,7 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
     return {
         "version": rules.version, "effective_from": rules.effective_from.isoformat(),
         "points_per_unit": str(rules.earning.points_per_unit), "rounding": rules.earning.rounding,
+        "excluded_product_tags": sorted(rules.earning.excluded_product_tags),
         "hold_days": rules.policy.hold_days, "negative_balance": rules.policy.negative_balance,
         "signup_bonus": rules.signup_bonus,
         "tiers": [{"name": t.name, "threshold": str(t.threshold), "multiplier": str(t.multiplier)}
@@ -37,7 +38,10 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
     rules = ProgramRules(
         version=version, effective_from=v.time("effective_from"),
         earning=EarningRule(version=version, points_per_unit=v.decimal("points_per_unit", minimum=Decimal(0)),
-                            rounding=v.choice("rounding", ("down", "half_up", "up"))),
+                            rounding=v.choice("rounding", ("down", "half_up", "up")),
+                            excluded_product_tags=frozenset(
+                                str(t).strip().lower() for t in v.list("excluded_product_tags")
+                                if isinstance(t, str) and t.strip())),
         policy=Policy(hold_days=v.integer("hold_days", 0, 365),
                       negative_balance=v.choice("negative_balance", (ALLOW_NEGATIVE, FLOOR_AT_ZERO))),
         signup_bonus=v.integer("signup_bonus", 0, 1_000_000),

@@ -17,6 +17,7 @@ from chalicelib.domain.orders import (
     Order,
     OrderLine,
     OrderUpdate,
+    ProductChanged,
     Refund,
     RefundCreated,
 )
@@ -97,6 +98,15 @@ def _fulfillment_changed(delivery: Delivery, shop: str, body: Mapping[str, Any])
     )
 
 
+def _product_changed(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> ProductChanged:
+    """Tags arrive as one comma-separated string; they are compared without case."""
+    raw = body.get("tags") if delivery.topic != "products/delete" else ""
+    tags = frozenset(t.strip().lower() for t in str(raw or "").split(",") if t.strip())
+    stamp = body.get("updated_at") or delivery.triggered_at
+    return ProductChanged(shop=shop, product_id=shopify_id(body.get("id"), "id"), tags=tags,
+                          as_of=shopify_time(str(stamp).replace("Z", "+00:00"), "updated_at"), delivery=delivery)
+
+
 def _refund_created(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> RefundCreated:
     return RefundCreated(shop=shop, refund=parse_refund(body), delivery=delivery)
 
@@ -111,6 +121,9 @@ ORDER_PARSERS: dict[str, Parser] = {
     "refunds/create": _refund_created,
     "fulfillments/create": _fulfillment_changed,
     "fulfillments/update": _fulfillment_changed,
+    "products/create": _product_changed,
+    "products/update": _product_changed,
+    "products/delete": _product_changed,
 }
 
 

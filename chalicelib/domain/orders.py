@@ -98,3 +98,14 @@ class FulfillmentChanged:
     updated_at: datetime
     line_ids: tuple[str, ...]
     delivery: Delivery
+
+
+@dataclass(frozen=True)
+class ProductChanged:
+    """products/create, products/update: the tags earning rules may exclude (products/delete: none left)."""
+
+    shop: str
+    product_id: str
+    tags: frozenset[str]
+    as_of: datetime
+    delivery: Delivery

@@ -8,10 +8,10 @@ from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested, ShopErased
 from chalicelib.domain.errors import InvalidPayload
-from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, RefundCreated
+from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, ProductChanged, RefundCreated
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
 from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
-from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, Profiles, RulesSource
+from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, ProductCatalog, Profiles, RulesSource
 from chalicelib.services.shops import ShopData, record_shop_erasure
 
 
@@ -24,7 +24,7 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 
 
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   requests: DataRequests, shops: ShopData, clock: Clock) -> Outcome:
+                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:
@@ -34,6 +34,9 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
             return apply_refund(event, program_id, rules, ledger, clock)
         case FulfillmentChanged():
             return apply_fulfillment(event, program_id, rules, ledger, clock)
+        case ProductChanged():
+            applied = products.set_tags(program_id, event.shop, event.product_id, event.tags, event.as_of)
+            return Outcome("recorded" if applied else "unchanged", "product_tags")
         case CustomerChanged():
             return apply_customer_change(event, program_id, rules.rules_at(program_id, event.as_of), ledger,
                                          profiles, clock)

@@ -1,7 +1,7 @@
 """Order events → the order's account → ledger entries, with optimistic retries. Any arrival order, once."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +16,7 @@ from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, Rul
 
 ATTEMPTS = 5
 ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REDEEM}
-Steps = Callable[[acc.OrderAccount, Member | None], acc.Change]
+Steps = Callable[[acc.OrderAccount, Member | None, Mapping[str, frozenset[str]]], acc.Change]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
     awarding = rules.rules_at(program_id, order.processed_at)
     policy = awarding.policy
 
-    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+    def steps(account: acc.OrderAccount, member: Member | None, tags: Mapping[str, frozenset[str]]) -> acc.Change:
         balance = member.points_balance if member else 0
         change = acc.Change(account, ())
         for refund in event.refunds:
@@ -53,7 +53,7 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
             change = _then(change, acc.on_cancel(change.account, event.cancelled_at, policy, balance + _spent(change)))
         if event.paid and identity is not None:
             multiplier = awarding.multiplier(order.processed_at, member.tier if member else awarding.tiers[0].name)
-            award = award_for(order, awarding.earning, multiplier)
+            award = award_for(order, awarding.earning, multiplier, tags)
             if award.points > 0:
                 record = acc.AwardRecord(award.points, award.base, award.presentment_base, awarding.version,
                                          order.taxes_included, order.processed_at,
@@ -63,8 +63,10 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
                                                    policy, balance + _spent(change)))
         return change
 
+    products = [line.product_id for line in order.lines if line.product_id] \
+        if awarding.earning.excluded_product_tags else []
     return _apply(program_id, order.shop, order.order_id, identity, hints, event.delivery, steps, ledger, rules,
-                  clock)
+                  clock, product_ids=products)
 
 
 def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledger: LedgerRepository,
@@ -72,7 +74,7 @@ def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledg
     refund = event.refund
     policy = rules.rules_at(program_id, refund.created_at).policy
 
-    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+    def steps(account: acc.OrderAccount, member: Member | None, _: object) -> acc.Change:
         return acc.on_refund(account, refund.refund_id, _record(refund), policy,
                              member.points_balance if member else 0)
 
@@ -86,7 +88,7 @@ def apply_fulfillment(event: FulfillmentChanged, program_id: str, rules: RulesSo
     record = acc.FulfillmentRecord(event.status, event.shipment_status, event.created_at, event.updated_at,
                                    line_ids=event.line_ids)
 
-    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+    def steps(account: acc.OrderAccount, member: Member | None, _: object) -> acc.Change:
         return acc.on_fulfillment(account, event.fulfillment_id, record)
 
     return _apply(program_id, event.shop, event.order_id, None, MemberHints(), event.delivery, steps, ledger, rules,
@@ -99,7 +101,7 @@ def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerReposi
     shop, order_id = parse_order_key(ref)
     delivery = Delivery(source="schedule", topic="order_due_work", webhook_id=f"due@{now.isoformat()}")
 
-    def steps(account: acc.OrderAccount, member: Member | None) -> acc.Change:
+    def steps(account: acc.OrderAccount, member: Member | None, _: object) -> acc.Change:
         released = acc.on_release(account, now)
         balance = (member.points_balance if member else 0) + _spent(released)
         return _then(released, acc.on_lot_expiry(released.account, now, balance))
@@ -117,7 +119,7 @@ def parse_order_key(ref: str) -> tuple[str, str]:
 
 def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None, hints: MemberHints,
            delivery: Delivery, steps: Steps, ledger: LedgerRepository, rules: RulesSource, clock: Clock,
-           needs_balance: bool = False) -> Outcome:
+           needs_balance: bool = False, product_ids: Sequence[str] = ()) -> Outcome:
     """Read the account (and the member when the event names the customer), apply, commit; retry on conflict.
 
     An event that names no customer (refund, shipment) reads the member only when the step needs its
@@ -126,11 +128,11 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
     for _ in range(ATTEMPTS):
         now = clock.now()
         known = member_id_for(program_id, identity) if identity else None
-        account, member = ledger.load_order(program_id, shop, order_id, known)
+        account, member, tags = ledger.load_order(program_id, shop, order_id, known, product_ids)
         current = account or acc.OrderAccount(shop=shop, order_id=order_id)
         if member is None and known is None and current.member_id and needs_balance:
             member = ledger.get_member(program_id, current.member_id)
-        change = steps(current, member)
+        change = steps(current, member, tags)
         if change.account.version == current.version:
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
         entries = _entries(change, delivery, now)

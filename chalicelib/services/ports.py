@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
@@ -15,6 +15,18 @@ from chalicelib.domain.tiers import TierChange
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
+
+
+class OrderRead(NamedTuple):
+    account: OrderAccount | None
+    member: Member | None
+    product_tags: dict[str, frozenset[str]] = {}   # noqa: RUF012  (read-only)
+
+
+class ProductCatalog(Protocol):
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+        """Remember a product's tags (newest first wins); False when the change was stale."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -40,8 +52,10 @@ class LedgerRepository(Protocol):
         """
         ...
 
-    def load_order(self, program_id: str, shop: str, order_id: str,
-                   member_id: str | None) -> tuple[OrderAccount | None, Member | None]: ...
+    def load_order(self, program_id: str, shop: str, order_id: str, member_id: str | None,
+                   product_ids: Sequence[str] = ()) -> OrderRead:
+        """The order's account, its member's profile and the tags of the given products, in one round trip."""
+        ...
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,

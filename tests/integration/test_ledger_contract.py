@@ -72,10 +72,10 @@ class LedgerContract:
                           refunds={"r1": RefundRecord(Decimal("1.50"), Decimal("0.10"), now)},
                           fulfillments={"f1": FulfillmentRecord("success", "delivered", now, now, now, ("9",))})
         ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS)
-        stored, member = ledger.load_order("demo", SHOP, "1", member_id)
+        stored, member, _ = ledger.load_order("demo", SHOP, "1", member_id)
         assert stored == account
         assert member.points_balance == 25
-        assert ledger.load_order("demo", SHOP, "2", None) == (None, None)
+        assert ledger.load_order("demo", SHOP, "2", None)[:2] == (None, None)
 
     def test_an_order_account_changed_since_it_was_read_is_refused_with_nothing_written(self, ledger):
         member_id = member_id_for("demo", ADA)
@@ -88,6 +88,14 @@ class LedgerContract:
         assert ledger.get_member("demo", member_id).points_balance == 25
         ledger.commit_order("demo", replace(account, version=2), 1, [earn("o4", 5, minutes=1)], None, MemberHints())
         assert ledger.get_member("demo", member_id).points_balance == 30
+
+    def test_product_tags_are_read_with_the_order_in_time_order(self, ledger, products):
+        t = FixedClock().now()
+        assert products.set_tags("demo", SHOP, "7", frozenset({"no-points"}), t)
+        assert not products.set_tags("demo", SHOP, "7", frozenset(), t - timedelta(hours=1))
+        assert products.set_tags("demo", SHOP, "8", frozenset(), t)
+        read = ledger.load_order("demo", SHOP, "1", None, ["7", "8", "9"])
+        assert read.product_tags == {"7": frozenset({"no-points"}), "8": frozenset()}
 
     def test_programs_never_see_each_other(self, ledger):
         member_id = ledger.append("demo", ADA, HINTS, earn("o1"))
@@ -132,6 +140,10 @@ class TestInMemoryLedger(LedgerContract):
         return InMemoryLedger()
 
     @pytest.fixture
+    def products(self, ledger):
+        return ledger
+
+    @pytest.fixture
     def profiles(self, ledger):
         return ledger
 
@@ -159,6 +171,11 @@ class TestDynamoDBLedgerOnMoto(DynamoDBContract):
         from chalicelib import bootstrap
         return bootstrap.get_profiles()
 
+    @pytest.fixture
+    def products(self, aws):
+        from chalicelib import bootstrap
+        return bootstrap.get_products()
+
 
 @pytest.mark.local_stack
 class TestDynamoDBLedgerOnDynamoDBLocal(DynamoDBContract):
@@ -171,3 +188,8 @@ class TestDynamoDBLedgerOnDynamoDBLocal(DynamoDBContract):
     def profiles(self, dynamodb_local_table):
         from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
         return DynamoDBProfiles(*dynamodb_local_table)
+
+    @pytest.fixture
+    def products(self, dynamodb_local_table):
+        from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts
+        return DynamoDBProducts(*dynamodb_local_table)

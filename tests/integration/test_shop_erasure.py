@@ -15,7 +15,7 @@ def deliver(shop, topic, payload, webhook_id):
     envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": shop, "topic": topic,
                 "webhook_id": webhook_id, "body": body_of(payload).decode()}
     return apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_rules(),
-                          bootstrap.get_requests(), bootstrap.get_shops(), FixedClock(NOW))
+                          bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(), FixedClock(NOW))
 
 
 def customer(i, email):
@@ -40,7 +40,7 @@ def test_erasing_a_shop_removes_its_members_orders_and_requests_and_keeps_the_ot
     report = shops.erase_shops("demo", NOW + timedelta(minutes=15), bootstrap.get_shops(), due)
     assert (report.done, report.failed) == (1, [])
     assert all(ledger.find_by_email("demo", f"gone{i}@example.com") == [] for i in range(3))
-    assert ledger.load_order("demo", GONE, "2000", None) == (None, None)
+    assert ledger.load_order("demo", GONE, "2000", None)[:2] == (None, None)
     assert bootstrap.get_requests().list("demo") == []
     [kept] = ledger.find_by_email("demo", "kept@example.com")
     assert kept.points_balance == 150

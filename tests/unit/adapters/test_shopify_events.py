@@ -58,7 +58,7 @@ def test_orders_paid_says_paid_whatever_the_payload_status_and_unknown_topics_ar
     assert isinstance(event, OrderUpdate)
     assert event.paid
     assert event.cancelled_at is None
-    assert parse_event(Delivery("shopify", "products/update", "wh-2"), SHOP, body) is None
+    assert parse_event(Delivery("shopify", "themes/publish", "wh-2"), SHOP, body) is None
 
 
 @pytest.mark.parametrize(("topic", "status", "paid"), [

@@ -13,7 +13,7 @@ REDACT = load_event("shopify/customers-redact.2026-04")
 
 def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh", requests=None):
     return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
-                          requests or REQUESTS, SHOPS, FixedClock())
+                          requests or REQUESTS, SHOPS, ledger, FixedClock())
 
 
 def only_member(ledger):

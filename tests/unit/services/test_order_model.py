@@ -248,7 +248,7 @@ class OrderLedger(RuleBasedStateMachine):
 
     def deliver(self, envelope: dict[str, Any]) -> Outcome:
         return apply_delivery(envelope, self.ledger, self.ledger, self.program_rules, InMemoryDataRequests(),
-                              RecordingShops(), self.clock)
+                              RecordingShops(), self.ledger, self.clock)
 
     # -- driving it --
 

@@ -19,7 +19,7 @@ def envelope(topic, payload, webhook_id="wh"):
 
 def deliver(ledger, topic, payload, webhook_id="wh"):
     return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(), InMemoryDataRequests(),
-                          RecordingShops(), FixedClock())
+                          RecordingShops(), ledger, FixedClock())
 
 
 def member(ledger):
@@ -129,3 +129,23 @@ def test_fulfillment_and_delivery_are_recorded_on_the_order_in_time_order():
     assert fulfillment.delivered_at.isoformat() == "2026-11-24T15:00:00-05:00"
     assert fulfillment.line_ids == ("14029384756102938475", "14029384756102938478")
     assert member(ledger).points_balance == 150                        # fulfilments move no points
+
+
+def test_products_with_an_excluded_tag_earn_nothing_and_the_rule_version_says_so():
+    from chalicelib.domain.program import ProgramRules
+    from chalicelib.domain.rules import EarningRule
+    rules = ProgramRules(version="no-wool-1", earning=EarningRule("no-wool-1",
+                                                                 excluded_product_tags=frozenset({"no-points"})))
+    ledger = InMemoryLedger()
+
+    def send(topic, payload, webhook_id="wh"):
+        return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
+                              InMemoryDataRequests(), RecordingShops(), ledger, FixedClock())
+
+    sweater = {"id": 8123456789012345678, "title": "Merino Crew Sweater", "tags": "Wool, No-Points",
+               "updated_at": "2026-11-01T00:00:00-05:00"}
+    assert send("products/update", sweater).status == "recorded"
+    assert send("products/update", {**sweater, "tags": "", "updated_at": "2026-10-01T00:00:00Z"}).status == "unchanged"
+    assert send("orders/paid", make_order()).points == 42          # 150.74 less the sweaters' 108.00
+    [entry] = ledger.ledger("demo", member(ledger).member_id, None, 5).entries
+    assert (str(entry.base.amount), entry.rule_version) == ("42.74", "no-wool-1")
