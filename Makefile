@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key webhook bench clean
+.PHONY: help deps run test lint job package admin-key rules webhook bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -46,6 +46,9 @@ package: $(VENV)/.installed ## build dist/sam.yaml + the Lambda zip for STAGE (d
 
 admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in STAGE (printed once)
 	$(PY) -m infra.admin_key --stage $(STAGE) --program $(PROGRAM)
+
+rules: $(VENV)/.installed ## program rules on the local stack: make rules [FILE=rules.json] (no FILE: show them)
+	$(PY) -m infra.rules $(if $(FILE),add "$(FILE)",show) --program $(PROGRAM)
 
 webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid]
 	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)"
