@@ -1,0 +1,51 @@
+"""Messages to members: created with the ledger change that causes them, sent later by the dispatcher."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+TRANSACTIONAL, REVIEW, MARKETING = "transactional", "review", "marketing"
+
+CATEGORY = {
+    "points_earned": TRANSACTIONAL, "welcome": TRANSACTIONAL, "reward_available": TRANSACTIONAL,
+    "points_expiring": TRANSACTIONAL, "tier_achieved": TRANSACTIONAL,
+    "review_request": REVIEW, "review_reminder": REVIEW,
+    "tier_at_risk": MARKETING,
+}
+# Lower sends first when the frequency cap leaves room for only some.
+PRIORITY = {"review_request": 1, "review_reminder": 2, "tier_at_risk": 3}
+
+SCHEDULED, SENDING, SENT, SKIPPED, DEFERRED, FAILED = "scheduled", "sending", "sent", "skipped", "deferred", "failed"
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    member_id: str
+    kind: str
+    due_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+    status: str = SCHEDULED
+    reason: str | None = None
+    ses_message_id: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    attempts: int = 0
+
+    @property
+    def category(self) -> str:
+        return CATEGORY[self.kind]
+
+
+def message_id_for(key: str) -> str:
+    """One message per business fact (e.g. "points_earned:shopify:<shop>:order:<id>:earn"), however often it arrives."""
+    return "msg_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+
+
+def new_message(key: str, member_id: str, kind: str, due_at: datetime, data: dict[str, Any]) -> Message:
+    if kind not in CATEGORY:
+        raise ValueError(f"unknown message kind {kind}")
+    return Message(message_id=message_id_for(key), member_id=member_id, kind=kind, due_at=due_at, data=data,
+                   created_at=due_at, updated_at=due_at)
