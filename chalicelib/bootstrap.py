@@ -13,11 +13,13 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
+from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
 from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
 from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
 from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
+from chalicelib.adapters.ses_mailer import SesMailer
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
 
@@ -53,6 +55,19 @@ def get_ledger() -> DynamoDBLedger:
 
 def get_requests() -> DynamoDBDataRequests:
     return _get("requests", lambda: DynamoDBDataRequests(get_settings().table_name, client("dynamodb")))
+
+
+def get_outbox() -> DynamoDBOutbox:
+    return _get("outbox", lambda: DynamoDBOutbox(get_settings().table_name, client("dynamodb")))
+
+
+def get_mailer() -> SesMailer:
+    return _get("mailer", lambda: SesMailer(client("ses")))
+
+
+def get_composer() -> Any:
+    from chalicelib.messaging.composer import MessageComposer  # Jinja2 only where mail is composed
+    return _get("composer", MessageComposer)
 
 
 def get_products() -> DynamoDBProducts:

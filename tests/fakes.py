@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
+from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
 from chalicelib.services.ports import ApiKey, DataRequest, MemberChange, OrderRead
 
@@ -32,6 +33,7 @@ class InMemoryLedger:
         self.orders: dict[tuple[str, str, str], OrderAccount] = {}
         self.contact_as_of: dict[tuple[str, str], datetime] = {}
         self.products: dict[tuple[str, str, str], tuple[datetime, frozenset[str]]] = {}
+        self.messages: dict[tuple[str, str], Message] = {}
 
     def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
                     as_of: datetime) -> bool:
@@ -150,6 +152,10 @@ class InMemoryLedger:
             self._apply_change(program_id, member_id, change)
 
     def _apply_change(self, program_id: str, member_id: str, change: MemberChange) -> None:
+        for message in change.messages:
+            if (program_id, message.message_id) in self.messages:
+                raise ConcurrentChange("message already exists")
+            self.messages[(program_id, message.message_id)] = message
         member = self.members[(program_id, member_id)]
         spend = dict(member.spend)
         if change.spend_month and change.spend_delta:

@@ -84,6 +84,11 @@ def member_from_item(item: dict[str, Any]) -> Member:
         last_activity_at=_optional_time(item.get("last_activity_at")),
         spend={name.removeprefix(SPEND_PREFIX).replace("_", "-"): Decimal(value["N"])
                for name, value in item.items() if name.startswith(SPEND_PREFIX)},
+        unsubscribed=frozenset((item.get("unsubscribed") or {}).get("SS", [])),
+        hard_bounced=bool(item.get("hard_bounced", {}).get("BOOL")),
+        complained=bool(item.get("complained", {}).get("BOOL")),
+        recent_capped_sends=tuple(datetime.fromisoformat(v["S"])
+                                  for v in (item.get("recent_capped_sends") or {}).get("L", [])),
         identities=tuple(sorted((item.get("identities") or {}).get("SS", []))),
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         updated_at=datetime.fromisoformat(item["updated_at"]["S"]),

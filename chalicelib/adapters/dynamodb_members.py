@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
 from chalicelib.adapters.dynamodb_orders import due_keys
+from chalicelib.adapters.dynamodb_outbox import message_item
 from chalicelib.domain.due import INACTIVITY_TASK, TIER_TASK
 from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
 from chalicelib.services.ports import MemberChange
@@ -29,6 +30,9 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
     if change and change.inactivity_expiry_at:
         writes.append(due_put(table, program_id, member_id, INACTIVITY_TASK, change.inactivity_expiry_at, now))
     writes += [due_delete(table, program_id, member_id, task) for task in (change.clear_due if change else ())]
+    writes += [{"Put": {"TableName": table, "Item": message_item(program_id, message, now),
+                        "ConditionExpression": "attribute_not_exists(PK)"}}
+               for message in (change.messages if change else ())]
     if change and change.tier_change:
         tc = change.tier_change
         writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at, now))

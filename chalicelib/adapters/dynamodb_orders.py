@@ -89,7 +89,7 @@ def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[
             "points": _n(a.points), "base": _money(a.base), "presentment_base": _money(a.presentment_base),
             "rule_version": _s(a.rule_version), "taxes_included": {"BOOL": a.taxes_included},
             "paid_at": _time(a.paid_at), "release_at": _time(a.release_at),
-            "lot_expires_at": _time(a.lot_expires_at),
+            "lot_expires_at": _time(a.lot_expires_at), "order_name": _s(a.order_name),
         }}
     return item
 
@@ -103,6 +103,7 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
             presentment_base=_read_money(a["presentment_base"]), rule_version=a["rule_version"]["S"],
             taxes_included=a["taxes_included"]["BOOL"], paid_at=datetime.fromisoformat(a["paid_at"]["S"]),
             release_at=_read_time(a["release_at"]), lot_expires_at=_read_time(a["lot_expires_at"]),
+            order_name=a.get("order_name", {}).get("S", ""),
         )
     refunds = {
         rid: RefundRecord(Decimal(r["M"]["subtotal"]["S"]), Decimal(r["M"]["tax"]["S"]),

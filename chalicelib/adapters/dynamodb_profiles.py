@@ -18,6 +18,9 @@ from chalicelib.domain.ledger import Identity, member_id_for
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+MAX_CAPPED_SENDS = 10
+
+
 class DynamoDBProducts:
     """Product tags, from Shopify's products/* topics: what earning rules may exclude by tag."""
 
@@ -73,6 +76,15 @@ class DynamoDBProfiles:
         values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True}}
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
                             remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK"])
+
+    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
+        """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
+        latest = sorted(sends)[-MAX_CAPPED_SENDS:]
+        self.client.update_item(
+            TableName=self.table,
+            Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+            UpdateExpression="SET recent_capped_sends = :sends", ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":sends": {"L": [{"S": t.isoformat()} for t in latest]}})
 
     def _update(self, program_id: str, identity: Identity, sets: list[str], values: dict[str, Any],
                 condition: str, at: datetime, remove: list[str] | None = None) -> bool:

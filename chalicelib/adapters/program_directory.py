@@ -7,7 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider, SSMProvider
 
-from chalicelib.services.ports import ApiKey
+from chalicelib.domain.gates import MessagingPolicy
+from chalicelib.services.ports import ApiKey, MessagingSettings
 
 
 class ParameterProgramDirectory:
@@ -33,6 +34,24 @@ class ParameterProgramDirectory:
         """Every program of this deployment: one `<prefix>/programs/<id>/config` parameter each."""
         found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
         return sorted({name.split("/")[0] for name in found if name.endswith("/config")})
+
+    def messaging(self, program_id: str) -> MessagingSettings:
+        """Sender, footer and time zone from the program's config; unsubscribe keys from its secret."""
+        config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
+        secret = self._secret(program_id)
+        shop = config.get("shop_domain", "")
+        name = config.get("program_name") or f"{shop.split('.')[0].replace('-', ' ').title()} Rewards"
+        keys = tuple(str(secret[k]).encode() for k in ("unsubscribe_secret", "unsubscribe_secret_previous")
+                     if secret.get(k))
+        return MessagingSettings(
+            program_name=name, sender_name=config.get("sender_name") or name,
+            sender_email=config.get("sender_email") or f"rewards@{shop}",
+            postal_address=config.get("postal_address", ""), public_url=config.get("public_url", ""),
+            unsubscribe_secrets=keys,
+            policy=MessagingPolicy(timezone=config.get("timezone") or "UTC"),
+            brand_color=config.get("brand_color") or "#1f6feb", store_url=config.get("store_url") or None,
+            configuration_set=config.get("configuration_set") or None,
+        )
 
     def api_key(self, key_sha256: str) -> ApiKey | None:
         raw = self._parameter(f"{self.param_prefix}/admin-keys/{key_sha256}", decrypt=True)

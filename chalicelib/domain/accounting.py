@@ -33,6 +33,7 @@ class AwardRecord:
     paid_at: datetime
     release_at: datetime | None  # None: spendable at once
     lot_expires_at: datetime | None = None   # expiry policy "lots": the award expires on its own
+    order_name: str = ""                     # "#1042", for messages
 
 
 @dataclass(frozen=True)

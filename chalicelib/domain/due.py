@@ -4,3 +4,4 @@ ORDER_TASK = "order"                # an order's hold ending, then its lot expir
 INACTIVITY_TASK = "inactivity"      # a member's whole balance expiring after inactivity
 TIER_TASK = "tier_review"           # a member's yearly tier review
 SHOP_ERASURE_TASK = "shop_erasure"  # removing everything a shop brought in (shop/redact)
+MESSAGE_TASK = "message"            # a message to send (or to look at again after a claim's lease)

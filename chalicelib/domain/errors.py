@@ -54,3 +54,15 @@ class ConcurrentChange(LoyaltyError):
     """Someone changed the record between read and write; read again and retry."""
 
     code = "concurrent_change"
+
+
+class MailRejected(LoyaltyError):
+    """The mail provider refused the message for good (bad address, unverified sender)."""
+
+    code = "mail_rejected"
+
+
+class MailUnavailable(LoyaltyError):
+    """The mail provider could not take the message now (throttling, outage): try again later."""
+
+    code = "mail_unavailable"

@@ -87,6 +87,10 @@ class Member:
     tier_review_at: datetime | None = None
     last_activity_at: datetime | None = None
     spend: dict[str, Decimal] = field(default_factory=dict)   # qualifying spend by month, "2026-11"
+    unsubscribed: frozenset[str] = frozenset()   # message categories left through our unsubscribe links
+    hard_bounced: bool = False
+    complained: bool = False
+    recent_capped_sends: tuple[datetime, ...] = ()   # review + marketing sends, for the frequency cap
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:

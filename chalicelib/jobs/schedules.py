@@ -10,7 +10,7 @@ from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services import jobs, shops
+from chalicelib.services import jobs, messaging, shops
 
 bp = Blueprint(__name__)
 
@@ -56,3 +56,12 @@ def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
     """shop/redact: removes, in slices, everything an uninstalled shop brought in."""
     return _for_each_program("erase_shops", event, lambda program_id, now: shops.erase_shops(
         program_id, now, bootstrap.get_shops(), bootstrap.get_due_work()))
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="dispatch_messages")
+def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
+    """Due messages: claimed, gated (consent, suppression, unsubscribe, cap, quiet hours), sent through SES."""
+    return _for_each_program("dispatch_messages", event, lambda program_id, now: messaging.dispatch_messages(
+        program_id, now, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
+        bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+        bootstrap.get_directory().messaging(program_id)))

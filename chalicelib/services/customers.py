@@ -1,11 +1,13 @@
 """Customer events: enrolment with a one-time signup bonus, contact changes, consent, erasure."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints, entry_id_for, member_id_for
+from chalicelib.domain.messages import new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.domain.tiers import add_months
 from chalicelib.services.orders import Outcome, shopify_identity
@@ -17,6 +19,12 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
     identity = shopify_identity(event.shop, event.customer_id)
     member_id = member_id_for(program_id, identity)
     applied = profiles.set_contact(program_id, identity, event.email, event.first_name, event.as_of)
+    welcome = new_message(f"welcome:{member_id}", member_id, "welcome", clock.now(),
+                          {"balance": rules.signup_bonus, "signup_bonus": rules.signup_bonus})
+    if event.created and rules.signup_bonus <= 0:
+        ledger.commit_member(program_id, member_id, [], replace(_activity(rules, clock.now()), activity_at=None,
+                                                                inactivity_expiry_at=None, messages=(welcome,)),
+                             clock.now())
     if not (event.created and rules.signup_bonus > 0):
         return Outcome("recorded" if applied else "unchanged", None if applied else "stale", member_id=member_id)
     key = f"shopify:{event.shop}:customer:{event.customer_id}:signup"
@@ -26,7 +34,8 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
                                                        "topic": event.delivery.topic,
                                                        "webhook_id": event.delivery.webhook_id})
     try:
-        ledger.append(program_id, identity, MemberHints(), bonus, _activity(rules, clock.now()))
+        ledger.append(program_id, identity, MemberHints(), bonus,
+                      replace(_activity(rules, clock.now()), messages=(welcome,)))
     except DuplicateEntry:
         return Outcome("unchanged", "bonus_already_given", member_id=member_id)
     return Outcome("recorded", member_id=member_id, points=bonus.points)

@@ -9,6 +9,7 @@ from chalicelib.domain import accounting as acc
 from chalicelib.domain import tiers
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints, entry_id_for, member_id_for
+from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, Refund, RefundCreated
 from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
 from chalicelib.domain.rules import award_for
@@ -58,7 +59,7 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
                 record = acc.AwardRecord(award.points, award.base, award.presentment_base, awarding.version,
                                          order.taxes_included, order.processed_at,
                                          acc.release_time(order.processed_at, policy),
-                                         _lot_expiry(awarding, order.processed_at))
+                                         _lot_expiry(awarding, order.processed_at), order.name)
                 change = _then(change, acc.on_paid(change.account, record, member_id_for(program_id, identity),
                                                    policy, balance + _spent(change)))
         return change
@@ -173,14 +174,32 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
     spend[month] = spend.get(month, 0) + delta
     current_tier = member.tier if member else rules.tiers[0].name
     active = any(e.kind in ACTIVITY for e in entries)
+    tier_change = tiers.upgrade(rules, current_tier, spend, now) if delta > 0 and read else None
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
         check_version=read,
-        tier_change=tiers.upgrade(rules, current_tier, spend, now) if delta > 0 and read else None,
+        tier_change=tier_change,
+        messages=_messages(change.account, member, rules, entries, tier_change, now),
         activity_at=now if active else None,
         inactivity_expiry_at=tiers.add_months(now, rules.expiry.months)
         if active and rules.expiry.policy == INACTIVITY else None,
     )
+
+
+def _messages(account: acc.OrderAccount, member: Member | None, rules: ProgramRules, entries: list[LedgerEntry],
+              tier_change: tiers.TierChange | None, now: datetime) -> tuple[Message, ...]:
+    """Points earned (when an order's points become spendable) and tier achieved, in the same transaction."""
+    member_id = account.member_id or ""
+    balance = (member.points_balance if member else 0) + sum(e.points for e in entries)
+    name = account.award.order_name if account.award and account.award.order_name else f"#{account.order_id}"
+    found = [new_message(f"points_earned:{e.business_key}", member_id, "points_earned", now,
+                         {"points": e.points, "order_name": name, "balance": balance})
+             for e in entries if e.kind in (EntryKind.EARN, EntryKind.RELEASE) and e.points > 0]
+    if tier_change is not None and tier_change.new != tier_change.old:
+        tier = rules.tier_named(tier_change.new)
+        found.append(new_message(f"tier_achieved:{member_id}:{tier.name}:{now.isoformat()}", member_id,
+                                 "tier_achieved", now, {"tier": tier.name, "multiplier": str(tier.multiplier)}))
+    return tuple(found)
 
 
 def _lot_expiry(rules: ProgramRules, paid_at: datetime) -> datetime | None:

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
+from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.tiers import TierChange
 
@@ -41,6 +43,7 @@ class MemberChange:
     inactivity_expiry_at: datetime | None = None
     clear_due: tuple[str, ...] = ()       # due-work tasks of the member that are done
     check_version: bool = True            # False: commutative changes only (ADDs), no read profile to guard
+    messages: tuple[Message, ...] = ()    # created in the same transaction as the change that causes them
 
 
 class LedgerRepository(Protocol):
@@ -84,6 +87,10 @@ class Profiles(Protocol):
     def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool: ...
 
     def erase(self, program_id: str, identity: Identity, at: datetime) -> bool: ...
+
+    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
+        """The member's recent review and marketing sends (the frequency cap reads them)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -147,3 +154,44 @@ class ProgramDirectory(Protocol):
     def api_key(self, key_sha256: str) -> ApiKey | None: ...
 
     def programs(self) -> list[str]: ...
+
+    def messaging(self, program_id: str) -> MessagingSettings: ...
+
+
+@dataclass(frozen=True)
+class MessagingSettings:
+    """A program's sender identity, footer, time zone and unsubscribe keys (program config + secrets)."""
+
+    program_name: str
+    sender_name: str
+    sender_email: str
+    postal_address: str
+    public_url: str
+    unsubscribe_secrets: tuple[bytes, ...]
+    policy: MessagingPolicy
+    brand_color: str = "#1f6feb"
+    store_url: str | None = None
+    configuration_set: str | None = None
+
+
+class Composer(Protocol):
+    def compose(self, message: Message, member: Member, settings: MessagingSettings, now: datetime) -> bytes:
+        """The message as RFC 5322 bytes, rendered for this member, with its unsubscribe link when it needs one."""
+        ...
+
+
+class Mailer(Protocol):
+    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None) -> str:
+        """Send; the provider's message id. MailRejected: never deliverable; MailUnavailable: try later."""
+        ...
+
+
+class Outbox(Protocol):
+    def claim(self, program_id: str, member_id: str, message_id: str, now: datetime) -> Message | None: ...
+
+    def abandon_stale_claim(self, program_id: str, member_id: str, message_id: str, now: datetime) -> bool: ...
+
+    def finish(self, program_id: str, message: Message, now: datetime, status: str, reason: str | None = None,
+               ses_message_id: str | None = None, retry_at: datetime | None = None) -> None: ...
+
+    def messages(self, program_id: str, member_id: str) -> list[Message]: ...

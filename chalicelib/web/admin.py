@@ -6,12 +6,13 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
+from chalicelib.messaging.composer import preview
 from chalicelib.services import members
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import authenticate
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.wire import data_request_body, entry_body, member_body, order_body
+from chalicelib.web.wire import data_request_body, entry_body, member_body, message_body, order_body
 
 bp = Blueprint(__name__)
 
@@ -66,3 +67,21 @@ def data_request(request_id: str) -> dict[str, Any]:
             "member": member_body(export.member) if export.member else None,
             "entries": [entry_body(e) for e in export.ledger.entries], "next": export.ledger.next_cursor,
             "orders": [order_body(o) for o in export.orders]}
+
+
+@bp.route("/admin/messages", methods=["GET"])
+@handles_errors
+def member_messages() -> dict[str, Any]:
+    """Every message of a member: kind, status, due time, and why it went out or did not."""
+    key = _caller("read")
+    member = members.get_member(bootstrap.get_ledger(), key.program_id, _query("member_id") or "")
+    return {"messages": [message_body(m) for m in bootstrap.get_outbox().messages(key.program_id, member.member_id)]}
+
+
+@bp.route("/admin/messages/preview", methods=["GET"])
+@handles_errors
+def preview_message() -> dict[str, Any]:
+    """Any template rendered with sample data and the program's branding."""
+    key = _caller("read")
+    rendered = preview(_query("kind") or "", bootstrap.get_directory().messaging(key.program_id))
+    return {"kind": _query("kind"), "subject": rendered.subject, "html": rendered.html, "text": rendered.text}

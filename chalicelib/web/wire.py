@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import LedgerEntry, Member
+from chalicelib.domain.messages import Message
 from chalicelib.services.ports import DataRequest
 
 
@@ -66,3 +67,10 @@ def data_request_body(request: DataRequest) -> dict[str, Any]:
     return {"request_id": request.request_id, "member_id": request.member_id, "shop": request.shop,
             "customer_id": request.customer_id, "orders_requested": list(request.orders_requested),
             "received_at": request.received_at.isoformat()}
+
+
+def message_body(message: Message) -> dict[str, Any]:
+    return {"message_id": message.message_id, "kind": message.kind, "category": message.category,
+            "status": message.status, "due_at": message.due_at.isoformat(), "reason": message.reason,
+            "ses_message_id": message.ses_message_id, "attempts": message.attempts,
+            "created_at": _time(message.created_at), "updated_at": _time(message.updated_at)}

@@ -49,8 +49,14 @@ def clients() -> Clients:
     return cache(lambda service: session.client(service, region_name=session.region_name or REGION))
 
 
+LOCAL_POSTAL_ADDRESS = "1 Demo Street, Springfield, OR 97477, USA"
+
+
 def load_template(settings: ProgramSettings, aws: Clients, path: Path = TEMPLATE) -> Template:
-    parameters = {"Stage": settings.stage, "ProgramId": settings.program_id, "ShopDomain": settings.shop_domain}
+    parameters = {"Stage": settings.stage, "ProgramId": settings.program_id, "ShopDomain": settings.shop_domain,
+                  "SenderEmail": f"rewards@{settings.shop_domain}", "PostalAddress": LOCAL_POSTAL_ADDRESS,
+                  # Chalice's API exists only in the packaged template; the seed below sets the local public URL.
+                  "RestAPI": "local"}
     pseudo = {"AWS::Region": aws("sts").meta.region_name, "AWS::AccountId": aws("sts").get_caller_identity()["Account"],
               "AWS::StackName": f"loyalty-{settings.stage}"}
     return Template(path.read_text(encoding="utf-8"), parameters, pseudo)
@@ -95,7 +101,11 @@ def seed_program(settings: ProgramSettings, aws: Clients) -> None:
     pid = settings.program_id
     config = {"program_id": pid, "shop_domain": settings.shop_domain, "hubspot_portal_id": settings.hubspot_portal_id,
               "public_url": settings.public_url, "hubspot_api_base": settings.hubspot_api_base,
-              "shopify_admin_api_base": settings.shopify_admin_api_base}
+              "shopify_admin_api_base": settings.shopify_admin_api_base,
+              "program_name": "Demo Shop Rewards", "sender_email": f"rewards@{settings.shop_domain}",
+              "postal_address": LOCAL_POSTAL_ADDRESS, "timezone": "UTC",
+              "configuration_set": f"loyalty-{settings.stage}"}
+    aws("ses").verify_domain_identity(Domain=settings.shop_domain)   # moto refuses unverified senders
     key = {"key_id": "local-admin", "program_id": pid, "scopes": ["read", "write", "owner"]}
     ssm = aws("ssm")
     ssm.put_parameter(Name=f"{app.param_prefix}/shops/{settings.shop_domain}", Value=pid, Type="String",
@@ -107,7 +117,8 @@ def seed_program(settings: ProgramSettings, aws: Clients) -> None:
     secrets = {"shopify_webhook_secret": settings.shopify_webhook_secret, "shopify_webhook_secret_previous": "",
                "hubspot_client_secret": settings.hubspot_client_secret,
                "hubspot_access_token": settings.hubspot_access_token,
-               "shopify_access_token": settings.shopify_access_token}
+               "shopify_access_token": settings.shopify_access_token,
+               "unsubscribe_secret": "local-unsubscribe-secret"}
     _put_secret(aws("secretsmanager"), f"{app.secret_prefix}/programs/{pid}", json.dumps(secrets))
     log.info("program %s seeded for shop %s", pid, settings.shop_domain)
 

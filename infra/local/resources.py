@@ -5,6 +5,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -137,13 +138,17 @@ def put_parameter(aws: Clients, props: dict[str, Any]) -> Created:
 def create_secret(aws: Clients, props: dict[str, Any]) -> Created:
     """Created once with the template's value; an existing secret keeps its (seeded) value."""
     sm, name = aws("secretsmanager"), props["Name"]
-    if "SecretString" not in props:
-        raise NotImplementedError(f"secret {name}: the local bootstrap supports SecretString only")
+    value = props.get("SecretString")
+    generate = props.get("GenerateSecretString")
+    if value is None and generate:      # the template's JSON with a random value under the generated key
+        value = json.dumps({**json.loads(generate["SecretStringTemplate"]),
+                            generate["GenerateStringKey"]: secrets.token_urlsafe(32)})
+    if value is None:
+        raise NotImplementedError(f"secret {name}: give SecretString or GenerateSecretString with a template")
     try:
         arn = sm.describe_secret(SecretId=name)["ARN"]
     except sm.exceptions.ResourceNotFoundException:
-        arn = sm.create_secret(Name=name, Description=props.get("Description", ""),
-                               SecretString=props["SecretString"])["ARN"]
+        arn = sm.create_secret(Name=name, Description=props.get("Description", ""), SecretString=value)["ARN"]
     return Created(ref=arn, attrs={"Id": arn})
 
 

@@ -68,18 +68,26 @@ def test_seeds_the_program_where_the_app_reads_it(aws_env: str) -> None:
                         ["Parameter"]["Value"])
     assert config == {"program_id": "acme", "shop_domain": "acme-store.myshopify.com", "hubspot_portal_id": "62515",
                       "public_url": "http://127.0.0.1:9000", "hubspot_api_base": "https://api.hubapi.com",
-                      "shopify_admin_api_base": "https://acme-store.myshopify.com"}
+                      "shopify_admin_api_base": "https://acme-store.myshopify.com",
+                      "program_name": "Demo Shop Rewards", "sender_email": "rewards@acme-store.myshopify.com",
+                      "postal_address": "1 Demo Street, Springfield, OR 97477, USA", "timezone": "UTC",
+                      "configuration_set": "loyalty-local"}
+    messaging = directory.messaging("acme")
+    assert (messaging.sender_email, messaging.unsubscribe_secrets) == (
+        "rewards@acme-store.myshopify.com", (b"local-unsubscribe-secret",))
+    assert "acme-store.myshopify.com" in boto3.client("ses").list_identities()["Identities"]
     secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId="loyalty/local/programs/acme")
                         ["SecretString"])
     assert secret == {"shopify_webhook_secret": "s3cret", "shopify_webhook_secret_previous": "",
                       "hubspot_client_secret": "local-hubspot-secret", "hubspot_access_token": "",
-                      "shopify_access_token": ""}
+                      "shopify_access_token": "", "unsubscribe_secret": "local-unsubscribe-secret"}
 
 
 def test_an_unknown_resource_type_fails_before_anything_is_created(aws_env: str) -> None:
     extra = "\n  Extra:\n    Type: AWS::Kinesis::Stream\n    Properties: {Name: x}\n\nOutputs:"
     template = Template(TEMPLATE.read_text().replace("\nOutputs:", extra),
-                        {"Stage": "local", "ShopDomain": "a.myshopify.com"}, {})
+                        {"Stage": "local", "ShopDomain": "a.myshopify.com", "SenderEmail": "r@a.example",
+                         "PostalAddress": "1 Main St", "RestAPI": "local"}, {})
 
     with pytest.raises(UnknownResourceType, match="AWS::Kinesis::Stream"):
         create_resources(template, clients())

@@ -1,0 +1,30 @@
+"""SesMailer: our own MIME through SES SendRawEmail (v1), errors mapped to the domain's."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.domain.errors import MailRejected, MailUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_ses import SESClient
+
+PERMANENT = {"MessageRejected", "MailFromDomainNotVerifiedException", "ConfigurationSetDoesNotExistException",
+             "InvalidParameterValue"}
+
+
+class SesMailer:
+    def __init__(self, client: SESClient) -> None:
+        self.client = client
+
+    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None) -> str:
+        request: dict[str, Any] = {"Source": sender, "Destinations": [recipient], "RawMessage": {"Data": raw}}
+        if configuration_set:
+            request["ConfigurationSetName"] = configuration_set
+        try:
+            return self.client.send_raw_email(**request)["MessageId"]
+        except ClientError as e:
+            code = e.response["Error"]["Code"]
+            error = MailRejected if code in PERMANENT else MailUnavailable
+            raise error(f"SES refused the message: {code}") from e

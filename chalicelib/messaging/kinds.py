@@ -1,0 +1,88 @@
+"""The message kinds, their category (from the domain) and the data fields each template needs.
+
+The category decides consent, the unsubscribe link and the footer's "why you get this"; it lives in
+`chalicelib.domain.messages.CATEGORY` and is re-exported here so templates and senders read one mapping.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.messages import CATEGORY, MARKETING, REVIEW, TRANSACTIONAL
+
+__all__ = ["CATEGORY", "FIELDS", "KINDS", "MARKETING", "REVIEW", "SAMPLE_DATA", "TRANSACTIONAL", "category_of"]
+
+POINTS_EARNED = "points_earned"
+WELCOME = "welcome"
+REWARD_AVAILABLE = "reward_available"
+POINTS_EXPIRING = "points_expiring"
+TIER_ACHIEVED = "tier_achieved"
+REVIEW_REQUEST = "review_request"
+REVIEW_REMINDER = "review_reminder"
+TIER_AT_RISK = "tier_at_risk"
+
+_REVIEW_FIELDS = {
+    "order_name": "str: the order as the shop names it, e.g. '#1001'",
+    "items": "list of {title: str, url: str}: the reviewable items, url = the merchant's review destination (https)",
+}
+
+# kind -> field -> what it holds. Every field is required; extra fields are ignored.
+FIELDS: dict[str, dict[str, str]] = {
+    POINTS_EARNED: {
+        "points": "int: points this order earned",
+        "order_name": "str: the order as the shop names it, e.g. '#1001'",
+        "balance": "int: spendable balance after the award",
+    },
+    WELCOME: {
+        "balance": "int: spendable balance after enrolment",
+        "signup_bonus": "int: points given for joining (0: none, the sentence is left out)",
+    },
+    REWARD_AVAILABLE: {
+        "reward_name": "str: the cheapest reward the balance now covers, e.g. '$10 off your next order'",
+        "points_cost": "int: what that reward costs in points",
+        "balance": "int: spendable balance",
+    },
+    POINTS_EXPIRING: {
+        "points": "int: exactly the points that will expire",
+        "expires_on": "ISO date str (or date): the day they expire",
+        "balance": "int: spendable balance today",
+    },
+    TIER_ACHIEVED: {
+        "tier": "str: the tier name, e.g. 'gold'",
+        "multiplier": "str: its earning multiplier as a decimal string, e.g. '1.5'",
+    },
+    TIER_AT_RISK: {
+        "tier": "str: the tier the member would lose",
+        "amount": "decimal str: what is left to spend, e.g. '120.00'",
+        "currency": "str: ISO 4217 code of the amount, e.g. 'USD'",
+        "by": "ISO date str (or date): the member's tier review date",
+    },
+    REVIEW_REQUEST: _REVIEW_FIELDS,
+    REVIEW_REMINDER: _REVIEW_FIELDS,
+}
+
+KINDS: tuple[str, ...] = tuple(CATEGORY)
+
+_ITEMS = [
+    {"title": "Merino Crew Sweater", "url": "https://demo-shop.myshopify.com/products/merino-crew-sweater#reviews"},
+    {"title": "Wool Hiking Socks (3 pack)", "url": "https://demo-shop.myshopify.com/products/wool-hiking-socks#reviews"},
+]
+
+# Realistic data for every kind: the admin preview endpoint renders these.
+SAMPLE_DATA: dict[str, dict[str, Any]] = {
+    POINTS_EARNED: {"points": 150, "order_name": "#1001", "balance": 1250},
+    WELCOME: {"balance": 100, "signup_bonus": 100},
+    REWARD_AVAILABLE: {"reward_name": "$10 off your next order", "points_cost": 1000, "balance": 1250},
+    POINTS_EXPIRING: {"points": 320, "expires_on": "2027-03-03", "balance": 1250},
+    TIER_ACHIEVED: {"tier": "gold", "multiplier": "1.5"},
+    TIER_AT_RISK: {"tier": "gold", "amount": "120.00", "currency": "USD", "by": "2027-03-03"},
+    REVIEW_REQUEST: {"order_name": "#1001", "items": _ITEMS},
+    REVIEW_REMINDER: {"order_name": "#1001", "items": _ITEMS},
+}
+
+
+def category_of(kind: str) -> str:
+    """transactional | review | marketing; ValueError for a kind we do not send."""
+    try:
+        return CATEGORY[kind]
+    except KeyError:
+        raise ValueError(f"unknown message kind {kind!r}") from None

@@ -1,0 +1,109 @@
+"""Signed unsubscribe tokens: opaque, URL-safe (one path segment), HMAC-SHA256, checked in constant time.
+
+A token is `<payload>.<mac>`, both unpadded base64url. The payload is a JSON array
+`[1, program_id, member_id, category, issued_at in epoch microseconds]`: ids only, never an email or a name.
+The MAC covers a purpose label and the encoded payload, so no other signed value can pass for a token.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+
+from chalicelib.domain.errors import InvalidSignature
+
+VERSION = 1
+PURPOSE = b"loyalty-unsubscribe-v1."
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+FUTURE_SKEW = timedelta(minutes=5)
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class UnsubscribeClaim:
+    program_id: str
+    member_id: str
+    category: str
+    issued_at: datetime
+
+
+def sign(secret: bytes, program_id: str, member_id: str, category: str, issued_at: datetime) -> str:
+    if not secret:
+        raise ValueError("an unsubscribe token needs a secret")
+    micros = (_aware(issued_at, "issued_at") - EPOCH) // MICROSECOND
+    payload = _encode(json.dumps([VERSION, program_id, member_id, category, micros], separators=(",", ":")).encode())
+    return f"{payload}.{_encode(_mac(secret, payload))}"
+
+
+def verify(secret: bytes | list[bytes], token: str, now: datetime,
+           max_age: timedelta = timedelta(days=365)) -> UnsubscribeClaim:
+    """The claim when a configured secret (current, then previous) signed the token and it is not too old."""
+    secrets = [secret] if isinstance(secret, bytes) else list(secret)
+    payload, mac = _split(token)
+    if not any(hmac.compare_digest(_mac(s, payload), mac) for s in secrets if s):
+        raise InvalidSignature("unsubscribe token does not match")
+    claim = _claim(_decode(payload))
+    age = _aware(now, "now") - claim.issued_at
+    if age > max_age or age < -FUTURE_SKEW:
+        raise InvalidSignature("unsubscribe token has expired")
+    return claim
+
+
+def unsubscribe_url(public_url: str, token: str) -> str:
+    return f"{public_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
+
+
+def _mac(secret: bytes, payload: str) -> bytes:
+    return hmac.new(secret, PURPOSE + payload.encode("ascii"), hashlib.sha256).digest()
+
+
+def _split(token: str) -> tuple[str, bytes]:
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) != 2:
+        raise InvalidSignature("malformed unsubscribe token")
+    return parts[0], _decode(parts[1])
+
+
+def _claim(raw: bytes) -> UnsubscribeClaim:
+    try:
+        version, program_id, member_id, category, micros = json.loads(raw)
+    except (ValueError, TypeError) as e:
+        raise InvalidSignature("malformed unsubscribe token") from e
+    texts = all(isinstance(v, str) for v in (program_id, member_id, category))
+    if version != VERSION or not texts or type(micros) is not int:
+        raise InvalidSignature("malformed unsubscribe token")
+    try:
+        issued_at = EPOCH + micros * MICROSECOND
+    except OverflowError as e:
+        raise InvalidSignature("malformed unsubscribe token") from e
+    return UnsubscribeClaim(program_id, member_id, category, issued_at)
+
+
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _decode(text: str) -> bytes:
+    """Strict: the base64url alphabet only, and the one canonical spelling of the bytes (no spare bits set)."""
+    if not _SEGMENT.fullmatch(text):
+        raise InvalidSignature("malformed unsubscribe token")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as e:
+        raise InvalidSignature("malformed unsubscribe token") from e
+    if _encode(raw) != text:
+        raise InvalidSignature("malformed unsubscribe token")
+    return raw
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment

@@ -1,0 +1,67 @@
+"""The message dispatcher: claim each due message, apply the gates, send, record what happened and why."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.domain import messages as m
+from chalicelib.domain.due import MESSAGE_TASK
+from chalicelib.domain.errors import MailRejected, MailUnavailable
+from chalicelib.domain.gates import CAPPED, Recipient, decide
+from chalicelib.domain.ledger import Member
+from chalicelib.services.jobs import JobReport, run_due
+from chalicelib.services.ports import (
+    Composer,
+    DueItem,
+    DueWork,
+    LedgerRepository,
+    Mailer,
+    MessagingSettings,
+    Outbox,
+    Profiles,
+)
+
+RETRY_UNAVAILABLE = timedelta(minutes=15)
+
+
+def recipient(member: Member | None) -> Recipient:
+    if member is None:
+        return Recipient(email=None)
+    return Recipient(email=member.email, erased=member.erased_at is not None, consent=member.email_consent,
+                     unsubscribed=member.unsubscribed, hard_bounced=member.hard_bounced,
+                     complained=member.complained, recent_capped_sends=member.recent_capped_sends)
+
+
+def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
+                      profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings) -> JobReport:
+    def handle(item: DueItem) -> None:
+        member_id, message_id = item.ref.split("/")
+        message = outbox.claim(program_id, member_id, message_id, now)
+        if message is None:                    # another dispatcher has it, or its earlier claim ran out
+            outbox.abandon_stale_claim(program_id, member_id, message_id, now)
+            return
+        member = ledger.get_member(program_id, member_id)
+        decision = decide(message, recipient(member), settings.policy, now)
+        if decision.action == "defer":
+            outbox.finish(program_id, message, now, m.DEFERRED, decision.reason, retry_at=decision.retry_at)
+        elif decision.action == "send" and member is not None and settings.postal_address:
+            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings)
+        else:                                  # a footer without the sender's postal address breaks CAN-SPAM
+            outbox.finish(program_id, message, now, m.SKIPPED, decision.reason or "the program has no postal address")
+
+    return run_due(program_id, MESSAGE_TASK, now, due, handle)
+
+
+def _send(program_id: str, message: m.Message, member: Member, now: datetime, outbox: Outbox, profiles: Profiles,
+          composer: Composer, mailer: Mailer, settings: MessagingSettings) -> None:
+    try:
+        raw = composer.compose(message, member, settings, now)
+        ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set)
+    except MailUnavailable as e:
+        outbox.finish(program_id, message, now, m.DEFERRED, e.message, retry_at=now + RETRY_UNAVAILABLE)
+        return
+    except (MailRejected, ValueError) as e:
+        outbox.finish(program_id, message, now, m.FAILED, str(e))
+        return
+    outbox.finish(program_id, message, now, m.SENT, ses_message_id=ses_id)
+    if message.category in CAPPED:
+        profiles.record_capped_send(program_id, member.member_id, (*member.recent_capped_sends, now))

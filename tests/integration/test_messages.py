@@ -1,0 +1,139 @@
+"""Messages: created with the ledger change, sent once by the dispatcher through SES (moto), gated, explained."""
+import email
+import email.policy
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from chalice.test import Client
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from chalicelib import bootstrap
+from chalicelib.domain import messages as m
+from chalicelib.messaging import tokens
+from chalicelib.services.messaging import dispatch_messages
+from tests.factories import body_of, load_event, make_order, shopify_headers
+
+ADMIN = {"Authorization": "Bearer local-admin-key"}
+NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def client(aws):
+    import app
+    with Client(app.app, stage_name="local") as client:
+        yield client
+
+
+def deliver(client, aws, topic, payload, webhook_id):
+    body = body_of(payload)
+    client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id), body=body)
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    event = client.events.generate_sqs_event(message_bodies=[x["Body"] for x in messages],
+                                             queue_name="loyalty-local-ingest")
+    for record, message in zip(event["Records"], messages, strict=True):
+        record["messageId"] = message["MessageId"]
+    assert client.lambda_.invoke("handle_ingest", event).payload == {"batchItemFailures": []}
+
+
+def dispatch(at):
+    directory = bootstrap.get_directory()
+    return dispatch_messages("demo", at, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
+                             bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+                             directory.messaging("demo"))
+
+
+def sent_mail():
+    return [email.message_from_bytes(raw.raw_data.encode() if isinstance(raw.raw_data, str) else raw.raw_data,
+                                     policy=email.policy.default)
+            for raw in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages if hasattr(raw, "raw_data")]
+
+
+def member_id(client):
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    return member["member_id"]
+
+
+def history(client):
+    return client.http.get(f"/admin/messages?member_id={member_id(client)}", headers=ADMIN).json_body["messages"]
+
+
+def test_enrolment_and_an_order_send_welcome_and_points_earned_once_each(client, aws):
+    deliver(client, aws, "customers/create", load_event("shopify/customers-create.2026-04"), "c1")
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    deliver(client, aws, "orders/paid", make_order(), "o1-again")          # no second message for the same fact
+    assert sorted((x["kind"], x["status"]) for x in history(client)) == [
+        ("points_earned", "scheduled"), ("welcome", "scheduled")]
+    assert dispatch(NOON + timedelta(minutes=5)).done == 2
+    assert dispatch(NOON + timedelta(minutes=10)).done == 0                 # nothing is sent twice
+    assert sorted((x["kind"], x["status"], bool(x["ses_message_id"])) for x in history(client)) == [
+        ("points_earned", "sent", True), ("welcome", "sent", True)]
+    [earned] = [mail for mail in sent_mail() if "150 points" in mail["Subject"]]
+    assert earned["To"] == "ada@example.com"
+    assert earned["List-Unsubscribe"] is None                               # transactional: no unsubscribe link
+    text = earned.get_body(preferencelist=("plain",)).get_content()
+    assert "Ada" in text
+    assert "1 Demo Street" in text
+    assert earned.get_body(preferencelist=("html",)) is not None
+
+
+def test_quiet_hours_defer_and_the_reason_is_visible(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    late = NOON.replace(hour=23)
+    assert dispatch(late).done == 1
+    [message] = history(client)
+    assert (message["status"], message["reason"]) == ("deferred", "quiet hours")
+    assert dispatch(late + timedelta(hours=1)).done == 0                    # still night: not due yet
+    assert dispatch(NOON + timedelta(days=1)).done == 1
+    assert history(client)[0]["status"] == "sent"
+
+
+def test_an_erased_member_gets_nothing_and_the_skip_says_why(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    mid = member_id(client)
+    deliver(client, aws, "customers/redact", load_event("shopify/customers-redact.2026-04"), "r1")
+    dispatch(NOON)
+    [message] = client.http.get(f"/admin/messages?member_id={mid}", headers=ADMIN).json_body["messages"]
+    assert (message["status"], message["reason"]) == ("skipped", "no email address")
+    assert sent_mail() == []
+
+
+def test_a_claimed_message_is_never_claimed_again_and_an_interrupted_send_is_not_repeated(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    outbox, mid = bootstrap.get_outbox(), member_id(client)
+    [message] = outbox.messages("demo", mid)
+    assert outbox.claim("demo", mid, message.message_id, NOON) is not None
+    assert outbox.claim("demo", mid, message.message_id, NOON) is None      # a second dispatcher loses
+    assert dispatch(NOON + timedelta(minutes=5)).done == 0                   # lease not over: not even looked at
+    assert outbox.messages("demo", mid)[0].status == m.SENDING
+    dispatch(NOON + timedelta(minutes=11))                                  # lease over: failed, never resent
+    [after] = outbox.messages("demo", mid)
+    assert (after.status, after.reason) == (m.FAILED, "outcome unknown after an interrupted send; not sent again")
+    assert sent_mail() == []
+
+
+def test_the_preview_renders_any_kind_with_sample_data(client):
+    preview = client.http.get("/admin/messages/preview?kind=review_request", headers=ADMIN).json_body
+    assert preview["subject"]
+    assert "Ada" in preview["text"]
+    assert "unsubscribe" in preview["text"].lower()
+    bad = client.http.get("/admin/messages/preview?kind=nope", headers=ADMIN)
+    assert (bad.status_code, bad.json_body["error"]["code"]) == (400, "invalid_query")
+    assert client.http.get("/admin/messages?member_id=m_nobody", headers=ADMIN).status_code == 404
+
+
+def test_review_mail_carries_a_one_click_unsubscribe_link_that_verifies(client, aws):
+    from chalicelib.messaging.composer import MessageComposer
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    member = bootstrap.get_ledger().get_member("demo", member_id(client))
+    settings = bootstrap.get_directory().messaging("demo")
+    message = m.new_message("review_request:1", member.member_id, "review_request", NOON,
+                            {"order_name": "#1042", "items": [{"title": "Sweater", "url": "https://shop.example/p"}]})
+    raw = MessageComposer().compose(message, member, settings, NOON)
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = parsed["List-Unsubscribe"].strip("<>")
+    claim = tokens.verify(list(settings.unsubscribe_secrets), link.rsplit("/", 1)[1], NOON)
+    assert (claim.member_id, claim.category) == (member.member_id, "review")
