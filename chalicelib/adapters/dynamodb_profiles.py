@@ -77,6 +77,19 @@ class DynamoDBProfiles:
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
                             remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK"])
 
+    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None:
+        """Leave one category of mail; an unknown member (erased shop, wrong program) changes nothing."""
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+                UpdateExpression="ADD unsubscribed :category SET unsubscribed_at = :at",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":category": {"SS": [category]}, ":at": {"S": at.isoformat()}})
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
         """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
         latest = sorted(sends)[-MAX_CAPPED_SENDS:]

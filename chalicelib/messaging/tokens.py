@@ -56,6 +56,12 @@ def verify(secret: bytes | list[bytes], token: str, now: datetime,
     return claim
 
 
+def claimed_program(token: str) -> str:
+    """The program a token names, UNVERIFIED: only to choose whose keys then verify it."""
+    payload, _ = _split(token)
+    return _claim(_decode(payload)).program_id
+
+
 def unsubscribe_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
 

@@ -12,6 +12,7 @@ from chalicelib import bootstrap
 from chalicelib.domain import messages as m
 from chalicelib.messaging import tokens
 from chalicelib.services.messaging import dispatch_messages
+from chalicelib.services.ports import MemberChange
 from tests.factories import body_of, load_event, make_order, shopify_headers
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
@@ -137,3 +138,35 @@ def test_review_mail_carries_a_one_click_unsubscribe_link_that_verifies(client, 
     link = parsed["List-Unsubscribe"].strip("<>")
     claim = tokens.verify(list(settings.unsubscribe_secrets), link.rsplit("/", 1)[1], NOON)
     assert (claim.member_id, claim.category) == (member.member_id, "review")
+
+
+def test_get_only_asks_and_post_unsubscribes_at_once_and_later_review_mail_is_skipped(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    mid = member_id(client)
+    settings = bootstrap.get_directory().messaging("demo")
+    token = tokens.sign(settings.unsubscribe_secrets[0], "demo", mid, "review", datetime.now(UTC))
+    page = client.http.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200
+    assert b"<form method='post'>" in page.body
+    assert bootstrap.get_ledger().get_member("demo", mid).unsubscribed == frozenset()      # GET changed nothing
+    done = client.http.post(f"/unsubscribe/{token}", body=b"List-Unsubscribe=One-Click",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status_code == 200
+    assert bootstrap.get_ledger().get_member("demo", mid).unsubscribed == frozenset({"review"})
+    outbox = bootstrap.get_outbox()
+    review = m.new_message("review_request:x", mid, "review_request", NOON,
+                           {"order_name": "#1", "items": [{"title": "Sweater", "url": "https://shop.example/p"}]})
+    bootstrap.get_ledger().commit_member("demo", mid, [], MemberChange(expected_version=None, check_version=False,
+                                                                        messages=(review,)), NOON)
+    dispatch(NOON + timedelta(minutes=1))
+    skipped = [x for x in outbox.messages("demo", mid) if x.kind == "review_request"]
+    assert [(x.status, x.reason) for x in skipped] == [("skipped", "unsubscribed from review mail")]
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b", "WzEsImRlbW8iXQ.AAAA"])
+def test_a_link_we_did_not_sign_is_refused_and_changes_nothing(client, token):
+    for response in (client.http.get(f"/unsubscribe/{token}"),
+                     client.http.post(f"/unsubscribe/{token}", body=b"List-Unsubscribe=One-Click",
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})):
+        assert response.status_code == 401
+        assert response.json_body["error"]["code"] == "invalid_signature"
