@@ -84,7 +84,8 @@ class InMemoryLedger:
                 if (program_id, shop, p) in self.products}
         return OrderRead(self.orders.get((program_id, shop, order_id)), member, tags)
 
-    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime,
+                 handle: str | None = None) -> bool:
         known = self.products.get((program_id, shop, product_id))
         if known and known[0] >= as_of:
             return False

@@ -53,9 +53,10 @@ class DynamoDBLedger:
         found = self._batch_get(wanted)
         account = next((orders.account_from_item(i) for i in found if i["SK"]["S"] == orders.ORDER), None)
         member = next((codec.member_from_item(i) for i in found if i["SK"]["S"] == keys.PROFILE), None)
-        tags = {i["product_id"]["S"]: frozenset(i.get("tags", {}).get("SS", [])) for i in found
-                if i["SK"]["S"] == keys.PRODUCT}
-        return OrderRead(account, member, tags)
+        products = [i for i in found if i["SK"]["S"] == keys.PRODUCT]
+        tags = {i["product_id"]["S"]: frozenset(i.get("tags", {}).get("SS", [])) for i in products}
+        handles = {i["product_id"]["S"]: i["handle"]["S"] for i in products if "handle" in i}
+        return OrderRead(account, member, tags, handles)
 
     def _batch_get(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """BatchGetItem, consistent, retrying the keys DynamoDB leaves unprocessed under load."""

@@ -22,8 +22,9 @@ from chalicelib.services.ports import MemberChange
 def member_writes(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
                   entries: Sequence[LedgerEntry], change: MemberChange | None, now: datetime) -> list[dict[str, Any]]:
     pk = keys.member_pk(program_id, member_id)
-    writes: list[dict[str, Any]] = [{"Update": profile_update(table, program_id, member_id, identity, hints,
-                                                              entries, change, now)}]
+    writes: list[dict[str, Any]] = []
+    if _touches_profile(entries, change):
+        writes.append({"Update": profile_update(table, program_id, member_id, identity, hints, entries, change, now)})
     writes += [{"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)",
                         "Item": entry_item(pk, keys.entry_sk(e.recorded_at, e.entry_id), program_id, member_id, e)}}
                for e in entries]
@@ -42,6 +43,14 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
                 "kind": {"S": "tier_changed"}, "from_tier": {"S": tc.old}, "to_tier": {"S": tc.new},
                 "at": {"S": tc.at.isoformat()}, "member_id": {"S": member_id}}}})
     return writes
+
+
+def _touches_profile(entries: Sequence[LedgerEntry], change: MemberChange | None) -> bool:
+    """Entries move balances; a change may move spend, tier or activity. Messages alone leave the profile be."""
+    if entries or change is None:
+        return True
+    return bool(change.spend_delta or change.tier_change or change.activity_at or change.inactivity_expiry_at
+                or change.clear_due or change.check_version)
 
 
 def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime,

@@ -79,6 +79,8 @@ def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[
         "status": _s(f.status), "shipment_status": _s(f.shipment_status) if f.shipment_status else {"NULL": True},
         "created_at": _time(f.created_at), "updated_at": _time(f.updated_at), "delivered_at": _time(f.delivered_at),
         "line_ids": {"L": [_s(i) for i in f.line_ids]}}} for fid, f in account.fulfillments.items()}}
+    item["items"] = {"L": [{"L": [_s(pid), _s(title)]} for pid, title in account.items]}
+    item["order_name"] = _s(account.order_name)
     if account.member_id:
         item["member_id"] = _s(account.member_id)
     if account.next_due is not None:
@@ -125,5 +127,7 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
         released=item["released"]["BOOL"], reversed_points=int(item["reversed_points"]["N"]),
         reversed_pending=int(item["reversed_pending"]["N"]), uncollected=int(item["uncollected"]["N"]),
         expired=int(item["expired"]["N"]), lot_expired=item["lot_expired"]["BOOL"], fulfillments=fulfillments,
+        items=tuple((i["L"][0]["S"], i["L"][1]["S"]) for i in item.get("items", {}).get("L", [])),
+        order_name=item.get("order_name", {}).get("S", ""),
         version=int(item["version"]["N"]),
     )

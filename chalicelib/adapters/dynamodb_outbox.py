@@ -94,6 +94,16 @@ class DynamoDBOutbox:
                      ses_message_id=ses_message_id, retry_at=retry_at,
                      condition="#s = :sending", extra={":sending": {"S": m.SENDING}})
 
+    def schedule(self, program_id: str, message: m.Message, now: datetime) -> bool:
+        try:
+            self.client.put_item(TableName=self.table, Item=message_item(program_id, message, now),
+                                 ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def messages(self, program_id: str, member_id: str) -> list[m.Message]:
         response = self.client.query(
             TableName=self.table, KeyConditionExpression="PK = :pk AND begins_with(SK, :msg)",

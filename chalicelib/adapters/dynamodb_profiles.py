@@ -28,10 +28,13 @@ class DynamoDBProducts:
         self.table = table_name
         self.client = client
 
-    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime,
+                 handle: str | None = None) -> bool:
         pk = keys.product_pk(program_id, shop, product_id)
         item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": keys.PRODUCT}, "product_id": {"S": product_id},
                                 "as_of": {"S": as_of.isoformat()}, **keys.shop_keys(program_id, shop, pk)}
+        if handle:
+            item["handle"] = {"S": handle}
         if tags:
             item["tags"] = {"SS": sorted(tags)}
         try:

@@ -8,7 +8,17 @@ from typing import Any
 
 from chalicelib.domain.accounting import ALLOW_NEGATIVE, FLOOR_AT_ZERO, Policy
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.program import EPOCH, INACTIVITY, LOTS, NO_EXPIRY, Campaign, Expiry, ProgramRules, Tier
+from chalicelib.domain.program import (
+    EPOCH,
+    INACTIVITY,
+    LOTS,
+    NO_EXPIRY,
+    Campaign,
+    Expiry,
+    ProgramRules,
+    ReviewTiming,
+    Tier,
+)
 from chalicelib.domain.rules import EarningRule
 
 
@@ -24,6 +34,10 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
         "campaigns": [{"name": c.name, "starts_at": c.starts_at.isoformat(), "ends_at": c.ends_at.isoformat(),
                        "multiplier": str(c.multiplier)} for c in rules.campaigns],
         "expiry": {"policy": rules.expiry.policy, "months": rules.expiry.months},
+        "reviews": {"after_fulfillment_days": rules.reviews.after_fulfillment_days,
+                    "after_delivery_days": rules.reviews.after_delivery_days,
+                    "reminder_days": rules.reviews.reminder_days,
+                    "overrides": [{"tag": tag, "days": days} for tag, days in rules.reviews.overrides]},
     }
 
 
@@ -33,6 +47,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
     v = _Reader(data, errors)
     version = v.text("version")
     expiry = _Reader(v.map("expiry"), errors, "expiry.")
+    reviews = _Reader(v.map("reviews"), errors, "reviews.")
     tiers = tuple(sorted((_tier(t, f"tiers[{i}]", errors) for i, t in enumerate(v.list("tiers"))),
                          key=lambda t: t.threshold))
     rules = ProgramRules(
@@ -49,6 +64,12 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
         campaigns=tuple(_campaign(c, f"campaigns[{i}]", errors) for i, c in enumerate(v.list("campaigns"))),
         expiry=Expiry(policy=expiry.choice("policy", (NO_EXPIRY, INACTIVITY, LOTS)),
                       months=expiry.integer("months", 1, 120)),
+        reviews=ReviewTiming(
+            after_fulfillment_days=reviews.integer("after_fulfillment_days", 0, 90),
+            after_delivery_days=reviews.integer("after_delivery_days", 0, 90),
+            reminder_days=reviews.integer("reminder_days", 1, 60),
+            overrides=tuple(_override(o, f"reviews.overrides[{i}]", errors)
+                            for i, o in enumerate(reviews.list("overrides")))),
     )
     if not tiers or (tiers and tiers[0].threshold != 0):
         errors.append("tiers: the lowest tier must have threshold 0")
@@ -57,6 +78,11 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
     if errors:
         raise InvalidRequest("; ".join(errors), code="invalid_rules")
     return rules
+
+
+def _override(data: Any, path: str, errors: list[str]) -> tuple[str, int]:
+    r = _Reader(data if isinstance(data, Mapping) else {}, errors, path + ".")
+    return r.text("tag").strip().lower(), r.integer("days", 0, 120)
 
 
 def _tier(data: Any, path: str, errors: list[str]) -> Tier:

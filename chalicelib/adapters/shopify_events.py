@@ -104,7 +104,8 @@ def _product_changed(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> 
     tags = frozenset(t.strip().lower() for t in str(raw or "").split(",") if t.strip())
     stamp = body.get("updated_at") or delivery.triggered_at
     return ProductChanged(shop=shop, product_id=shopify_id(body.get("id"), "id"), tags=tags,
-                          as_of=shopify_time(str(stamp).replace("Z", "+00:00"), "updated_at"), delivery=delivery)
+                          as_of=shopify_time(str(stamp).replace("Z", "+00:00"), "updated_at"), delivery=delivery,
+                          handle=str(body.get("handle") or "") or None)
 
 
 def _refund_created(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> RefundCreated:
@@ -141,6 +142,7 @@ def _line(item: Any) -> OrderLine:
         shop=_line_amounts(item, "shop_money"),
         presentment=_line_amounts(item, "presentment_money"),
         gift_card=bool(item.get("gift_card")),
+        title=str(item.get("title") or item.get("name") or ""),
     )
 
 

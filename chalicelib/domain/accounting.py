@@ -85,6 +85,8 @@ class OrderAccount:
     expired: int = 0              # points of this award that expired (lots policy)
     lot_expired: bool = False
     fulfillments: dict[str, FulfillmentRecord] = field(default_factory=dict)
+    items: tuple[tuple[str, str], ...] = ()     # reviewable products: (product id, title)
+    order_name: str = ""
     version: int = 0
 
     @property
@@ -171,6 +173,23 @@ def on_lot_expiry(account: OrderAccount, now: datetime, balance: int) -> Change:
         return Change(updated, ())
     return Change(updated, (Posting(EntryKind.EXPIRE, -amount, 0, f"{account.key}:expire", award.lot_expires_at,
                                     "points expired"),))
+
+
+def on_order_seen(account: OrderAccount, member_id: str, order_name: str,
+                  items: tuple[tuple[str, str], ...]) -> Change:
+    """Who ordered what: the member and the reviewable products, kept once the order is paid."""
+    if account.items == items and account.member_id == member_id and account.order_name == order_name:
+        return Change(account, ())
+    return Change(replace(account, member_id=account.member_id or member_id, items=items, order_name=order_name,
+                          version=account.version + 1), ())
+
+
+def fully_refunded(account: OrderAccount) -> bool:
+    award = account.award
+    if award is None:
+        return False
+    refunded = sum((r.base(award.taxes_included) for r in account.refunds.values()), Decimal(0))
+    return award.base.amount > 0 and refunded >= award.base.amount
 
 
 def on_fulfillment(account: OrderAccount, fulfillment_id: str, record: FulfillmentRecord) -> Change:

@@ -43,6 +43,7 @@ class OrderLine:
     shop: LineAmounts
     presentment: LineAmounts
     gift_card: bool
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -109,3 +110,4 @@ class ProductChanged:
     tags: frozenset[str]
     as_of: datetime
     delivery: Delivery
+    handle: str | None = None

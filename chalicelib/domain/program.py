@@ -39,6 +39,19 @@ class Expiry:
     months: int = 12
 
 
+@dataclass(frozen=True)
+class ReviewTiming:
+    after_fulfillment_days: int = 14     # when no delivery event arrives
+    after_delivery_days: int = 3
+    reminder_days: int = 7
+    overrides: tuple[tuple[str, int], ...] = ()   # (product tag, days after delivery), e.g. ("skincare", 28)
+
+    def delay_for(self, tags: frozenset[str]) -> int | None:
+        """The longest override among the order's products' tags, if any applies."""
+        days = [d for tag, d in self.overrides if tag in tags]
+        return max(days) if days else None
+
+
 DEFAULT_TIERS = (Tier("member", Decimal(0)), Tier("silver", Decimal(500), Decimal("1.25")),
                  Tier("gold", Decimal(1000), Decimal("1.5")))
 
@@ -53,6 +66,7 @@ class ProgramRules:
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     campaigns: tuple[Campaign, ...] = ()
     expiry: Expiry = field(default_factory=Expiry)
+    reviews: ReviewTiming = field(default_factory=ReviewTiming)
 
     def tier_for(self, spend: Decimal) -> Tier:
         """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""

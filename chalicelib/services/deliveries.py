@@ -35,7 +35,8 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
         case FulfillmentChanged():
             return apply_fulfillment(event, program_id, rules, ledger, clock)
         case ProductChanged():
-            applied = products.set_tags(program_id, event.shop, event.product_id, event.tags, event.as_of)
+            applied = products.set_tags(program_id, event.shop, event.product_id, event.tags, event.as_of,
+                                        event.handle)
             return Outcome("recorded" if applied else "unchanged", "product_tags")
         case CustomerChanged():
             return apply_customer_change(event, program_id, rules.rules_at(program_id, event.as_of), ledger,

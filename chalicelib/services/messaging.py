@@ -8,6 +8,7 @@ from chalicelib.domain.due import MESSAGE_TASK
 from chalicelib.domain.errors import MailRejected, MailUnavailable
 from chalicelib.domain.gates import CAPPED, Recipient, decide
 from chalicelib.domain.ledger import Member
+from chalicelib.domain.program import ReviewTiming
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.ports import (
     Composer,
@@ -18,7 +19,9 @@ from chalicelib.services.ports import (
     MessagingSettings,
     Outbox,
     Profiles,
+    RulesSource,
 )
+from chalicelib.services.reviews import REVIEW_KINDS, reminder_for, review_gate
 
 RETRY_UNAVAILABLE = timedelta(minutes=15)
 
@@ -32,7 +35,10 @@ def recipient(member: Member | None) -> Recipient:
 
 
 def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
-                      profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings) -> JobReport:
+                      profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings,
+                      rules: RulesSource) -> JobReport:
+    timing = rules.rules_at(program_id, now).reviews
+
     def handle(item: DueItem) -> None:
         member_id, message_id = item.ref.split("/")
         message = outbox.claim(program_id, member_id, message_id, now)
@@ -41,10 +47,13 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
             return
         member = ledger.get_member(program_id, member_id)
         decision = decide(message, recipient(member), settings.policy, now)
+        if message.kind in REVIEW_KINDS and decision.action != "skip":
+            held, message = review_gate(program_id, message, ledger, timing, settings, now)
+            decision = held or decision
         if decision.action == "defer":
             outbox.finish(program_id, message, now, m.DEFERRED, decision.reason, retry_at=decision.retry_at)
         elif decision.action == "send" and member is not None and settings.postal_address:
-            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings)
+            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, timing)
         else:                                  # a footer without the sender's postal address breaks CAN-SPAM
             outbox.finish(program_id, message, now, m.SKIPPED, decision.reason or "the program has no postal address")
 
@@ -52,7 +61,7 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
 
 
 def _send(program_id: str, message: m.Message, member: Member, now: datetime, outbox: Outbox, profiles: Profiles,
-          composer: Composer, mailer: Mailer, settings: MessagingSettings) -> None:
+          composer: Composer, mailer: Mailer, settings: MessagingSettings, timing: ReviewTiming) -> None:
     try:
         raw = composer.compose(message, member, settings, now)
         ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set)
@@ -65,3 +74,5 @@ def _send(program_id: str, message: m.Message, member: Member, now: datetime, ou
     outbox.finish(program_id, message, now, m.SENT, ses_message_id=ses_id)
     if message.category in CAPPED:
         profiles.record_capped_send(program_id, member.member_id, (*member.recent_capped_sends, now))
+    if message.kind == "review_request":
+        outbox.schedule(program_id, reminder_for(message, timing, now), now)

@@ -53,6 +53,10 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
         if event.cancelled_at:
             change = _then(change, acc.on_cancel(change.account, event.cancelled_at, policy, balance + _spent(change)))
         if event.paid and identity is not None:
+            items = tuple((line.product_id, line.title) for line in order.lines
+                          if line.product_id and not line.gift_card)
+            change = _then(change, acc.on_order_seen(change.account, member_id_for(program_id, identity),
+                                                     order.name, items))
             multiplier = awarding.multiplier(order.processed_at, member.tier if member else awarding.tiers[0].name)
             award = award_for(order, awarding.earning, multiplier, tags)
             if award.points > 0:
@@ -129,7 +133,8 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
     for _ in range(ATTEMPTS):
         now = clock.now()
         known = member_id_for(program_id, identity) if identity else None
-        account, member, tags = ledger.load_order(program_id, shop, order_id, known, product_ids)
+        read = ledger.load_order(program_id, shop, order_id, known, product_ids)
+        account, member, tags = read.account, read.member, read.product_tags
         current = account or acc.OrderAccount(shop=shop, order_id=order_id)
         if member is None and known is None and current.member_id and needs_balance:
             member = ledger.get_member(program_id, current.member_id)
@@ -164,10 +169,13 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
     lower the spend, which the yearly review takes into account.
     """
     award = change.account.award
-    if award is None or change.account.member_id is None:
+    review = _review_request(before, change.account, rules)
+    if change.account.member_id is None or (award is None and review is None):
         return None
+    if award is None:        # a shipment of an order that earned nothing: only its review request
+        return MemberChange(expected_version=None, check_version=False, messages=(review,) if review else ())
     delta = acc.qualifying_spend(change.account) - acc.qualifying_spend(before)
-    if delta == 0 and not entries:
+    if delta == 0 and not entries and review is None:
         return None
     month = tiers.month_key(award.paid_at)
     spend = dict(member.spend) if member else {}
@@ -179,7 +187,7 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
         check_version=read,
         tier_change=tier_change,
-        messages=_messages(change.account, member, rules, entries, tier_change, now),
+        messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ()),
         activity_at=now if active else None,
         inactivity_expiry_at=tiers.add_months(now, rules.expiry.months)
         if active and rules.expiry.policy == INACTIVITY else None,
@@ -200,6 +208,22 @@ def _messages(account: acc.OrderAccount, member: Member | None, rules: ProgramRu
         found.append(new_message(f"tier_achieved:{member_id}:{tier.name}:{now.isoformat()}", member_id,
                                  "tier_achieved", now, {"tier": tier.name, "multiplier": str(tier.multiplier)}))
     return tuple(found)
+
+
+def _review_request(before: acc.OrderAccount, after: acc.OrderAccount, rules: ProgramRules) -> Message | None:
+    """The order's first shipment schedules one review request listing its products.
+
+    It is due at the earliest moment it could go (shipment + the delay after delivery); the dispatcher
+    holds it until the real time (delivery + delay, or shipment + the fallback) and drops it if the order
+    was refunded or cancelled meanwhile.
+    """
+    if before.fulfillments or not after.fulfillments or not after.items or after.member_id is None:
+        return None
+    shipped = min(f.created_at for f in after.fulfillments.values())
+    return new_message(f"review_request:{after.key}", after.member_id, "review_request",
+                       shipped + timedelta(days=rules.reviews.after_delivery_days),
+                       {"shop": after.shop, "order_id": after.order_id, "order_name": after.order_name or
+                        f"#{after.order_id}", "products": [list(item) for item in after.items]})
 
 
 def _lot_expiry(rules: ProgramRules, paid_at: datetime) -> datetime | None:

@@ -23,10 +23,12 @@ class OrderRead(NamedTuple):
     account: OrderAccount | None
     member: Member | None
     product_tags: dict[str, frozenset[str]] = {}   # noqa: RUF012  (read-only)
+    product_handles: dict[str, str] = {}           # noqa: RUF012  (storefront handles, for review links)
 
 
 class ProductCatalog(Protocol):
-    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime) -> bool:
+    def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime,
+                 handle: str | None = None) -> bool:
         """Remember a product's tags (newest first wins); False when the change was stale."""
         ...
 
@@ -174,6 +176,7 @@ class MessagingSettings:
     brand_color: str = "#1f6feb"
     store_url: str | None = None
     configuration_set: str | None = None
+    review_url: str = "{store}/products/{handle}#reviews"   # placeholders: store, handle, product_id
 
 
 class Composer(Protocol):
@@ -197,3 +200,7 @@ class Outbox(Protocol):
                ses_message_id: str | None = None, retry_at: datetime | None = None) -> None: ...
 
     def messages(self, program_id: str, member_id: str) -> list[Message]: ...
+
+    def schedule(self, program_id: str, message: Message, now: datetime) -> bool:
+        """Add a message outside a ledger change (a follow-up); False when it already exists."""
+        ...

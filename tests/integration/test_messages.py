@@ -43,7 +43,7 @@ def dispatch(at):
     directory = bootstrap.get_directory()
     return dispatch_messages("demo", at, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
                              bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
-                             directory.messaging("demo"))
+                             directory.messaging("demo"), bootstrap.get_rules())
 
 
 def sent_mail():

@@ -1,0 +1,58 @@
+"""Review requests at the right time: after delivery (or a fallback after shipment), never for a refunded or
+cancelled order, with links to the review destinations the merchant configures; one reminder later.
+
+Requests are never conditioned on rating or sentiment and never incentivised (FTC 16 CFR 465).
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from chalicelib.domain import accounting as acc
+from chalicelib.domain.gates import Decision
+from chalicelib.domain.messages import Message, new_message
+from chalicelib.domain.program import ReviewTiming
+from chalicelib.services.ports import LedgerRepository, MessagingSettings
+
+REVIEW_KINDS = frozenset({"review_request", "review_reminder"})
+
+
+def ready_at(account: acc.OrderAccount, timing: ReviewTiming, tags: frozenset[str]) -> datetime | None:
+    """Delivery + the delay (the longest product override, else the default), or shipment + the fallback."""
+    shipments = list(account.fulfillments.values())
+    if not shipments:
+        return None
+    override = timing.delay_for(tags)
+    delivered = [f.delivered_at for f in shipments if f.delivered_at]
+    if delivered:
+        return min(delivered) + timedelta(days=override if override is not None else timing.after_delivery_days)
+    fallback = max(timing.after_fulfillment_days, override or 0)
+    return min(f.created_at for f in shipments) + timedelta(days=fallback)
+
+
+def review_gate(program_id: str, message: Message, ledger: LedgerRepository, timing: ReviewTiming,
+                settings: MessagingSettings, now: datetime) -> tuple[Decision | None, Message]:
+    """A decision when the order says no or not yet; else the message with its review links filled in."""
+    data = message.data
+    products = [tuple(p) for p in data["products"]]
+    read = ledger.load_order(program_id, data["shop"], data["order_id"], None, [p for p, _ in products])
+    account = read.account
+    if account is None or account.cancelled_at is not None or acc.fully_refunded(account):
+        return Decision("skip", "the order was refunded or cancelled"), message
+    if message.kind == "review_request":
+        tags = frozenset().union(*read.product_tags.values()) if read.product_tags else frozenset()
+        ready = ready_at(account, timing, tags)
+        if ready is None or ready > now:
+            return Decision("defer", "waiting for delivery, or for the fallback delay after shipment",
+                            ready or now + timedelta(days=1)), message
+    store = settings.store_url or f"https://{data['shop']}"
+    items = [{"title": title, "url": settings.review_url.format(store=store, product_id=pid,
+                                                                handle=read.product_handles.get(pid, pid))}
+             for pid, title in products]
+    return None, replace(message, data={**data, "items": items})
+
+
+def reminder_for(request: Message, timing: ReviewTiming, now: datetime) -> Message:
+    data = {k: v for k, v in request.data.items() if k != "items"}
+    return new_message(f"review_reminder:{request.message_id}", request.member_id, "review_reminder",
+                       now + timedelta(days=timing.reminder_days), data)

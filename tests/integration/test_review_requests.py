@@ -1,0 +1,83 @@
+"""Review requests on the right day, through the worker, the dispatcher and SES (moto), as of chosen times."""
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.domain.program import ProgramRules, ReviewTiming
+from chalicelib.services.deliveries import apply_delivery
+from chalicelib.services.messaging import dispatch_messages
+from tests.factories import SHOP, body_of, load_event, make_order
+from tests.fakes import FixedClock, StaticRules
+
+SHIPPED = datetime(2026, 11, 21, 14, tzinfo=UTC)          # the fulfilment fixture's created_at
+RULES = StaticRules(ProgramRules(reviews=ReviewTiming(overrides=(("skincare", 28),))))
+
+
+def deliver(topic, payload, at, webhook_id):
+    envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": topic,
+                "webhook_id": webhook_id, "body": body_of(payload).decode()}
+    apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), RULES, bootstrap.get_requests(),
+                   bootstrap.get_shops(), bootstrap.get_products(), FixedClock(at))
+
+
+def dispatch(at):
+    return dispatch_messages("demo", at, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
+                             bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+                             bootstrap.get_directory().messaging("demo"), RULES)
+
+
+def reviews():
+    [member] = bootstrap.get_ledger().find_by_email("demo", "ada@example.com")
+    return sorted((m.kind, m.status, m.reason) for m in bootstrap.get_outbox().messages("demo", member.member_id)
+                  if m.kind.startswith("review"))
+
+
+@pytest.fixture
+def shipped(aws):
+    deliver("orders/paid", make_order(), SHIPPED - timedelta(days=1), "paid")
+    deliver("fulfillments/create", load_event("shopify/fulfillments-create.2026-04"), SHIPPED, "f1")
+    dispatch(SHIPPED)             # the schedule runs every 5 minutes: the points-earned mail goes, the cursor moves
+
+
+def test_without_a_delivery_event_the_request_goes_14_days_after_shipment_and_one_reminder_7_days_later(shipped):
+    dispatch(SHIPPED + timedelta(days=3, hours=1))
+    assert reviews() == [("review_request", "deferred", "waiting for delivery, or for the fallback delay after "
+                                                        "shipment")]
+    dispatch(SHIPPED + timedelta(days=14, hours=1))
+    assert reviews() == [("review_reminder", "scheduled", None), ("review_request", "sent", None)]
+    dispatch(SHIPPED + timedelta(days=20))
+    assert reviews()[0][1] == "scheduled"
+    dispatch(SHIPPED + timedelta(days=21, hours=2))
+    assert reviews() == [("review_reminder", "sent", None), ("review_request", "sent", None)]
+
+
+def test_a_delivery_brings_the_request_to_3_days_after_delivery(shipped):
+    delivered = {**load_event("shopify/fulfillments-create.2026-04"), "shipment_status": "delivered",
+                 "updated_at": (SHIPPED + timedelta(days=2)).isoformat()}
+    deliver("fulfillments/update", delivered, SHIPPED + timedelta(days=2), "f2")
+    dispatch(SHIPPED + timedelta(days=4, hours=23))
+    assert reviews() == [("review_request", "deferred", "waiting for delivery, or for the fallback delay after "
+                                                        "shipment")]
+    dispatch(SHIPPED + timedelta(days=5, hours=1))
+    assert reviews()[-1] == ("review_request", "sent", None)
+
+
+def test_a_skincare_product_waits_28_days_after_delivery(aws):
+    deliver("products/update", {"id": 8123456789012345678, "tags": "Skincare", "handle": "merino-crew-sweater",
+                                "updated_at": "2026-11-01T00:00:00Z"}, SHIPPED, "p1")
+    deliver("orders/paid", make_order(), SHIPPED - timedelta(days=1), "paid")
+    shipment = {**load_event("shopify/fulfillments-create.2026-04"), "shipment_status": "delivered"}
+    deliver("fulfillments/create", shipment, SHIPPED, "f1")
+    dispatch(SHIPPED)
+    dispatch(SHIPPED + timedelta(days=27, hours=23))
+    assert reviews()[-1][1] == "deferred"
+    dispatch(SHIPPED + timedelta(days=28, hours=1))
+    assert reviews()[-1] == ("review_request", "sent", None)
+
+
+def test_no_request_for_an_order_refunded_or_cancelled_meanwhile(shipped):
+    deliver("orders/cancelled", make_order(cancelled_at=(SHIPPED + timedelta(days=2)).isoformat()),
+            SHIPPED + timedelta(days=2), "c1")
+    dispatch(SHIPPED + timedelta(days=14, hours=1))
+    assert reviews() == [("review_request", "skipped", "the order was refunded or cancelled")]
