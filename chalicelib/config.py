@@ -11,6 +11,7 @@ class Settings:
     stage: str
     table_name: str
     ingest_queue_name: str
+    feedback_queue_name: str
     param_prefix: str
     secret_prefix: str
     cache_seconds: int
@@ -23,6 +24,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         stage=stage,
         table_name=env.get("LOYALTY_TABLE_NAME", f"loyalty-{stage}"),
         ingest_queue_name=env.get("LOYALTY_INGEST_QUEUE_NAME", f"loyalty-{stage}-ingest"),
+        feedback_queue_name=env.get("LOYALTY_FEEDBACK_QUEUE_NAME", f"loyalty-{stage}-mail-feedback"),
         param_prefix=env.get("LOYALTY_PARAM_PREFIX", f"/loyalty/{stage}"),
         secret_prefix=env.get("LOYALTY_SECRET_PREFIX", f"loyalty/{stage}"),
         cache_seconds=int(env.get("LOYALTY_CACHE_SECONDS", "300")),

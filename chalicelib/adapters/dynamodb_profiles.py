@@ -93,6 +93,19 @@ class DynamoDBProfiles:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
 
+    def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None:
+        """A hard bounce or a complaint, remembered on the profile the dispatcher reads."""
+        flag = "hard_bounced" if kind == "hard_bounce" else "complained"
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+                UpdateExpression=f"SET {flag} = :true, {flag}_at = :at", ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":true": {"BOOL": True}, ":at": {"S": at.isoformat()}})
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
         """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
         latest = sorted(sends)[-MAX_CAPPED_SENDS:]

@@ -13,10 +13,12 @@ from chalicelib import bootstrap
 from chalicelib.config import load_settings
 from chalicelib.observability import logger
 from chalicelib.services.deliveries import apply_delivery
+from chalicelib.services.feedback import apply_feedback
 
 bp = Blueprint(__name__)
-# The queue name must be known when Chalice registers the event source (import and package time).
+# The queue names must be known when Chalice registers the event sources (import and package time).
 INGEST_QUEUE = load_settings().ingest_queue_name
+FEEDBACK_QUEUE = load_settings().feedback_queue_name
 
 
 @bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="handle_ingest")
@@ -36,3 +38,16 @@ def apply_record(record: SQSRecord) -> None:
     logger.info("delivery_applied", extra={"status": outcome.status, "reason": outcome.reason,
                                            "member_id": outcome.member_id, "points": outcome.points,
                                            "pending_points": outcome.pending})
+
+
+@bp.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="handle_mail_feedback")
+def handle_mail_feedback(event: SQSEvent) -> dict[str, Any]:
+    """SES bounces and complaints (through EventBridge) onto the members' profiles."""
+    return process_partial_response(event=event.to_dict(), record_handler=apply_feedback_record,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
+
+
+def apply_feedback_record(record: SQSRecord) -> None:
+    flagged = apply_feedback(record.body, bootstrap.get_directory(), bootstrap.get_ledger(), bootstrap.get_profiles(),
+                             bootstrap.get_clock().now())
+    logger.info("mail_feedback_applied", extra={"members_flagged": flagged, "message_id": record.message_id})

@@ -32,10 +32,13 @@ CREATORS: dict[str, Callable[[Clients, dict[str, Any]], Created]] = {
     "AWS::SSM::Parameter": resources.put_parameter,
     "AWS::SecretsManager::Secret": resources.create_secret,
     "AWS::SES::ConfigurationSet": resources.create_configuration_set,
+    "AWS::Events::Rule": resources.put_rule,
+    "AWS::SQS::QueuePolicy": resources.put_queue_policy,
 }
 SKIPPED = {
     "AWS::Serverless::Function": "Chalice builds it; the local stack runs it in-process",
     "AWS::ApiGateway::GatewayResponse": "API Gateway's own error pages; `chalice local` serves the API locally",
+    "AWS::SES::ConfigurationSetEventDestination": "moto's SES neither bounces nor supports EventBridge destinations",
 }
 
 

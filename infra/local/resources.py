@@ -158,3 +158,19 @@ def create_configuration_set(aws: Clients, props: dict[str, Any]) -> Created:
     with contextlib.suppress(ses.exceptions.ConfigurationSetAlreadyExistsException):
         ses.create_configuration_set(ConfigurationSet={"Name": props["Name"]})
     return Created(ref=props["Name"])
+
+
+def put_rule(aws: Clients, props: dict[str, Any]) -> Created:
+    """An EventBridge rule with its (SQS) targets; moto delivers matching put_events to SQS."""
+    events = aws("events")
+    arn = events.put_rule(Name=props["Name"], EventPattern=json.dumps(props["EventPattern"]),
+                          Description=props.get("Description", ""), State="ENABLED")["RuleArn"]
+    events.put_targets(Rule=props["Name"], Targets=[{"Id": t["Id"], "Arn": t["Arn"]} for t in props["Targets"]])
+    return Created(ref=props["Name"], attrs={"Arn": arn})
+
+
+def put_queue_policy(aws: Clients, props: dict[str, Any]) -> Created:
+    sqs = aws("sqs")
+    for url in props["Queues"]:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
+    return Created(ref=",".join(props["Queues"]))

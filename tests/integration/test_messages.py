@@ -170,3 +170,38 @@ def test_a_link_we_did_not_sign_is_refused_and_changes_nothing(client, token):
                                       headers={"Content-Type": "application/x-www-form-urlencoded"})):
         assert response.status_code == 401
         assert response.json_body["error"]["code"] == "invalid_signature"
+
+
+def feedback(client, aws, detail_type, detail):
+    """An SES notice through EventBridge (the template's rule) into the feedback queue and its handler."""
+    import json
+    aws.client("events").put_events(Entries=[{"Source": "aws.ses", "DetailType": detail_type,
+                                              "Detail": json.dumps(detail)}])
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName="loyalty-local-mail-feedback")["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert messages, "the rule delivered nothing to the feedback queue"
+    event = client.events.generate_sqs_event(message_bodies=[x["Body"] for x in messages],
+                                             queue_name="loyalty-local-mail-feedback")
+    assert client.lambda_.invoke("handle_mail_feedback", event).payload == {"batchItemFailures": []}
+
+
+def test_a_hard_bounce_stops_all_mail_and_a_complaint_all_but_account_mail(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    feedback(client, aws, "Email Bounced", {"eventType": "Bounce", "bounce": {
+        "bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "ada@example.com"}]}})
+    dispatch(NOON)
+    [message] = history(client)
+    assert (message["kind"], message["status"], message["reason"]) == (
+        "points_earned", "skipped", "address suppressed: hard bounce")
+    assert sent_mail() == []
+
+
+def test_a_complaint_is_remembered_on_the_profile(client, aws):
+    deliver(client, aws, "orders/paid", make_order(), "o1")
+    feedback(client, aws, "Email Complaint Received", {"eventType": "Complaint", "complaint": {
+        "complainedRecipients": [{"emailAddress": "ada@example.com"}]}})
+    member = bootstrap.get_ledger().get_member("demo", member_id(client))
+    assert (member.complained, member.hard_bounced) == (True, False)
+    dispatch(NOON)
+    assert history(client)[0]["status"] == "sent"                # transactional mail still goes
