@@ -52,6 +52,7 @@ class ParameterProgramDirectory:
             brand_color=config.get("brand_color") or "#1f6feb", store_url=config.get("store_url") or None,
             configuration_set=config.get("configuration_set") or None,
             review_url=config.get("review_url") or "{store}/products/{handle}#reviews",
+            currency=config.get("currency") or "USD",
         )
 
     def api_key(self, key_sha256: str) -> ApiKey | None:

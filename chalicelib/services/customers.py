@@ -10,6 +10,7 @@ from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints, entry_
 from chalicelib.domain.messages import new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.domain.tiers import add_months
+from chalicelib.services.lifecycle import expiry_notices
 from chalicelib.services.orders import Outcome, shopify_identity
 from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, MemberChange, Profiles
 
@@ -22,9 +23,8 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
     welcome = new_message(f"welcome:{member_id}", member_id, "welcome", clock.now(),
                           {"balance": rules.signup_bonus, "signup_bonus": rules.signup_bonus})
     if event.created and rules.signup_bonus <= 0:
-        ledger.commit_member(program_id, member_id, [], replace(_activity(rules, clock.now()), activity_at=None,
-                                                                inactivity_expiry_at=None, messages=(welcome,)),
-                             clock.now())
+        only_welcome = MemberChange(expected_version=None, check_version=False, messages=(welcome,))
+        ledger.commit_member(program_id, member_id, [], only_welcome, clock.now())
     if not (event.created and rules.signup_bonus > 0):
         return Outcome("recorded" if applied else "unchanged", None if applied else "stale", member_id=member_id)
     key = f"shopify:{event.shop}:customer:{event.customer_id}:signup"
@@ -34,17 +34,19 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
                                                        "topic": event.delivery.topic,
                                                        "webhook_id": event.delivery.webhook_id})
     try:
+        activity = _activity(rules, clock.now(), member_id)
         ledger.append(program_id, identity, MemberHints(), bonus,
-                      replace(_activity(rules, clock.now()), messages=(welcome,)))
+                      replace(activity, messages=(welcome, *activity.messages)))
     except DuplicateEntry:
         return Outcome("unchanged", "bonus_already_given", member_id=member_id)
     return Outcome("recorded", member_id=member_id, points=bonus.points)
 
 
-def _activity(rules: ProgramRules, now: datetime) -> MemberChange:
+def _activity(rules: ProgramRules, now: datetime, member_id: str) -> MemberChange:
     """A bonus is activity: it moves the inactivity expiry like an order does (no read profile to guard)."""
     expires = add_months(now, rules.expiry.months) if rules.expiry.policy == INACTIVITY else None
-    return MemberChange(expected_version=None, check_version=False, activity_at=now, inactivity_expiry_at=expires)
+    return MemberChange(expected_version=None, check_version=False, activity_at=now, inactivity_expiry_at=expires,
+                        messages=expiry_notices(member_id, expires, now) if expires else ())
 
 
 def apply_consent(event: ConsentChanged, program_id: str, profiles: Profiles) -> Outcome:

@@ -8,6 +8,7 @@ from chalicelib.domain import tiers
 from chalicelib.domain.due import INACTIVITY_TASK
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member, entry_id_for
 from chalicelib.domain.program import INACTIVITY, ProgramRules
+from chalicelib.services.lifecycle import tier_notice
 from chalicelib.services.ports import LedgerRepository, MemberChange
 
 
@@ -37,8 +38,10 @@ def review_tier(program_id: str, member: Member, rules: ProgramRules, now: datet
                 ledger: LedgerRepository) -> str:
     """Once a year: the tier the last 12 months of qualifying spend earn, which may be lower."""
     change = tiers.review(rules, member.tier, member.spend, now)
+    notices = tier_notice(member.member_id, change.new, change.review_at, now) \
+        if change.new != rules.tiers[0].name else ()
     ledger.commit_member(program_id, member.member_id, [],
-                         MemberChange(expected_version=member.version, tier_change=change), now)
+                         MemberChange(expected_version=member.version, tier_change=change, messages=notices), now)
     return "unchanged" if change.new == change.old else f"{change.old}->{change.new}"
 
 

@@ -10,6 +10,7 @@ from chalicelib.domain.gates import CAPPED, Recipient, decide
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ReviewTiming
 from chalicelib.services.jobs import JobReport, run_due
+from chalicelib.services.lifecycle import LIFECYCLE_KINDS, lifecycle_gate
 from chalicelib.services.ports import (
     Composer,
     DueItem,
@@ -37,7 +38,7 @@ def recipient(member: Member | None) -> Recipient:
 def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
                       profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings,
                       rules: RulesSource) -> JobReport:
-    timing = rules.rules_at(program_id, now).reviews
+    current = rules.rules_at(program_id, now)
 
     def handle(item: DueItem) -> None:
         member_id, message_id = item.ref.split("/")
@@ -48,12 +49,15 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
         member = ledger.get_member(program_id, member_id)
         decision = decide(message, recipient(member), settings.policy, now)
         if message.kind in REVIEW_KINDS and decision.action != "skip":
-            held, message = review_gate(program_id, message, ledger, timing, settings, now)
+            held, message = review_gate(program_id, message, ledger, current.reviews, settings, now)
+            decision = held or decision
+        if message.kind in LIFECYCLE_KINDS and decision.action != "skip":
+            held, message = lifecycle_gate(message, member, current, settings.currency)
             decision = held or decision
         if decision.action == "defer":
             outbox.finish(program_id, message, now, m.DEFERRED, decision.reason, retry_at=decision.retry_at)
         elif decision.action == "send" and member is not None and settings.postal_address:
-            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, timing)
+            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, current.reviews)
         else:                                  # a footer without the sender's postal address breaks CAN-SPAM
             outbox.finish(program_id, message, now, m.SKIPPED, decision.reason or "the program has no postal address")
 

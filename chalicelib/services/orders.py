@@ -13,6 +13,7 @@ from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, Refund, RefundCreated
 from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
 from chalicelib.domain.rules import award_for
+from chalicelib.services.lifecycle import expiry_notices, tier_notice
 from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, RulesSource
 
 ATTEMPTS = 5
@@ -183,14 +184,18 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
     current_tier = member.tier if member else rules.tiers[0].name
     active = any(e.kind in ACTIVITY for e in entries)
     tier_change = tiers.upgrade(rules, current_tier, spend, now) if delta > 0 and read else None
+    expires = tiers.add_months(now, rules.expiry.months) if active and rules.expiry.policy == INACTIVITY else None
+    notices = (expiry_notices(change.account.member_id, expires, now) if expires else ()) + (
+        tier_notice(change.account.member_id, tier_change.new, tier_change.review_at, now)
+        if tier_change and tier_change.new != rules.tiers[0].name else ())
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
         check_version=read,
         tier_change=tier_change,
-        messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ()),
+        messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ())
+        + notices,
         activity_at=now if active else None,
-        inactivity_expiry_at=tiers.add_months(now, rules.expiry.months)
-        if active and rules.expiry.policy == INACTIVITY else None,
+        inactivity_expiry_at=expires,
     )
 
 

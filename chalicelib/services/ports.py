@@ -179,6 +179,7 @@ class MessagingSettings:
     store_url: str | None = None
     configuration_set: str | None = None
     review_url: str = "{store}/products/{handle}#reviews"   # placeholders: store, handle, product_id
+    currency: str = "USD"                                    # the shop's currency, for amounts in mail
 
 
 class Composer(Protocol):
