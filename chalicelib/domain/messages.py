@@ -14,8 +14,6 @@ CATEGORY = {
     "review_request": REVIEW, "review_reminder": REVIEW,
     "tier_at_risk": MARKETING,
 }
-# Lower sends first when the frequency cap leaves room for only some.
-PRIORITY = {"review_request": 1, "review_reminder": 2, "tier_at_risk": 3}
 
 SCHEDULED, SENDING, SENT, SKIPPED, DEFERRED, FAILED = "scheduled", "sending", "sent", "skipped", "deferred", "failed"
 
