@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
 from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
 from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
+from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
 from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
@@ -76,6 +77,10 @@ def get_products() -> DynamoDBProducts:
 
 def get_shops() -> DynamoDBShopData:
     return _get("shops", lambda: DynamoDBShopData(get_settings().table_name, client("dynamodb")))
+
+
+def get_rewards() -> DynamoDBRewards:
+    return _get("rewards", lambda: DynamoDBRewards(get_settings().table_name, client("dynamodb")))
 
 
 def get_rules() -> DynamoDBRules:

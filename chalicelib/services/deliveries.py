@@ -12,6 +12,7 @@ from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, 
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
 from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
 from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, ProductCatalog, Profiles, RulesSource
+from chalicelib.services.rewards import RewardCatalog
 from chalicelib.services.shops import ShopData, record_shop_erasure
 
 
@@ -24,12 +25,13 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 
 
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock) -> Outcome:
+                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
+                   rewards: RewardCatalog | None = None) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:
         case OrderUpdate():
-            return apply_order_update(event, program_id, rules, ledger, clock)
+            return apply_order_update(event, program_id, rules, ledger, clock, rewards)
         case RefundCreated():
             return apply_refund(event, program_id, rules, ledger, clock)
         case FulfillmentChanged():

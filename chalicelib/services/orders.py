@@ -12,9 +12,11 @@ from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, M
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, Refund, RefundCreated
 from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
+from chalicelib.domain.rewards import Reward, cheapest, crossed
 from chalicelib.domain.rules import award_for
 from chalicelib.services.lifecycle import expiry_notices, tier_notice
 from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, RulesSource
+from chalicelib.services.rewards import RewardCatalog
 
 ATTEMPTS = 5
 ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REDEEM}
@@ -35,7 +37,7 @@ def shopify_identity(shop: str, customer_id: str) -> Identity:
 
 
 def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, ledger: LedgerRepository,
-                       clock: Clock) -> Outcome:
+                       clock: Clock, rewards: RewardCatalog | None = None) -> Outcome:
     order = event.order
     if order.test:
         return Outcome("skipped", "test_order")
@@ -72,7 +74,7 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
     products = [line.product_id for line in order.lines if line.product_id] \
         if awarding.earning.excluded_product_tags else []
     return _apply(program_id, order.shop, order.order_id, identity, hints, event.delivery, steps, ledger, rules,
-                  clock, product_ids=products)
+                  clock, product_ids=products, rewards=rewards)
 
 
 def apply_refund(event: RefundCreated, program_id: str, rules: RulesSource, ledger: LedgerRepository,
@@ -125,7 +127,8 @@ def parse_order_key(ref: str) -> tuple[str, str]:
 
 def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None, hints: MemberHints,
            delivery: Delivery, steps: Steps, ledger: LedgerRepository, rules: RulesSource, clock: Clock,
-           needs_balance: bool = False, product_ids: Sequence[str] = ()) -> Outcome:
+           needs_balance: bool = False, product_ids: Sequence[str] = (),
+           rewards: RewardCatalog | None = None) -> Outcome:
     """Read the account (and the member when the event names the customer), apply, commit; retry on conflict.
 
     An event that names no customer (refund, shipment) reads the member only when the step needs its
@@ -143,8 +146,9 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
         if change.account.version == current.version:
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
         entries = _entries(change, delivery, now)
+        cheapest_reward = cheapest(rewards.list(program_id)) if rewards is not None and known else None
         effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
-                                read=known is not None or needs_balance)
+                                read=known is not None or needs_balance, reward=cheapest_reward)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
                                 identity, _fill_only(hints, member), effect)
@@ -163,7 +167,8 @@ def _fill_only(hints: MemberHints, member: Member | None) -> MemberHints:
 
 
 def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
-                   entries: list[LedgerEntry], now: datetime, read: bool) -> MemberChange | None:
+                   entries: list[LedgerEntry], now: datetime, read: bool,
+                   reward: Reward | None = None) -> MemberChange | None:
     """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry.
 
     Only a change computed from a read profile (`read`) guards the profile's version; an unread one may only
@@ -193,7 +198,7 @@ def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member 
         check_version=read,
         tier_change=tier_change,
         messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ())
-        + notices,
+        + notices + _reward_available(change.account.member_id, member, entries, reward, now),
         activity_at=now if active else None,
         inactivity_expiry_at=expires,
     )
@@ -213,6 +218,18 @@ def _messages(account: acc.OrderAccount, member: Member | None, rules: ProgramRu
         found.append(new_message(f"tier_achieved:{member_id}:{tier.name}:{now.isoformat()}", member_id,
                                  "tier_achieved", now, {"tier": tier.name, "multiplier": str(tier.multiplier)}))
     return tuple(found)
+
+
+def _reward_available(member_id: str, member: Member | None, entries: list[LedgerEntry], reward: Reward | None,
+                      now: datetime) -> tuple[Message, ...]:
+    """The balance just reached the cheapest reward: tell the member, once per crossing."""
+    before = member.points_balance if member else 0
+    after = before + sum(e.points for e in entries)
+    if reward is None or not crossed(reward, before, after):
+        return ()
+    return (new_message(f"reward_available:{member_id}:{reward.reward_id}:{entries[-1].business_key}", member_id,
+                        "reward_available", now, {"reward_name": reward.name, "points_cost": reward.points_cost,
+                                                  "balance": after}),)
 
 
 def _review_request(before: acc.OrderAccount, after: acc.OrderAccount, rules: ProgramRules) -> Message | None:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.messaging.composer import preview
-from chalicelib.services import members
+from chalicelib.services import members, rewards
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import authenticate
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.wire import data_request_body, entry_body, member_body, message_body, order_body
+from chalicelib.web.wire import data_request_body, entry_body, member_body, message_body, order_body, reward_body
 
 bp = Blueprint(__name__)
 
@@ -85,3 +85,19 @@ def preview_message() -> dict[str, Any]:
     key = _caller("read")
     rendered = preview(_query("kind") or "", bootstrap.get_directory().messaging(key.program_id))
     return {"kind": _query("kind"), "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+
+
+@bp.route("/admin/rewards", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def create_reward() -> Response:
+    key = _caller("write")
+    reward = rewards.create_reward(bp.current_request.json_body, key.program_id, bootstrap.get_rewards(),
+                                   bootstrap.get_clock().now())
+    return Response(body=reward_body(reward), status_code=201)
+
+
+@bp.route("/admin/rewards", methods=["GET"])
+@handles_errors
+def list_rewards() -> dict[str, Any]:
+    key = _caller("read")
+    return {"rewards": [reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]}

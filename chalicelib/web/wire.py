@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.ledger import LedgerEntry, Member
 from chalicelib.domain.messages import Message
+from chalicelib.domain.rewards import Reward
 from chalicelib.services.ports import DataRequest
 
 
@@ -74,3 +75,11 @@ def message_body(message: Message) -> dict[str, Any]:
             "status": message.status, "due_at": message.due_at.isoformat(), "reason": message.reason,
             "ses_message_id": message.ses_message_id, "attempts": message.attempts,
             "created_at": _time(message.created_at), "updated_at": _time(message.updated_at)}
+
+
+def reward_body(reward: Reward) -> dict[str, Any]:
+    return {"reward_id": reward.reward_id, "name": reward.name, "kind": reward.kind,
+            "value": format(reward.value, "f") if reward.value is not None else None,
+            "points_cost": reward.points_cost,
+            "minimum_subtotal": format(reward.minimum_subtotal, "f") if reward.minimum_subtotal is not None else None,
+            "validity_days": reward.validity_days, "active": reward.active, "created_at": reward.created_at.isoformat()}

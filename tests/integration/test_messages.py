@@ -205,3 +205,34 @@ def test_a_complaint_is_remembered_on_the_profile(client, aws):
     assert (member.complained, member.hard_bounced) == (True, False)
     dispatch(NOON)
     assert history(client)[0]["status"] == "sent"                # transactional mail still goes
+
+
+def test_a_balance_that_reaches_the_cheapest_reward_brings_one_reward_available_mail(client, aws):
+    reward = b'{"name": "$10 off", "kind": "fixed_amount", "value": "10.00", "points_cost": 100}'
+    created = client.http.post("/admin/rewards", headers={**ADMIN, "Content-Type": "application/json"}, body=reward)
+    assert created.status_code == 201
+    assert created.json_body["reward_id"].startswith("rw_")
+    deliver(client, aws, "orders/paid", make_order(), "o1")                       # 0 → 150: crosses 100
+    deliver(client, aws, "orders/paid", make_order(id=5928371928374650999), "o2")  # 150 → 300: no new crossing
+    kinds = sorted(x["kind"] for x in history(client))
+    assert kinds == ["points_earned", "points_earned", "reward_available"]
+    dispatch(NOON)
+    assert any("$10 off" in (mail.get_body(preferencelist=("plain",)).get_content()) for mail in sent_mail())
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    (b'{"name": "", "kind": "fixed_amount", "value": "10.00", "points_cost": 100}', "name"),
+    (b'{"name": "x", "kind": "gift", "value": "10.00", "points_cost": 100}', "kind"),
+    (b'{"name": "x", "kind": "percentage", "value": "150", "points_cost": 100}', "value"),
+    (b'{"name": "x", "kind": "fixed_amount", "value": 10.5, "points_cost": 100}', "value"),
+    (b'{"name": "x", "kind": "free_shipping", "value": "1.00", "points_cost": 100}', "value"),
+    (b'{"name": "x", "kind": "fixed_amount", "value": "10.00", "points_cost": -5}', "points_cost"),
+    (b'{"name": "x", "kind": "fixed_amount", "value": "10.00", "points_cost": 1.5}', "points_cost"),
+    (b'{"name": "x", "kind": "fixed_amount", "value": "10.00", "points_cost": 5, "balance": 9}', "balance"),
+    (b'[1, 2]', "JSON object"),
+])
+def test_invalid_rewards_are_refused_with_the_field_named_and_nothing_stored(client, body, field):
+    response = client.http.post("/admin/rewards", headers={**ADMIN, "Content-Type": "application/json"}, body=body)
+    assert response.status_code == 400
+    assert field in response.json_body["error"]["message"]
+    assert client.http.get("/admin/rewards", headers=ADMIN).json_body == {"rewards": []}
