@@ -81,6 +81,7 @@ def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[
         "line_ids": {"L": [_s(i) for i in f.line_ids]}}} for fid, f in account.fulfillments.items()}}
     item["items"] = {"L": [{"L": [_s(pid), _s(title)]} for pid, title in account.items]}
     item["order_name"] = _s(account.order_name)
+    item["reviewed_at"] = _time(account.reviewed_at)
     if account.member_id:
         item["member_id"] = _s(account.member_id)
     if account.next_due is not None:
@@ -129,5 +130,6 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
         expired=int(item["expired"]["N"]), lot_expired=item["lot_expired"]["BOOL"], fulfillments=fulfillments,
         items=tuple((i["L"][0]["S"], i["L"][1]["S"]) for i in item.get("items", {}).get("L", [])),
         order_name=item.get("order_name", {}).get("S", ""),
+        reviewed_at=_read_time(item["reviewed_at"]) if "reviewed_at" in item else None,
         version=int(item["version"]["N"]),
     )

@@ -35,6 +35,10 @@ class ParameterProgramDirectory:
         found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
         return sorted({name.split("/")[0] for name in found if name.endswith("/config")})
 
+    def shop_of(self, program_id: str) -> str:
+        config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
+        return str(config.get("shop_domain", ""))
+
     def messaging(self, program_id: str) -> MessagingSettings:
         """Sender, footer and time zone from the program's config; unsubscribe keys from its secret."""
         config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")

@@ -87,6 +87,7 @@ class OrderAccount:
     fulfillments: dict[str, FulfillmentRecord] = field(default_factory=dict)
     items: tuple[tuple[str, str], ...] = ()     # reviewable products: (product id, title)
     order_name: str = ""
+    reviewed_at: datetime | None = None          # a review app told us the customer reviewed this order
     version: int = 0
 
     @property
@@ -182,6 +183,12 @@ def on_order_seen(account: OrderAccount, member_id: str, order_name: str,
         return Change(account, ())
     return Change(replace(account, member_id=account.member_id or member_id, items=items, order_name=order_name,
                           version=account.version + 1), ())
+
+
+def on_review(account: OrderAccount, at: datetime) -> Change:
+    if account.reviewed_at is not None:
+        return Change(account, ())
+    return Change(replace(account, reviewed_at=at, version=account.version + 1), ())
 
 
 def fully_refunded(account: OrderAccount) -> bool:

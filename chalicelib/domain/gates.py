@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 from chalicelib.domain.messages import MARKETING, REVIEW, TRANSACTIONAL, Message
 
 CAPPED = frozenset({REVIEW, MARKETING})
+# When the cap holds several messages, they come back in this order as the window frees: the first takes
+# the free slot, the others are held again (or dropped once stale).
+PRIORITY_DELAY = {"review_request": timedelta(0), "review_reminder": timedelta(hours=1),
+                  "tier_at_risk": timedelta(hours=2)}
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,8 @@ def decide(message: Message, to: Recipient, policy: MessagingPolicy, now: dateti
         return Decision("skip", blocked)
     quiet = _quiet_until(now, policy)
     capped = _capped_until(category, to, policy, now)
+    if capped is not None:
+        capped += PRIORITY_DELAY.get(message.kind, timedelta(hours=3))
     later = max((t for t in (quiet, capped) if t is not None), default=None)
     if later is None:
         return Decision("send")

@@ -103,6 +103,17 @@ def apply_fulfillment(event: FulfillmentChanged, program_id: str, rules: RulesSo
                   clock)
 
 
+def record_review(program_id: str, shop: str, order_id: str, ledger: LedgerRepository, rules: RulesSource,
+                  clock: Clock) -> Outcome:
+    """A review app reports that the customer reviewed the order: no reminder will follow."""
+    delivery = Delivery(source="admin", topic="review_recorded", webhook_id=f"review@{order_id}")
+
+    def steps(account: acc.OrderAccount, member: Member | None, _: object) -> acc.Change:
+        return acc.on_review(account, clock.now())
+
+    return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, rules, clock)
+
+
 def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerRepository, rules: RulesSource,
                   clock: Clock) -> Outcome:
     """Make an order's pending points spendable once its hold is over, and expire its lot when that is due."""

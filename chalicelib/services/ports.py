@@ -163,6 +163,8 @@ class ProgramDirectory(Protocol):
 
     def messaging(self, program_id: str) -> MessagingSettings: ...
 
+    def shop_of(self, program_id: str) -> str: ...
+
 
 @dataclass(frozen=True)
 class MessagingSettings:

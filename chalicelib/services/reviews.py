@@ -39,6 +39,8 @@ def review_gate(program_id: str, message: Message, ledger: LedgerRepository, tim
     account = read.account
     if account is None or account.cancelled_at is not None or acc.fully_refunded(account):
         return Decision("skip", "the order was refunded or cancelled"), message
+    if account.reviewed_at is not None:
+        return Decision("skip", "a review was recorded for this order"), message
     if message.kind == "review_request":
         tags = frozenset().union(*read.product_tags.values()) if read.product_tags else frozenset()
         ready = ready_at(account, timing, tags)

@@ -6,8 +6,9 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.messaging.composer import preview
-from chalicelib.services import members, rewards
+from chalicelib.services import members, orders, rewards
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import authenticate
@@ -101,3 +102,18 @@ def create_reward() -> Response:
 def list_rewards() -> dict[str, Any]:
     key = _caller("read")
     return {"rewards": [reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]}
+
+
+@bp.route("/admin/reviews", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def record_review() -> Response:
+    """For the merchant's review app: `{"order_id": "...", "shop"?: "..."}`; later reminders are skipped."""
+    key = _caller("write")
+    body = bp.current_request.json_body
+    order_id = body.get("order_id") if isinstance(body, dict) else None
+    if not isinstance(order_id, str) or not order_id.isdigit():
+        raise InvalidRequest("order_id: the Shopify order id as a digit string is required", code="invalid_body")
+    shop = body.get("shop") or bootstrap.get_directory().shop_of(key.program_id)
+    outcome = orders.record_review(key.program_id, str(shop), order_id, bootstrap.get_ledger(),
+                                   bootstrap.get_rules(), bootstrap.get_clock())
+    return Response(body={"order_id": order_id, "recorded": outcome.status == "recorded"}, status_code=200)

@@ -81,3 +81,28 @@ def test_no_request_for_an_order_refunded_or_cancelled_meanwhile(shipped):
             SHIPPED + timedelta(days=2), "c1")
     dispatch(SHIPPED + timedelta(days=14, hours=1))
     assert reviews() == [("review_request", "skipped", "the order was refunded or cancelled")]
+
+
+def test_no_reminder_once_a_review_was_recorded(shipped):
+    from chalicelib.services.orders import record_review
+    dispatch(SHIPPED + timedelta(days=14, hours=1))
+    record_review("demo", SHOP, "5928371928374650123", bootstrap.get_ledger(), RULES,
+                  FixedClock(SHIPPED + timedelta(days=15)))
+    dispatch(SHIPPED + timedelta(days=21, hours=2))
+    assert reviews() == [("review_reminder", "skipped", "a review was recorded for this order"),
+                         ("review_request", "sent", None)]
+
+
+def test_the_admin_api_records_a_review_for_the_programs_shop(aws):
+    from chalice.test import Client
+
+    import app
+    deliver("orders/paid", make_order(), SHIPPED, "paid")
+    with Client(app.app, stage_name="local") as client:
+        headers = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
+        done = client.http.post("/admin/reviews", headers=headers, body=b'{"order_id": "5928371928374650123"}')
+        assert (done.status_code, done.json_body["recorded"]) == (200, True)
+        bad = client.http.post("/admin/reviews", headers=headers, body=b'{"order_id": 12}')
+        assert (bad.status_code, bad.json_body["error"]["code"]) == (400, "invalid_body")
+    account = bootstrap.get_ledger().load_order("demo", SHOP, "5928371928374650123", None).account
+    assert account.reviewed_at is not None

@@ -53,6 +53,8 @@ def test_the_cap_counts_review_and_marketing_together_and_exempts_transactional(
                    recent_capped_sends=(NOON - timedelta(days=6), NOON - timedelta(days=1)))
     decision = decide(message("review_request"), to, POLICY, NOON)
     assert (decision.action, decision.reason, decision.retry_at) == ("defer", "frequency cap", NOON + timedelta(days=1))
+    marketing = decide(message("tier_at_risk"), to, POLICY, NOON)
+    assert marketing.retry_at == NOON + timedelta(days=1, hours=2)        # after the review request, by priority
     assert decide(message("points_earned"), to, POLICY, NOON).action == "send"
     old = Recipient(email="a@b.c", recent_capped_sends=(NOON - timedelta(days=8), NOON - timedelta(days=1)))
     assert decide(message("review_request"), old, POLICY, NOON).action == "send"
