@@ -117,3 +117,19 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         rule_version=item.get("rule_version", {}).get("S"),
         reason=item.get("reason", {}).get("S"),
     )
+
+
+def entry_json(entry: LedgerEntry) -> dict[str, Any]:
+    """An entry as plain JSON (kept with an idempotency record, to answer a repeated request identically)."""
+    return {"entry_id": entry.entry_id, "business_key": entry.business_key, "kind": entry.kind.value,
+            "points": entry.points, "pending_points": entry.pending_points,
+            "occurred_at": entry.occurred_at.isoformat(), "recorded_at": entry.recorded_at.isoformat(),
+            "source": entry.source, "reason": entry.reason}
+
+
+def entry_from_json(data: dict[str, Any]) -> LedgerEntry:
+    return LedgerEntry(entry_id=data["entry_id"], business_key=data["business_key"], kind=EntryKind(data["kind"]),
+                       points=data["points"], pending_points=data["pending_points"],
+                       occurred_at=datetime.fromisoformat(data["occurred_at"]),
+                       recorded_at=datetime.fromisoformat(data["recorded_at"]), source=data["source"],
+                       reason=data["reason"])

@@ -1,6 +1,7 @@
 """DynamoDBLedger: the ledger repository on one DynamoDB table, one transaction per business fact."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -41,6 +42,35 @@ class DynamoDBLedger:
                                entry.recorded_at)
         self._transact([guard, *writes], DuplicateEntry("the business fact is already recorded"))
         return member_id
+
+    def adjust(self, program_id: str, member_id: str, entry: LedgerEntry, request_hash: str, expected_version: int,
+               audit: dict[str, str]) -> None:
+        """A manual adjustment: guard on its idempotency key, the entry, the balances and an audit record, at once.
+
+        DuplicateEntry when the key was used before; ConcurrentChange when the member moved since it was read.
+        """
+        guard = codec.fact_item(program_id, member_id, entry) | {"request_hash": {"S": request_hash},
+                                                                  "entry": {"S": json.dumps(codec.entry_json(entry))}}
+        change = MemberChange(expected_version=expected_version)
+        writes = [{"Put": {"TableName": self.table, "Item": guard, "ConditionExpression": "attribute_not_exists(PK)"}},
+                  *member_writes(self.table, program_id, member_id, None, MemberHints(), [entry], change,
+                                 entry.recorded_at),
+                  {"Put": {"TableName": self.table, "Item": {
+                      "PK": {"S": keys.member_pk(program_id, member_id)},
+                      "SK": {"S": f"AUD#{entry.recorded_at.isoformat()}#{entry.entry_id}"}, "type": {"S": "audit"},
+                      **{k: {"S": v} for k, v in audit.items()}}}}]
+        try:
+            self._transact(writes, DuplicateEntry("the idempotency key was used before"))
+        except ClientError as e:
+            raise ConcurrentChange("the member changed while the adjustment was applied") from e
+
+    def idempotent_result(self, program_id: str, business_key: str) -> tuple[str, LedgerEntry] | None:
+        """The request hash and entry an idempotency key already produced, if any."""
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
+            "PK": {"S": keys.fact_pk(program_id, business_key)}, "SK": {"S": keys.FACT}}).get("Item")
+        if not item or "request_hash" not in item:
+            return None
+        return item["request_hash"]["S"], codec.entry_from_json(json.loads(item["entry"]["S"]))
 
     def load_order(self, program_id: str, shop: str, order_id: str, member_id: str | None,
                    product_ids: Sequence[str] = ()) -> OrderRead:

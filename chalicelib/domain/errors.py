@@ -66,3 +66,18 @@ class MailUnavailable(LoyaltyError):
     """The mail provider could not take the message now (throttling, outage): try again later."""
 
     code = "mail_unavailable"
+
+
+class Conflict(LoyaltyError):
+    """The request contradicts what is recorded (an idempotency key reused with another body)."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class InsufficientPoints(LoyaltyError):
+    code = "insufficient_points"

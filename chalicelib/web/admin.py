@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.messaging.composer import preview
-from chalicelib.services import members, orders, rewards
+from chalicelib.services import adjustments, members, orders, rewards
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import authenticate
@@ -117,3 +117,13 @@ def record_review() -> Response:
     outcome = orders.record_review(key.program_id, str(shop), order_id, bootstrap.get_ledger(),
                                    bootstrap.get_rules(), bootstrap.get_clock())
     return Response(body={"order_id": order_id, "recorded": outcome.status == "recorded"}, status_code=200)
+
+
+@bp.route("/admin/members/{member_id}/adjustments", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def adjust_member(member_id: str) -> Response:
+    """Add or take points with a reason; the idempotency key makes a retry return the same entry."""
+    key = _caller("write")
+    entry, created = adjustments.adjust(bp.current_request.json_body, member_id, key, bootstrap.get_ledger(),
+                                        bootstrap.get_clock())
+    return Response(body=entry_body(entry), status_code=201 if created else 200)

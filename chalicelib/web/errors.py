@@ -9,8 +9,10 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.domain.errors import (
+    Conflict,
     DuplicateEntry,
     Forbidden,
+    InsufficientPoints,
     InvalidPayload,
     InvalidRequest,
     InvalidSignature,
@@ -28,6 +30,8 @@ _STATUS: dict[type[LoyaltyError], int] = {
     InvalidRequest: 400,
     InvalidPayload: 400,
     DuplicateEntry: 409,
+    Conflict: 409,
+    InsufficientPoints: 409,
 }
 
 

@@ -153,3 +153,52 @@ def test_a_data_request_gives_the_merchant_the_members_data(client, aws):
     assert [e["kind"] for e in export["entries"]] == ["earn"]
     assert [(o["order_id"], o["points_earned"]) for o in export["orders"]] == [("5928371928374650123", 150)]
     assert client.http.get("/admin/data-requests/1", headers=ADMIN).status_code == 404
+
+
+def adjust(client, member_id, body):
+    return client.http.post(f"/admin/members/{member_id}/adjustments", body=json.dumps(body).encode(),
+                            headers={**ADMIN, "Content-Type": "application/json"})
+
+
+def test_adjustments_are_idempotent_audited_and_never_overdraw(client, aws):
+    post_order(client, "wh-1")
+    drain(client, aws)
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    mid = member["member_id"]
+    body = {"points": 50, "reason": "Parcel arrived damaged", "idempotency_key": "ticket-4411"}
+    first = adjust(client, mid, body)
+    assert first.status_code == 201
+    assert (first.json_body["kind"], first.json_body["points"], first.json_body["reason"]) == (
+        "adjust", 50, "Parcel arrived damaged")
+    again = adjust(client, mid, body)
+    assert (again.status_code, again.json_body["entry_id"]) == (200, first.json_body["entry_id"])
+    other = adjust(client, mid, {**body, "points": 60})
+    assert (other.status_code, other.json_body["error"]["code"]) == (409, "idempotency_conflict")
+    overdraw = adjust(client, mid, {"points": -1000, "reason": "x", "idempotency_key": "k2"})
+    assert (overdraw.status_code, overdraw.json_body["error"]["code"]) == (409, "insufficient_points")
+    assert client.http.get(f"/admin/members/{mid}", headers=ADMIN).json_body["points_balance"] == 200
+    audit = aws.client("dynamodb").query(
+        TableName="loyalty-local", KeyConditionExpression="PK = :pk AND begins_with(SK, :a)",
+        ExpressionAttributeValues={":pk": {"S": f"P#demo#M#{mid}"}, ":a": {"S": "AUD#"}})["Items"]
+    assert [(a["key_id"]["S"], a["before"]["S"], a["after"]["S"]) for a in audit] == [("local-admin", "150", "200")]
+
+
+@pytest.mark.parametrize("body", [
+    {"points": 0, "reason": "x", "idempotency_key": "k"}, {"points": 1.5, "reason": "x", "idempotency_key": "k"},
+    {"points": "5", "reason": "x", "idempotency_key": "k"}, {"points": True, "reason": "x", "idempotency_key": "k"},
+    {"points": 5, "reason": "", "idempotency_key": "k"}, {"points": 5, "reason": "x"},
+    {"points": 5, "reason": "x", "idempotency_key": "k", "balance": 10}, {"points": 10**9, "reason": "x",
+                                                                          "idempotency_key": "k"},
+])
+def test_bad_adjustments_are_400_and_change_nothing(client, aws, body):
+    post_order(client, "wh-1")
+    drain(client, aws)
+    [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
+    response = adjust(client, member["member_id"], body)
+    assert (response.status_code, response.json_body["error"]["code"]) == (400, "invalid_adjustment")
+    assert client.http.get(f"/admin/members/{member['member_id']}", headers=ADMIN).json_body["points_balance"] == 150
+
+
+def test_an_adjustment_for_an_unknown_member_is_404(client):
+    response = adjust(client, "m_nobody", {"points": 5, "reason": "x", "idempotency_key": "k"})
+    assert (response.status_code, response.json_body["error"]["code"]) == (404, "not_found")

@@ -1,0 +1,70 @@
+"""Manual adjustments: a reason and an idempotency key on every one, an audit record with before and after.
+
+Same key and same body → the same entry again (200); same key, other body → 409; a debit never takes the
+spendable balance below zero.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry, InsufficientPoints, InvalidRequest
+from chalicelib.domain.ledger import EntryKind, LedgerEntry, entry_id_for
+from chalicelib.services.members import get_member
+from chalicelib.services.ports import ApiKey, Clock, LedgerRepository
+
+ALLOWED = {"points", "reason", "idempotency_key"}
+MAX_POINTS = 10_000_000
+
+
+class AdjustmentStore(LedgerRepository, Protocol):
+    def adjust(self, program_id: str, member_id: str, entry: LedgerEntry, request_hash: str, expected_version: int,
+               audit: dict[str, str]) -> None: ...
+
+    def idempotent_result(self, program_id: str, business_key: str) -> tuple[str, LedgerEntry] | None: ...
+
+
+def adjust(body: Any, member_id: str, key: ApiKey, ledger: AdjustmentStore, clock: Clock) -> tuple[LedgerEntry, bool]:
+    """The adjustment's entry, and whether it was created now (False: a repeat of the same request)."""
+    points, reason, idempotency_key = _validate(body)
+    request_hash = hashlib.sha256(json.dumps([member_id, points, reason]).encode()).hexdigest()
+    business_key = f"adjust:{idempotency_key}"
+    for _ in range(3):
+        earlier = ledger.idempotent_result(key.program_id, business_key)
+        if earlier is not None:
+            if earlier[0] != request_hash:
+                raise Conflict("this idempotency key was used with another request", code="idempotency_conflict")
+            return earlier[1], False
+        member = get_member(ledger, key.program_id, member_id)
+        if points < 0 and member.points_balance + points < 0:
+            raise InsufficientPoints(f"the balance is {member.points_balance}; it cannot go below zero")
+        now = clock.now()
+        entry = LedgerEntry(entry_id=entry_id_for(business_key), business_key=business_key, kind=EntryKind.ADJUST,
+                            points=points, occurred_at=now, recorded_at=now, reason=reason,
+                            source={"key_id": key.key_id, "idempotency_key": idempotency_key})
+        audit = {"key_id": key.key_id, "action": "adjust", "at": now.isoformat(), "reason": reason,
+                 "before": str(member.points_balance), "after": str(member.points_balance + points)}
+        try:
+            ledger.adjust(key.program_id, member_id, entry, request_hash, member.version, audit)
+            return entry, True
+        except (DuplicateEntry, ConcurrentChange):
+            continue
+    raise ConcurrentChange("the member kept changing; try again")
+
+
+def _validate(body: Any) -> tuple[int, str, str]:
+    if not isinstance(body, Mapping):
+        raise InvalidRequest("send a JSON object", code="invalid_body")
+    errors = [f"{k}: unknown field" for k in sorted(set(body) - ALLOWED)]
+    points, reason, key = body.get("points"), body.get("reason"), body.get("idempotency_key")
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0 or abs(points) > MAX_POINTS:
+        errors.append(f"points: a non-zero integer from -{MAX_POINTS:,} to {MAX_POINTS:,} is required")
+    if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= 500:
+        errors.append("reason: a string of 1 to 500 characters is required")
+    if not isinstance(key, str) or not 1 <= len(key) <= 255:
+        errors.append("idempotency_key: a string of 1 to 255 characters is required")
+    if errors:
+        raise InvalidRequest("; ".join(errors), code="invalid_adjustment")
+    return int(points), str(reason).strip(), str(key)
