@@ -11,6 +11,7 @@ from chalicelib.messaging.composer import preview
 from chalicelib.services import adjustments, members, orders, rewards
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
+from chalicelib.web import openapi
 from chalicelib.web.auth import authenticate
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.wire import data_request_body, entry_body, member_body, message_body, order_body, reward_body
@@ -127,3 +128,8 @@ def adjust_member(member_id: str) -> Response:
     entry, created = adjustments.adjust(bp.current_request.json_body, member_id, key, bootstrap.get_ledger(),
                                         bootstrap.get_clock())
     return Response(body=entry_body(entry), status_code=201 if created else 200)
+
+
+@bp.route("/admin/openapi.json", methods=["GET"])
+def openapi_document() -> dict[str, Any]:
+    return openapi.document()
