@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
+from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import DUE_INDEX, DUE_SHARDS, due_pk
 from chalicelib.services.ports import DueItem
 
@@ -42,16 +41,10 @@ class DynamoDBDueWork:
 
     def advance(self, program_id: str, task: str, cleared_before: date) -> None:
         """Days before `cleared_before` hold no more due work; never move the cursor back."""
-        try:
-            self.client.update_item(
-                TableName=self.table, Key=_cursor_key(program_id, task),
+        applied(self.client.update_item, TableName=self.table, Key=_cursor_key(program_id, task),
                 UpdateExpression="SET cleared_before = :d",
                 ConditionExpression="attribute_not_exists(cleared_before) OR cleared_before < :d",
-                ExpressionAttributeValues={":d": {"S": cleared_before.isoformat()}},
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+                ExpressionAttributeValues={":d": {"S": cleared_before.isoformat()}})
 
     def _due_on(self, partition: str, before: str) -> list[DueItem]:
         request: dict[str, Any] = {

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain import messages as m
 from chalicelib.domain.due import MESSAGE_TASK
@@ -95,14 +96,8 @@ class DynamoDBOutbox:
                      condition="#s = :sending", extra={":sending": {"S": m.SENDING}})
 
     def schedule(self, program_id: str, message: m.Message, now: datetime) -> bool:
-        try:
-            self.client.put_item(TableName=self.table, Item=message_item(program_id, message, now),
-                                 ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(self.client.put_item, TableName=self.table, Item=message_item(program_id, message, now),
+                       ConditionExpression="attribute_not_exists(PK)")
 
     def messages(self, program_id: str, member_id: str) -> list[m.Message]:
         response = self.client.query(
@@ -125,15 +120,9 @@ class DynamoDBOutbox:
             values |= {":due": {"S": retry_at.isoformat()},
                        **_due_values(program_id, retry_at, f"{member_id}/{message_id}", now)}
         expression = "SET " + ", ".join(sets) + ("" if retry_at is not None else " REMOVE DUEPK, DUESK")
-        try:
-            self.client.update_item(TableName=self.table, Key=self._key(program_id, member_id, message_id),
-                                    UpdateExpression=expression, ConditionExpression=condition,
-                                    ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=values)
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(self.client.update_item, TableName=self.table, Key=self._key(program_id, member_id, message_id),
+                       UpdateExpression=expression, ConditionExpression=condition,
+                       ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=values)
 
     def _key(self, program_id: str, member_id: str, message_id: str) -> dict[str, Any]:
         return {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"MSG#{message_id}"}}

@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_codec import BASE_TIER
+from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_members import file_under_shop
 from chalicelib.domain.ledger import Identity, member_id_for
 
@@ -37,14 +36,9 @@ class DynamoDBProducts:
             item["handle"] = {"S": handle}
         if tags:
             item["tags"] = {"SS": sorted(tags)}
-        try:
-            self.client.put_item(TableName=self.table, Item=item, ExpressionAttributeValues={":asof": item["as_of"]},
-                                 ConditionExpression="attribute_not_exists(PK) OR as_of < :asof")
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(self.client.put_item, TableName=self.table, Item=item,
+                       ExpressionAttributeValues={":asof": item["as_of"]},
+                       ConditionExpression="attribute_not_exists(PK) OR as_of < :asof")
 
 
 class DynamoDBProfiles:
@@ -82,29 +76,19 @@ class DynamoDBProfiles:
 
     def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None:
         """Leave one category of mail; an unknown member (erased shop, wrong program) changes nothing."""
-        try:
-            self.client.update_item(
-                TableName=self.table,
+        applied(self.client.update_item, TableName=self.table,
                 Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
                 UpdateExpression="ADD unsubscribed :category SET unsubscribed_at = :at",
                 ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues={":category": {"SS": [category]}, ":at": {"S": at.isoformat()}})
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
     def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None:
         """A hard bounce or a complaint, remembered on the profile the dispatcher reads."""
         flag = "hard_bounced" if kind == "hard_bounce" else "complained"
-        try:
-            self.client.update_item(
-                TableName=self.table,
+        applied(self.client.update_item, TableName=self.table,
                 Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
                 UpdateExpression=f"SET {flag} = :true, {flag}_at = :at", ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues={":true": {"BOOL": True}, ":at": {"S": at.isoformat()}})
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
     def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
         """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
@@ -128,17 +112,10 @@ class DynamoDBProfiles:
             values = values | {":identity": {"SS": [identity.key]}}
             file_under_shop(program_id, member_id, identity, sets, values)
         expression = "SET " + ", ".join(base + sets) + (" REMOVE " + ", ".join(remove) if remove else "")
-        try:
-            self.client.update_item(
+        return applied(self.client.update_item,
                 TableName=self.table,
                 Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
                 UpdateExpression=expression, ConditionExpression=condition,
                 ExpressionAttributeValues=values | {":p": {"S": program_id}, ":m": {"S": member_id},
                                                     ":now": {"S": at.isoformat()}, ":tier": {"S": BASE_TIER},
-                                                    ":zero": {"N": "0"}},
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+                                                    ":zero": {"N": "0"}})

@@ -10,8 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
+from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.services.ports import DataRequest
 
 if TYPE_CHECKING:
@@ -31,13 +30,8 @@ class DynamoDBDataRequests:
             "orders_requested": {"L": [{"S": o} for o in request.orders_requested]},
             "received_at": {"S": request.received_at.astimezone(UTC).isoformat()},
         }
-        try:
-            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return applied(self.client.put_item, TableName=self.table, Item=item,
+                       ConditionExpression="attribute_not_exists(PK)")
 
     def list(self, program_id: str) -> list[DataRequest]:
         found = []

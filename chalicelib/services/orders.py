@@ -9,17 +9,15 @@ from chalicelib.domain import accounting as acc
 from chalicelib.domain import tiers
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, Member, MemberHints, entry_id_for, member_id_for
-from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, Refund, RefundCreated
-from chalicelib.domain.program import INACTIVITY, LOTS, ProgramRules
-from chalicelib.domain.rewards import Reward, cheapest, crossed
+from chalicelib.domain.program import LOTS, ProgramRules
+from chalicelib.domain.rewards import cheapest
 from chalicelib.domain.rules import award_for
-from chalicelib.services.lifecycle import expiry_notices, tier_notice
-from chalicelib.services.ports import Clock, LedgerRepository, MemberChange, RulesSource
+from chalicelib.services.order_effects import member_effect
+from chalicelib.services.ports import Clock, LedgerRepository, RulesSource
 from chalicelib.services.rewards import RewardCatalog
 
 ATTEMPTS = 5
-ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REDEEM}
 Steps = Callable[[acc.OrderAccount, Member | None, Mapping[str, frozenset[str]]], acc.Change]
 
 
@@ -158,7 +156,7 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
         entries = _entries(change, delivery, now)
         cheapest_reward = cheapest(rewards.list(program_id)) if rewards is not None and known else None
-        effect = _member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
+        effect = member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
                                 read=known is not None or needs_balance, reward=cheapest_reward)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
@@ -175,88 +173,6 @@ def _fill_only(hints: MemberHints, member: Member | None) -> MemberHints:
     if member is not None and (member.email or member.erased_at):
         return MemberHints()
     return hints
-
-
-def _member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
-                   entries: list[LedgerEntry], now: datetime, read: bool,
-                   reward: Reward | None = None) -> MemberChange | None:
-    """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry.
-
-    Only a change computed from a read profile (`read`) guards the profile's version; an unread one may only
-    lower the spend, which the yearly review takes into account.
-    """
-    award = change.account.award
-    review = _review_request(before, change.account, rules)
-    if change.account.member_id is None or (award is None and review is None):
-        return None
-    if award is None:        # a shipment of an order that earned nothing: only its review request
-        return MemberChange(expected_version=None, check_version=False, messages=(review,) if review else ())
-    delta = acc.qualifying_spend(change.account) - acc.qualifying_spend(before)
-    if delta == 0 and not entries and review is None:
-        return None
-    month = tiers.month_key(award.paid_at)
-    spend = dict(member.spend) if member else {}
-    spend[month] = spend.get(month, 0) + delta
-    current_tier = member.tier if member else rules.tiers[0].name
-    active = any(e.kind in ACTIVITY for e in entries)
-    tier_change = tiers.upgrade(rules, current_tier, spend, now) if delta > 0 and read else None
-    expires = tiers.add_months(now, rules.expiry.months) if active and rules.expiry.policy == INACTIVITY else None
-    notices = (expiry_notices(change.account.member_id, expires, now) if expires else ()) + (
-        tier_notice(change.account.member_id, tier_change.new, tier_change.review_at, now)
-        if tier_change and tier_change.new != rules.tiers[0].name else ())
-    return MemberChange(
-        expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
-        check_version=read,
-        tier_change=tier_change,
-        messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ())
-        + notices + _reward_available(change.account.member_id, member, entries, reward, now),
-        activity_at=now if active else None,
-        inactivity_expiry_at=expires,
-    )
-
-
-def _messages(account: acc.OrderAccount, member: Member | None, rules: ProgramRules, entries: list[LedgerEntry],
-              tier_change: tiers.TierChange | None, now: datetime) -> tuple[Message, ...]:
-    """Points earned (when an order's points become spendable) and tier achieved, in the same transaction."""
-    member_id = account.member_id or ""
-    balance = (member.points_balance if member else 0) + sum(e.points for e in entries)
-    name = account.award.order_name if account.award and account.award.order_name else f"#{account.order_id}"
-    found = [new_message(f"points_earned:{e.business_key}", member_id, "points_earned", now,
-                         {"points": e.points, "order_name": name, "balance": balance})
-             for e in entries if e.kind in (EntryKind.EARN, EntryKind.RELEASE) and e.points > 0]
-    if tier_change is not None and tier_change.new != tier_change.old:
-        tier = rules.tier_named(tier_change.new)
-        found.append(new_message(f"tier_achieved:{member_id}:{tier.name}:{now.isoformat()}", member_id,
-                                 "tier_achieved", now, {"tier": tier.name, "multiplier": str(tier.multiplier)}))
-    return tuple(found)
-
-
-def _reward_available(member_id: str, member: Member | None, entries: list[LedgerEntry], reward: Reward | None,
-                      now: datetime) -> tuple[Message, ...]:
-    """The balance just reached the cheapest reward: tell the member, once per crossing."""
-    before = member.points_balance if member else 0
-    after = before + sum(e.points for e in entries)
-    if reward is None or not crossed(reward, before, after):
-        return ()
-    return (new_message(f"reward_available:{member_id}:{reward.reward_id}:{entries[-1].business_key}", member_id,
-                        "reward_available", now, {"reward_name": reward.name, "points_cost": reward.points_cost,
-                                                  "balance": after}),)
-
-
-def _review_request(before: acc.OrderAccount, after: acc.OrderAccount, rules: ProgramRules) -> Message | None:
-    """The order's first shipment schedules one review request listing its products.
-
-    It is due at the earliest moment it could go (shipment + the delay after delivery); the dispatcher
-    holds it until the real time (delivery + delay, or shipment + the fallback) and drops it if the order
-    was refunded or cancelled meanwhile.
-    """
-    if before.fulfillments or not after.fulfillments or not after.items or after.member_id is None:
-        return None
-    shipped = min(f.created_at for f in after.fulfillments.values())
-    return new_message(f"review_request:{after.key}", after.member_id, "review_request",
-                       shipped + timedelta(days=rules.reviews.after_delivery_days),
-                       {"shop": after.shop, "order_id": after.order_id, "order_name": after.order_name or
-                        f"#{after.order_id}", "products": [list(item) for item in after.items]})
 
 
 def _lot_expiry(rules: ProgramRules, paid_at: datetime) -> datetime | None:
