@@ -1,10 +1,12 @@
 """Domain objects → JSON bodies of the admin API (times ISO-8601 with offset, points integers)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
 from chalicelib.domain.messages import Message
 from chalicelib.domain.rewards import Reward
@@ -83,3 +85,11 @@ def reward_body(reward: Reward) -> dict[str, Any]:
             "points_cost": reward.points_cost,
             "minimum_subtotal": format(reward.minimum_subtotal, "f") if reward.minimum_subtotal is not None else None,
             "validity_days": reward.validity_days, "active": reward.active, "created_at": reward.created_at.isoformat()}
+
+
+def audit_body(record: AuditRecord) -> dict[str, Any]:
+    """An audit record on the wire: before and after as JSON values, not strings."""
+    return {"audit_id": record.audit_id, "key_id": record.key_id, "at": record.at.isoformat(),
+            "action": record.action, "target": record.target,
+            "before": json.loads(record.before) if record.before else None,
+            "after": json.loads(record.after) if record.after else None, "reason": record.reason}
