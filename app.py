@@ -3,7 +3,7 @@ from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.jobs import schedules, worker
 from chalicelib.observability import logger
-from chalicelib.web import admin, health, public, webhooks
+from chalicelib.web import admin, admin_connectors, admin_exports, admin_rules, health, public, webhooks
 from chalicelib.web.errors import normalise_framework_errors
 
 app = Chalice(app_name="loyalty")
@@ -12,6 +12,9 @@ app.register_middleware(normalise_framework_errors, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)
 app.register_blueprint(admin.bp)
+app.register_blueprint(admin_rules.bp)
+app.register_blueprint(admin_exports.bp)
+app.register_blueprint(admin_connectors.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(worker.bp)
 app.register_blueprint(schedules.bp)

@@ -4,6 +4,7 @@ Tests replace any dependency with `override(name, value)` and start fresh with `
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -11,10 +12,15 @@ import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
 from chalicelib.adapters.clock import SystemClock
+from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
+from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
+from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
+from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
 from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
+from chalicelib.adapters.dynamodb_redemptions import DynamoDBRedemptions
 from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
 from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
@@ -23,6 +29,8 @@ from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from chalicelib.adapters.ses_mailer import SesMailer
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
+from chalicelib.services.hubspot_members import HubSpotContext
+from chalicelib.services.ports import ConnectorFactory, CrmSyncStore, HubSpotContacts, HubSpotSettings
 
 T = TypeVar("T")
 _built: dict[str, Any] = {}
@@ -48,6 +56,18 @@ def get_settings() -> Settings:
 
 def client(service: str) -> Any:
     return _get(f"client:{service}", lambda: boto3.client(service))  # type: ignore[call-overload]
+
+
+def get_api_keys() -> DynamoDBApiKeys:
+    return _get("api_keys", lambda: DynamoDBApiKeys(get_settings().table_name, client("dynamodb")))
+
+
+def get_redemptions() -> DynamoDBRedemptions:
+    return _get("redemptions", lambda: DynamoDBRedemptions(get_settings().table_name, client("dynamodb")))
+
+
+def get_audit() -> DynamoDBAuditTrail:
+    return _get("audit", lambda: DynamoDBAuditTrail(get_settings().table_name, client("dynamodb")))
 
 
 def get_ledger() -> DynamoDBLedger:
@@ -87,6 +107,10 @@ def get_rules() -> DynamoDBRules:
     return _get("rules", lambda: DynamoDBRules(get_settings().table_name, client("dynamodb")))
 
 
+def get_shop_index() -> DynamoDBShopIndex:
+    return _get("shop_index", lambda: DynamoDBShopIndex(get_settings().table_name, client("dynamodb")))
+
+
 def get_profiles() -> DynamoDBProfiles:
     return _get("profiles", lambda: DynamoDBProfiles(get_settings().table_name, client("dynamodb")))
 
@@ -112,3 +136,32 @@ def get_directory() -> ParameterProgramDirectory:
 
 def get_clock() -> SystemClock:
     return _get("clock", SystemClock)
+
+
+def get_identities() -> DynamoDBIdentities:
+    return _get("identities", lambda: DynamoDBIdentities(get_settings().table_name, client("dynamodb")))
+
+
+def get_hubspot_context(program_id: str) -> HubSpotContext:
+    """A program's HubSpot settings, the identity links and its outbound client (None without an access token)."""
+    settings = get_directory().hubspot_settings(program_id)
+    return HubSpotContext(settings, get_identities(), get_hubspot_api(program_id, settings))
+
+
+def get_hubspot_api(program_id: str, settings: HubSpotSettings) -> HubSpotContacts | None:
+    if not settings.access_token:
+        return None
+    from chalicelib.adapters.hubspot_api import HubSpotApi  # requests only where HubSpot is called
+    return _get(f"hubspot_api:{program_id}:{hashlib.sha256(settings.access_token.encode()).hexdigest()[:12]}",
+                lambda: HubSpotApi(settings.api_base, settings.access_token))
+
+
+def get_crm_sync() -> CrmSyncStore:
+    from chalicelib.adapters.dynamodb_crm_sync import DynamoDBCrmSync
+    return _get("crm_sync", lambda: DynamoDBCrmSync(get_settings().table_name, client("dynamodb")))
+
+
+def get_connector_clients() -> ConnectorFactory:
+    """Each program's HubSpot and Shopify clients for the CRM sync (tests override this with a fake sleep)."""
+    from chalicelib.adapters.crm_connectors import ConnectorClients  # requests only where the sync runs
+    return _get("connector_clients", lambda: ConnectorClients(get_directory().connector_settings))

@@ -1,38 +1,47 @@
-"""Create an owner API key for a program on AWS: stored in SSM only as its SHA-256, printed once.
+"""Create the first owner API key of a program on AWS (later keys: POST /admin/api-keys). Printed once.
 
     python -m infra.admin_key --stage dev --program demo
+
+The key is stored in the stage's table only as its SHA-256, with an audit record, exactly as the API does.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-import secrets
 import sys
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 
+from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
+from chalicelib.services.api_keys import SCOPES, create_key
+from chalicelib.services.ports import ApiKey
 
-def create_key(ssm: object, stage: str, program_id: str, scopes: list[str]) -> str:
-    key = "lk_" + secrets.token_urlsafe(32)
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    record = {"key_id": "k_" + digest[:12], "program_id": program_id, "scopes": scopes}
-    ssm.put_parameter(  # type: ignore[attr-defined]
-        Name=f"/loyalty/{stage}/admin-keys/{digest}", Type="SecureString", Value=json.dumps(record),
-        Description=f"API key {record['key_id']} of program {program_id}",
-    )
-    return key
+
+class _Now:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def create_first_key(dynamodb: Any, table: str, program_id: str, scopes: list[str], name: str) -> tuple[str, str]:
+    """(key id, plain key) of a new key; the setup command acts as a one-off owner of the program."""
+    setup = ApiKey(key_id="setup-command", program_id=program_id, scopes=frozenset({"owner"}))
+    key, plain = create_key({"name": name, "scopes": scopes}, setup, DynamoDBApiKeys(table, dynamodb), _Now())
+    return key.key_id, plain
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", required=True)
     parser.add_argument("--program", required=True)
-    parser.add_argument("--scopes", default="read,write,owner")
+    parser.add_argument("--scopes", default=",".join(SCOPES))
+    parser.add_argument("--name", default="first owner key")
+    parser.add_argument("--table", help="the table name (default loyalty-<stage>)")
     args = parser.parse_args(argv)
-    key = create_key(boto3.client("ssm"), args.stage, args.program, args.scopes.split(","))
-    print("New API key (shown once, store it in your password manager):")
-    print(key)
+    key_id, plain = create_first_key(boto3.client("dynamodb"), args.table or f"loyalty-{args.stage}", args.program,
+                                     args.scopes.split(","), args.name)
+    print(f"New API key {key_id} (shown once, store it in your password manager):")
+    print(plain)
     return 0
 
 

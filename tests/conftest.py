@@ -1,6 +1,8 @@
 """Test environment: fake AWS credentials and no real endpoints, set before anything imports boto3 clients."""
 import os
 
+import pytest
+
 for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL") or n == "AWS_PROFILE"]:
     del os.environ[_name]
 os.environ.update({
@@ -14,3 +16,12 @@ os.environ.update({
     "POWERTOOLS_DEV": "false",
     "LOYALTY_STAGE": "local",
 })
+
+
+@pytest.fixture
+def platform_server():
+    """A local HTTP server standing in for HubSpot and Shopify (tests/platform_server.py)."""
+    from tests.platform_server import PlatformServer
+    server = PlatformServer().start()
+    yield server
+    server.stop()

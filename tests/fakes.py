@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,15 @@ from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
-from chalicelib.services.ports import ApiKey, DataRequest, MemberChange, OrderRead
+from chalicelib.services.ports import (
+    ApiKey,
+    DataRequest,
+    HubSpotDeal,
+    HubSpotSettings,
+    IdentityLink,
+    MemberChange,
+    OrderRead,
+)
 
 
 class FixedClock:
@@ -34,6 +42,7 @@ class InMemoryLedger:
         self.contact_as_of: dict[tuple[str, str], datetime] = {}
         self.products: dict[tuple[str, str, str], tuple[datetime, frozenset[str]]] = {}
         self.messages: dict[tuple[str, str], Message] = {}
+        self.birthday_as_of: dict[tuple[str, str], datetime] = {}
 
     def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
                     as_of: datetime) -> bool:
@@ -58,7 +67,16 @@ class InMemoryLedger:
         if member.erased_at:
             return False
         self.members[(program_id, member.member_id)] = replace(
-            member, email=None, first_name=None, identities=(), email_consent=None, erased_at=at)
+            member, email=None, first_name=None, identities=(), email_consent=None, erased_at=at, birthday=None)
+        return True
+
+    def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
+        member = self._profile(program_id, identity, as_of)
+        key = (program_id, member.member_id)
+        if member.erased_at or (key in self.birthday_as_of and self.birthday_as_of[key] >= as_of):
+            return False
+        self.birthday_as_of[key] = as_of
+        self.members[key] = replace(member, birthday=birthday)
         return True
 
     def _profile(self, program_id: str, identity: Identity, at: datetime) -> Member:
@@ -167,7 +185,8 @@ class InMemoryLedger:
             member, spend=spend, tier=tc.new if tc and moved else member.tier,
             tier_since=tc.at if tc and moved else member.tier_since,
             tier_review_at=tc.review_at if tc else member.tier_review_at,
-            last_activity_at=change.activity_at or member.last_activity_at)
+            last_activity_at=change.activity_at or member.last_activity_at,
+            spend_credit=member.spend_credit + change.spend_credit)
 
 
 class InMemoryDataRequests:
@@ -216,6 +235,9 @@ class FakeQueue:
         self.messages.append(message)
         return f"msg-{len(self.messages)}"
 
+    def put_many(self, messages: Sequence[dict[str, Any]]) -> None:
+        self.messages.extend(messages)
+
 
 class FakeDirectory:
     def __init__(self, shops: dict[str, str] | None = None, secrets_by_program: dict[str, list[bytes]] | None = None,
@@ -232,3 +254,67 @@ class FakeDirectory:
 
     def api_key(self, key_sha256: str) -> ApiKey | None:
         return self.keys.get(key_sha256)
+
+
+class HubSpotDirectory(FakeDirectory):
+    """A directory that also knows HubSpot portals and each program's HubSpot settings."""
+
+    def __init__(self, portals: dict[str, str] | None = None, hubspot: dict[str, HubSpotSettings] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.portals = portals or {}
+        self.hubspot = hubspot or {}
+        self.portal_lookups: list[str] = []
+
+    def program_for_portal(self, portal_id: str) -> str | None:
+        self.portal_lookups.append(portal_id)
+        return self.portals.get(portal_id)
+
+    def hubspot_settings(self, program_id: str) -> HubSpotSettings:
+        return self.hubspot.get(program_id) or HubSpotSettings(client_secrets=(), public_url="")
+
+    def programs(self) -> list[str]:
+        return sorted(set(self.hubspot) | set(self.portals.values()))
+
+
+class InMemoryIdentities:
+    """Identity links over an InMemoryLedger's members (the link also lands in the member's identities)."""
+
+    def __init__(self, ledger: InMemoryLedger) -> None:
+        self.ledger = ledger
+        self.links: dict[tuple[str, str], IdentityLink] = {}
+
+    def resolve(self, program_id: str, identity: Identity) -> IdentityLink | None:
+        return self.links.get((program_id, identity.key))
+
+    def link(self, program_id: str, identity: Identity, target: IdentityLink) -> IdentityLink | None:
+        known = self.links.get((program_id, identity.key))
+        if known is not None:
+            return known
+        if target.primary != identity:
+            member = self.ledger.members.get((program_id, target.member_id))
+            if member is None or member.erased_at:
+                return None
+            self.ledger.members[(program_id, target.member_id)] = replace(
+                member, identities=tuple(sorted({*member.identities, identity.key})))
+        self.links[(program_id, identity.key)] = target
+        return target
+
+
+class FakeHubSpot:
+    """The HubSpotContacts port: contacts and deals held in dicts; every call recorded."""
+
+    def __init__(self, contacts: dict[str, dict[str, str | None]] | None = None,
+                 deals: dict[str, HubSpotDeal] | None = None) -> None:
+        self.contacts = contacts or {}
+        self.deals = deals or {}
+        self.calls: list[tuple[str, str]] = []
+
+    def contact(self, contact_id: str, properties: Sequence[str]) -> dict[str, str | None] | None:
+        self.calls.append(("contact", contact_id))
+        found = self.contacts.get(contact_id)
+        return None if found is None else {p: found.get(p) for p in properties}
+
+    def deal(self, deal_id: str) -> HubSpotDeal | None:
+        self.calls.append(("deal", deal_id))
+        return self.deals.get(deal_id)

@@ -1,7 +1,7 @@
 """Domain objects ↔ DynamoDB items (low-level attribute-value format)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,7 @@ def member_from_item(item: dict[str, Any]) -> Member:
         lifetime_points=int(item.get("lifetime_points", {}).get("N", "0")),
         tier=item.get("tier", {}).get("S", BASE_TIER),
         version=int(item.get("version", {}).get("N", "0")),
+        spend_credit=int(item.get("spend_credit", {}).get("N", "0")),
         tier_since=_optional_time(item.get("tier_since")),
         tier_review_at=_optional_time(item.get("tier_review_at")),
         last_activity_at=_optional_time(item.get("last_activity_at")),
@@ -95,6 +96,7 @@ def member_from_item(item: dict[str, Any]) -> Member:
         email_consent=item.get("email_consent", {}).get("S"),
         consent_updated_at=_optional_time(item.get("consent_updated_at")),
         erased_at=_optional_time(item.get("erased_at")),
+        birthday=date.fromisoformat(item["birthday"]["S"]) if "S" in item.get("birthday", {}) else None,
     )
 
 

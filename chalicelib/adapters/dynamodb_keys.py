@@ -5,6 +5,7 @@
     business fact   PK=P#<program>#F#<key>      SK=FACT           (one per fact: the idempotency guard)
     order account   PK=P#<program>#O#<shop>#<order> SK=ORDER      (see dynamodb_orders.py)
     product tags    PK=P#<program>#PRODUCT#<shop>#<product> SK=PRODUCT
+    identity link   PK=P#<program>#I#<identity key>  SK=LINK  (see dynamodb_identities.py)
 Member ids follow from the member's primary platform identity (domain.ledger.member_id_for).
 """
 from __future__ import annotations

@@ -13,8 +13,10 @@ from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters import dynamodb_orders as orders
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_members import member_writes
 from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.services.ports import MemberChange, OrderRead
@@ -44,7 +46,7 @@ class DynamoDBLedger:
         return member_id
 
     def adjust(self, program_id: str, member_id: str, entry: LedgerEntry, request_hash: str, expected_version: int,
-               audit: dict[str, str]) -> None:
+               audit: AuditRecord) -> None:
         """A manual adjustment: guard on its idempotency key, the entry, the balances and an audit record, at once.
 
         DuplicateEntry when the key was used before; ConcurrentChange when the member moved since it was read.
@@ -55,10 +57,7 @@ class DynamoDBLedger:
         writes = [{"Put": {"TableName": self.table, "Item": guard, "ConditionExpression": "attribute_not_exists(PK)"}},
                   *member_writes(self.table, program_id, member_id, None, MemberHints(), [entry], change,
                                  entry.recorded_at),
-                  {"Put": {"TableName": self.table, "Item": {
-                      "PK": {"S": keys.member_pk(program_id, member_id)},
-                      "SK": {"S": f"AUD#{entry.recorded_at.isoformat()}#{entry.entry_id}"}, "type": {"S": "audit"},
-                      **{k: {"S": v} for k, v in audit.items()}}}}]
+                  audit_put(self.table, program_id, audit)]
         try:
             self._transact(writes, DuplicateEntry("the idempotency key was used before"))
         except ClientError as e:

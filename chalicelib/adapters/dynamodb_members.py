@@ -7,14 +7,14 @@ lose an upgrade.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
-from chalicelib.domain.due import INACTIVITY_TASK, TIER_TASK
+from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
 from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
 from chalicelib.services.ports import MemberChange
 
@@ -42,6 +42,8 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
                 "PK": {"S": pk}, "SK": {"S": f"EVT#{tc.at.isoformat()}#tier_changed"}, "type": {"S": "event"},
                 "kind": {"S": "tier_changed"}, "from_tier": {"S": tc.old}, "to_tier": {"S": tc.new},
                 "at": {"S": tc.at.isoformat()}, "member_id": {"S": member_id}}}})
+    if _moves_standing(entries, change):
+        writes.append(crm_sync_mark(table, program_id, member_id, now))
     return writes
 
 
@@ -51,6 +53,29 @@ def _touches_profile(entries: Sequence[LedgerEntry], change: MemberChange | None
         return True
     return bool(change.spend_delta or change.tier_change or change.activity_at or change.inactivity_expiry_at
                 or change.clear_due or change.check_version)
+
+
+CRM_SYNC_DELAY = timedelta(seconds=60)   # changes within this time after the first go to the CRMs as one update
+CRM_SYNC_SK = f"DUE#{CRM_SYNC_TASK}"
+
+
+def _moves_standing(entries: Sequence[LedgerEntry], change: MemberChange | None) -> bool:
+    """Balances, spend toward a tier, the tier or its review, or the expiry date moved: what the CRMs show."""
+    if any(e.points or e.pending_points for e in entries):
+        return True
+    return bool(change and (change.spend_delta or change.tier_change or change.inactivity_expiry_at))
+
+
+def crm_sync_mark(table: str, program_id: str, member_id: str, now: datetime) -> dict[str, Any]:
+    """Mark the member for the CRM sync, due a minute after the first change; later changes keep that due
+    time and only count themselves (`changes`), so the sync clears the mark only if nothing moved since it read."""
+    due = due_keys(program_id, now + CRM_SYNC_DELAY, CRM_SYNC_TASK, member_id, now)
+    return {"Update": {
+        "TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": CRM_SYNC_SK}},
+        "UpdateExpression": "SET member_id = :m, due_at = if_not_exists(due_at, :due), "
+                            "DUEPK = if_not_exists(DUEPK, :pk), DUESK = if_not_exists(DUESK, :sk) ADD changes :one",
+        "ExpressionAttributeValues": {":m": {"S": member_id}, ":due": {"S": (now + CRM_SYNC_DELAY).isoformat()},
+                                      ":pk": due["DUEPK"], ":sk": due["DUESK"], ":one": {"N": "1"}}}}
 
 
 def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime,
@@ -116,6 +141,13 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
     if change.activity_at:
         sets.append("last_activity_at = :activity")
         values[":activity"] = {"S": change.activity_at.isoformat()}
+    if change.spend_credit:
+        adds.append("spend_credit :credit")
+        values[":credit"] = _n(change.spend_credit)
+    if change.require_balance is not None:        # a debit that must never overdraw (redemptions)
+        update["ConditionExpression"] = "points_balance >= :need AND attribute_not_exists(erased_at)"
+        values[":need"] = _n(change.require_balance)
+        return
     if not change.check_version:
         return
     if not change.expected_version:          # no profile yet, or one without balances (made by a customer event)

@@ -5,7 +5,7 @@ ignored (events arrive out of order), and an erased member never takes personal 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
@@ -72,7 +72,15 @@ class DynamoDBProfiles:
         sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null"]
         values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True}}
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
-                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK"])
+                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday", "birthday_as_of"])
+
+    def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
+        """The date of birth from the CRM (None clears it); an older change or an erased member changes nothing."""
+        value = {"S": birthday.isoformat()} if birthday else {"NULL": True}
+        return self._update(program_id, identity, ["birthday = :birthday", "birthday_as_of = :asof"],
+                            {":birthday": value, ":asof": {"S": as_of.isoformat()}},
+                            "attribute_not_exists(erased_at) AND "
+                            "(attribute_not_exists(birthday_as_of) OR birthday_as_of < :asof)", as_of)
 
     def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None:
         """Leave one category of mail; an unknown member (erased shop, wrong program) changes nothing."""

@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.rewards import Reward
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ class DynamoDBRewards:
         self.max_age = max_age
         self._cache: dict[str, tuple[float, list[Reward]]] = {}
 
-    def add(self, program_id: str, reward: Reward) -> None:
+    def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None:
         item: dict[str, Any] = {
             "PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{reward.reward_id}"}, "reward_id": {"S": reward.reward_id},
             "name": {"S": reward.name}, "kind": {"S": reward.kind}, "points_cost": {"N": str(reward.points_cost)},
@@ -29,7 +31,9 @@ class DynamoDBRewards:
                 item[name] = {"S": format(getattr(reward, name), "f")}
         if reward.validity_days is not None:
             item["validity_days"] = {"N": str(reward.validity_days)}
-        self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+        self.client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
+            audit_put(self.table, program_id, audit)])
         self._cache.pop(program_id, None)
 
     def list(self, program_id: str) -> list[Reward]:

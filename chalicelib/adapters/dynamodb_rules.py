@@ -1,24 +1,30 @@
 """DynamoDBRules: a program's rule versions, each with its effective time; cached in the container.
 
     PK=P#<program>#RULES  SK=V#<effective from, UTC>#<version>   rules=<JSON>
+    PK=P#<program>#RULES  SK=N#<version> and T#<effective from, UTC>  guards: one version per name and per time
 
-Versions are never changed once stored; a change is a new version with a later effective time.
+Versions are never changed once stored; a change is a new version with a later effective time, written in
+one transaction with its guards and the audit record of the change.
 """
 from __future__ import annotations
 
 import json
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
+from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.program import ProgramRules, rules_at
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+VERSION_PREFIX = "V#"
 
 
 class DynamoDBRules:
@@ -35,26 +41,49 @@ class DynamoDBRules:
         cached = self._cache.get(program_id)
         if cached and time.monotonic() - cached[0] < self.max_age:
             return cached[1]
-        request = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                   "ExpressionAttributeValues": {":pk": {"S": _pk(program_id)}}}
-        items = self.client.query(**request).get("Items", [])   # a handful of versions: one page
+        request: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": "PK = :pk AND begins_with(SK, :v)",
+            "ExpressionAttributeValues": {":pk": {"S": _pk(program_id)}, ":v": {"S": VERSION_PREFIX}}}
+        items: list[dict[str, Any]] = []
+        while True:                                   # a handful of versions: almost always one page
+            response = self.client.query(**request)
+            items += response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         versions = [rules_from_json(json.loads(item["rules"]["S"])) for item in items]
         self._cache[program_id] = (time.monotonic(), versions)
         return versions
 
-    def add_version(self, program_id: str, rules: ProgramRules) -> None:
-        stamp = rules.effective_from.astimezone(UTC).isoformat()
+    def add_version(self, program_id: str, rules: ProgramRules, audit: AuditRecord | None = None) -> None:
+        """Store a new version with its guards (and audit record) at once; DuplicateEntry when its name or its
+        effective time is taken."""
         try:
-            self.client.put_item(
-                TableName=self.table, ConditionExpression="attribute_not_exists(PK)",
-                Item={"PK": {"S": _pk(program_id)}, "SK": {"S": f"V#{stamp}#{rules.version}"},
-                      "version": {"S": rules.version}, "rules": {"S": json.dumps(rules_to_json(rules))}},
-            )
+            self.client.transact_write_items(TransactItems=build_add_version_input(self.table, program_id, rules,
+                                                                                  audit))
         except ClientError as e:
-            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise DuplicateEntry(f"rules version {rules.version} already exists") from e
+            if e.response["Error"]["Code"] == "TransactionCanceledException":
+                reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+                if "ConditionalCheckFailed" in reasons:
+                    raise DuplicateEntry(f"rules version {rules.version} or its effective time is taken") from e
             raise
         self._cache.pop(program_id, None)
+
+
+def build_add_version_input(table: str, program_id: str, rules: ProgramRules,
+                            audit: AuditRecord | None) -> list[dict[str, Any]]:
+    stamp = rules.effective_from.astimezone(UTC).isoformat()
+    pk = {"S": _pk(program_id)}
+
+    def put(sk: str, **attributes: dict[str, str]) -> dict[str, Any]:
+        return {"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)",
+                        "Item": {"PK": pk, "SK": {"S": sk}, **attributes}}}
+
+    writes = [put(f"{VERSION_PREFIX}{stamp}#{rules.version}", version={"S": rules.version},
+                  rules={"S": json.dumps(rules_to_json(rules))}),
+              put(f"N#{rules.version}", version={"S": rules.version}),
+              put(f"T#{stamp}", version={"S": rules.version})]
+    return writes + ([audit_put(table, program_id, audit)] if audit else [])
 
 
 def _pk(program_id: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider, SSMProvider
 
 from chalicelib.domain.gates import MessagingPolicy
-from chalicelib.services.ports import ApiKey, MessagingSettings
+from chalicelib.services.ports import ApiKey, ConnectorSettings, HubSpotSettings, MessagingSettings
 
 
 class ParameterProgramDirectory:
@@ -29,6 +29,31 @@ class ParameterProgramDirectory:
         values = self._secret(program_id)
         names = ("shopify_webhook_secret", "shopify_webhook_secret_previous")
         return [str(values[n]).encode() for n in names if values.get(n)]
+
+    def program_for_portal(self, portal_id: str) -> str | None:
+        """The program a HubSpot account (portal) belongs to: `<prefix>/hubspot-portals/<portal id>`."""
+        if not (portal_id.isascii() and portal_id.isdigit()):
+            return None
+        return self._parameter(f"{self.param_prefix}/hubspot-portals/{portal_id}") or None
+
+    def hubspot_settings(self, program_id: str) -> HubSpotSettings:
+        """Client secrets and access token from the program's secret; the rest from its config."""
+        config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
+        secret = self._secret(program_id)
+        secrets = tuple(str(secret[k]).encode() for k in ("hubspot_client_secret", "hubspot_client_secret_previous")
+                        if secret.get(k))
+        versions = config.get("hubspot_signature_versions") or ["v3"]
+        versions = [versions] if isinstance(versions, str) else versions
+        return HubSpotSettings(
+            client_secrets=secrets, public_url=config.get("public_url", ""),
+            signature_versions=frozenset(str(v).lower() for v in versions),
+            won_stage=config.get("hubspot_won_stage") or "closedwon",
+            grant_points_property=config.get("hubspot_grant_points_property") or "loyalty_grant_points",
+            birthday_property=config.get("hubspot_birthday_property") or "date_of_birth",
+            currency=config.get("currency") or "USD",
+            access_token=str(secret.get("hubspot_access_token") or ""),
+            api_base=config.get("hubspot_api_base") or "https://api.hubapi.com",
+        )
 
     def programs(self) -> list[str]:
         """Every program of this deployment: one `<prefix>/programs/<id>/config` parameter each."""
@@ -57,6 +82,20 @@ class ParameterProgramDirectory:
             configuration_set=config.get("configuration_set") or None,
             review_url=config.get("review_url") or "{store}/products/{handle}#reviews",
             currency=config.get("currency") or "USD",
+        )
+
+    def connector_settings(self, program_id: str) -> ConnectorSettings:
+        """The CRM sync's endpoints (program config) and tokens (program secret); no token, no connector."""
+        config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
+        secret = self._secret(program_id)
+        shop = str(config.get("shop_domain", ""))
+        return ConnectorSettings(
+            shop=shop, hubspot_api_base=config.get("hubspot_api_base") or "https://api.hubapi.com",
+            shopify_admin_api_base=config.get("shopify_admin_api_base") or (f"https://{shop}" if shop else ""),
+            hubspot_time_zone=config.get("hubspot_time_zone") or config.get("timezone") or "UTC",
+            shopify_api_version=config.get("shopify_api_version") or "2025-10",
+            hubspot_access_token=str(secret.get("hubspot_access_token") or ""),
+            shopify_access_token=str(secret.get("shopify_access_token") or ""),
         )
 
     def api_key(self, key_sha256: str) -> ApiKey | None:

@@ -123,6 +123,7 @@ class Change:
 
     account: OrderAccount
     postings: tuple[Posting, ...]
+    spend_absorbed: int = 0     # the member's unassigned spending set against this award's lot (FIFO)
 
 
 def on_paid(account: OrderAccount, award: AwardRecord, member_id: str, policy: Policy, balance: int) -> Change:
@@ -161,19 +162,25 @@ def on_release(account: OrderAccount, now: datetime) -> Change:
                                     award.release_at, "hold period over"),))
 
 
-def on_lot_expiry(account: OrderAccount, now: datetime, balance: int) -> Change:
-    """The lots policy: what is left of this award expires, never more than the member still holds."""
+def on_lot_expiry(account: OrderAccount, now: datetime, balance: int, spend_credit: int = 0) -> Change:
+    """The lots policy: what is left of this award expires, never more than the member still holds.
+
+    Spending consumes the oldest lots first (FIFO): redemptions add to the member's `spend_credit`, and each
+    lot, as its time comes (lots expire in the order they were earned), first absorbs that credit; only the
+    rest of the lot expires. So spent points never expire, and points spent are taken from the oldest lots.
+    """
     award = account.award
     if award is None or award.lot_expires_at is None or account.lot_expired or now < award.lot_expires_at:
         return Change(account, ())
     if account.pending_remaining > 0:
         return Change(account, ())
-    amount = max(min(account.lot_remaining, balance), 0)
+    absorbed = max(min(account.lot_remaining, spend_credit), 0)
+    amount = max(min(account.lot_remaining - absorbed, balance), 0)
     updated = replace(account, lot_expired=True, expired=account.expired + amount, version=account.version + 1)
     if amount == 0:
-        return Change(updated, ())
+        return Change(updated, (), absorbed)
     return Change(updated, (Posting(EntryKind.EXPIRE, -amount, 0, f"{account.key}:expire", award.lot_expires_at,
-                                    "points expired"),))
+                                    "points expired"),), absorbed)
 
 
 def on_order_seen(account: OrderAccount, member_id: str, order_name: str,

@@ -1,4 +1,5 @@
 """One error tree for the whole engine; web/errors.py maps each class to one HTTP status."""
+from datetime import datetime
 
 
 class LoyaltyError(Exception):
@@ -81,3 +82,25 @@ class Conflict(LoyaltyError):
 
 class InsufficientPoints(LoyaltyError):
     code = "insufficient_points"
+
+
+class ConnectorUnavailable(LoyaltyError):
+    """An outbound platform (HubSpot, Shopify) could not take the call now (outage, timeouts, throttling)."""
+
+    code = "connector_unavailable"
+
+
+class ConnectorRejected(LoyaltyError):
+    """An outbound platform refused the call for good (bad token, missing scope, invalid input)."""
+
+    code = "connector_rejected"
+
+
+class DailyLimitReached(LoyaltyError):
+    """HubSpot's daily API limit is used up: no call to it before `retry_at`."""
+
+    code = "daily_limit_reached"
+
+    def __init__(self, message: str, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -91,6 +91,8 @@ class Member:
     hard_bounced: bool = False
     complained: bool = False
     recent_capped_sends: tuple[datetime, ...] = ()   # review + marketing sends, for the frequency cap
+    spend_credit: int = 0     # points redeemed that no award lot has absorbed yet (lots expiry, FIFO)
+    birthday: date | None = None              # from the CRM, for birthday rewards; erased with the person
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:

@@ -11,6 +11,7 @@ TRANSACTIONAL, REVIEW, MARKETING = "transactional", "review", "marketing"
 CATEGORY = {
     "points_earned": TRANSACTIONAL, "welcome": TRANSACTIONAL, "reward_available": TRANSACTIONAL,
     "points_expiring": TRANSACTIONAL, "tier_achieved": TRANSACTIONAL,
+    "reward_code": TRANSACTIONAL, "redemption_failed": TRANSACTIONAL,
     "review_request": REVIEW, "review_reminder": REVIEW,
     "tier_at_risk": MARKETING,
 }

@@ -10,7 +10,7 @@ from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services import jobs, messaging, shops
+from chalicelib.services import crm_admin, crm_sync, jobs, messaging, redemptions, shops
 
 bp = Blueprint(__name__)
 
@@ -65,3 +65,58 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
         program_id, now, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
         bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
         bootstrap.get_directory().messaging(program_id), bootstrap.get_rules()))
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")
+def register_discounts(event: CloudWatchEvent) -> dict[str, Any]:
+    """Reward codes to register with Shopify: new ones, and transient failures whose backoff is over."""
+    return _for_each_program("register_discounts", event, lambda program_id, now: redemptions.register_due(
+        program_id, now, bootstrap.get_redemptions(), bootstrap.get_ledger(), bootstrap.get_due_work(),
+        bootstrap.get_connector_clients().for_program(program_id).shopify))  # type: ignore[arg-type]
+
+
+SYNC_TIME_RESERVE_MS = 20_000     # stop starting batches when less than this is left of the function's time
+
+
+def _time_is_short(event: CloudWatchEvent) -> Callable[[], bool]:
+    remaining = getattr(event.context, "get_remaining_time_in_millis", None)
+    return (lambda: remaining() < SYNC_TIME_RESERVE_MS) if callable(remaining) else (lambda: False)
+
+
+def _for_each_connected_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], Any]) -> dict:
+    """Like _for_each_program, but a program's failure does not stop the others and idle programs log nothing."""
+    now = event_time(event)
+    results: dict[str, Any] = {}
+    for program_id in bootstrap.get_directory().programs():
+        try:
+            result = run(program_id, now)
+        except Exception:
+            logger.exception("job_program_failed", extra={"job": name, "program_id": program_id})
+            results[program_id] = {"error": True}
+            continue
+        if result:
+            results[program_id] = result
+    if results:
+        logger.info("job_done", extra={"job": name, "at": now.isoformat(), "programs": results})
+    return results
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES), name="sync_crm")
+def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
+    """Members whose balances or tier moved a minute ago or more: pushed to HubSpot and Shopify (when configured)."""
+    def run(program_id: str, now: datetime) -> dict[str, int]:
+        report = crm_sync.sync_crm(program_id, now, bootstrap.get_connector_clients().for_program(program_id),
+                                   bootstrap.get_crm_sync(), bootstrap.get_due_work(), bootstrap.get_rules(),
+                                   should_stop=_time_is_short(event))
+        return {"done": report.done, "failed": len(report.failed)} if report.done or report.failed else {}
+    return _for_each_connected_program("sync_crm", event, run)
+
+
+@bp.schedule(Rate(1, unit=Rate.DAYS), name="hubspot_setup")
+def hubspot_setup(event: CloudWatchEvent) -> dict[str, Any]:
+    """The `loyalty` contact properties in HubSpot, created once per account (the sync also checks before pushing)."""
+    def run(program_id: str, now: datetime) -> dict[str, bool]:
+        connectors = bootstrap.get_connector_clients().for_program(program_id)
+        done = crm_admin.ensure_hubspot_ready(program_id, now, connectors, bootstrap.get_crm_sync())
+        return {"set_up": True} if done else {}
+    return _for_each_connected_program("hubspot_setup", event, run)

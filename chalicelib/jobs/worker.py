@@ -34,7 +34,7 @@ def apply_record(record: SQSRecord) -> None:
                        message_id=record.message_id)
     outcome = apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_rules(),
                              bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(),
-                             bootstrap.get_clock(), bootstrap.get_rewards())
+                             bootstrap.get_clock(), bootstrap.get_rewards(), hubspot=bootstrap.get_hubspot_context)
     logger.info("delivery_applied", extra={"status": outcome.status, "reason": outcome.reason,
                                            "member_id": outcome.member_id, "points": outcome.points,
                                            "pending_points": outcome.pending})

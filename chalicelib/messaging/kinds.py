@@ -19,6 +19,8 @@ TIER_ACHIEVED = "tier_achieved"
 REVIEW_REQUEST = "review_request"
 REVIEW_REMINDER = "review_reminder"
 TIER_AT_RISK = "tier_at_risk"
+REWARD_CODE = "reward_code"
+REDEMPTION_FAILED = "redemption_failed"
 
 _REVIEW_FIELDS = {
     "order_name": "str: the order as the shop names it, e.g. '#1001'",
@@ -58,6 +60,18 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     REVIEW_REQUEST: _REVIEW_FIELDS,
     REVIEW_REMINDER: _REVIEW_FIELDS,
+    REWARD_CODE: {
+        "reward_name": "str: the reward redeemed, e.g. '$10 off your next order'",
+        "code": "str: the discount code to enter at checkout",
+        "points": "int: the points it cost",
+        "expires_on": "ISO date str or None: the last day the code works (None: no end)",
+        "registered": "bool: False when the shop has no Shopify connector and the merchant applies it by hand",
+    },
+    REDEMPTION_FAILED: {
+        "reward_name": "str: the reward that could not be issued",
+        "points": "int: the points given back",
+        "balance": "int: spendable balance after they came back",
+    },
 }
 
 KINDS: tuple[str, ...] = tuple(CATEGORY)
@@ -77,6 +91,9 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     TIER_AT_RISK: {"tier": "gold", "amount": "120.00", "currency": "USD", "by": "2027-03-03"},
     REVIEW_REQUEST: {"order_name": "#1001", "items": _ITEMS},
     REVIEW_REMINDER: {"order_name": "#1001", "items": _ITEMS},
+    REWARD_CODE: {"reward_name": "$10 off your next order", "code": "LOY-7QK2-9XZM-4D", "points": 1000,
+                  "expires_on": "2027-02-21", "registered": True},
+    REDEMPTION_FAILED: {"reward_name": "$10 off your next order", "points": 1000, "balance": 1250},
 }
 
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry, InsufficientPoints, InvalidRequest
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, entry_id_for
 from chalicelib.services.members import get_member
@@ -21,7 +22,7 @@ MAX_POINTS = 10_000_000
 
 class AdjustmentStore(LedgerRepository, Protocol):
     def adjust(self, program_id: str, member_id: str, entry: LedgerEntry, request_hash: str, expected_version: int,
-               audit: dict[str, str]) -> None: ...
+               audit: AuditRecord) -> None: ...
 
     def idempotent_result(self, program_id: str, business_key: str) -> tuple[str, LedgerEntry] | None: ...
 
@@ -44,8 +45,10 @@ def adjust(body: Any, member_id: str, key: ApiKey, ledger: AdjustmentStore, cloc
         entry = LedgerEntry(entry_id=entry_id_for(business_key), business_key=business_key, kind=EntryKind.ADJUST,
                             points=points, occurred_at=now, recorded_at=now, reason=reason,
                             source={"key_id": key.key_id, "idempotency_key": idempotency_key})
-        audit = {"key_id": key.key_id, "action": "adjust", "at": now.isoformat(), "reason": reason,
-                 "before": str(member.points_balance), "after": str(member.points_balance + points)}
+        audit = audit_record(key.key_id, now, "adjustment.create", f"member:{member_id}",
+                             before={"points_balance": member.points_balance},
+                             after={"points_balance": member.points_balance + points, "entry_id": entry.entry_id},
+                             reason=reason)
         try:
             ledger.adjust(key.program_id, member_id, entry, request_hash, member.version, audit)
             return entry, True

@@ -1,7 +1,7 @@
 """The worker's use case: turn one queued webhook delivery into a domain event and apply it."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.adapters.shopify_events import load_json
@@ -10,6 +10,8 @@ from chalicelib.domain.customers import ConsentChanged, CustomerChanged, Custome
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, ProductChanged, RefundCreated
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
+from chalicelib.services.hubspot_events import apply_hubspot_delivery
+from chalicelib.services.hubspot_members import HubSpotContext
 from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
 from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, ProductCatalog, Profiles, RulesSource
 from chalicelib.services.rewards import RewardCatalog
@@ -26,7 +28,16 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
                    requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
-                   rewards: RewardCatalog | None = None) -> Outcome:
+                   rewards: RewardCatalog | None = None,
+                   hubspot: Callable[[str], HubSpotContext] | None = None) -> Outcome:
+    if envelope.get("source") == "hubspot":
+        return apply_hubspot_delivery(envelope, hubspot, ledger, profiles, rules, clock)
+    return _apply_shopify(envelope, ledger, profiles, rules, requests, shops, products, clock, rewards)
+
+
+def _apply_shopify(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
+                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
+                   rewards: RewardCatalog | None) -> Outcome:
     program_id = envelope["program_id"]
     event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
     match event:

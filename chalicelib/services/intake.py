@@ -1,13 +1,16 @@
 """Webhook intake: verify, check, enqueue. No ledger work happens on the HTTP path."""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from chalicelib.adapters import hubspot_events as hubspot
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.domain.errors import InvalidPayload, InvalidRequest, InvalidSignature
 from chalicelib.services.ports import Clock, IngestQueue, ProgramDirectory
-from chalicelib.web.signatures import verify_shopify
+from chalicelib.web.signatures import verify_hubspot, verify_shopify
 
 _REQUIRED = ("topic", "webhook-id", "api-version")
 
@@ -57,3 +60,65 @@ def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: Progr
     }
     queue.put(envelope)
     return Accepted(program_id=program_id, webhook_id=str(envelope["webhook_id"]), topic=str(envelope["topic"]))
+
+
+HUBSPOT_PATH = "/webhooks/hubspot"
+
+
+@dataclass(frozen=True)
+class HubSpotAccepted:
+    queued: int
+    ignored: int                   # events of portals no verified program owns
+    program_ids: tuple[str, ...]   # the programs whose secret verified the batch
+
+
+def accept_hubspot(headers: Mapping[str, str], raw_body: bytes, method: str, directory: ProgramDirectory,
+                   queue: IngestQueue, clock: Clock) -> HubSpotAccepted:
+    """Verify the batch with the secrets of the programs owning its portals (all programs when it names none
+    we know), then queue each event of a verified program's portal as its own delivery."""
+    headers = {k.lower(): v for k, v in headers.items()}
+    owners = {portal: directory.program_for_portal(portal) for portal in hubspot.portal_ids(raw_body)}
+    candidates = sorted({p for p in owners.values() if p}) or directory.programs()
+    verified = _hubspot_verified(candidates, headers, method.upper(), raw_body, directory, clock)
+    try:
+        events = hubspot.load_batch(raw_body)
+    except InvalidPayload as e:
+        raise InvalidRequest(e.message, code="invalid_json") from e
+    received_at = clock.now().isoformat()
+    owned = [(event, owners.get(hubspot.portal_of(event) or "")) for event in events]
+    envelopes = [hubspot_envelope(event, program_id, received_at) for event, program_id in owned
+                 if program_id is not None and program_id in verified]
+    if envelopes:
+        queue.put_many(envelopes)
+    return HubSpotAccepted(len(envelopes), len(events) - len(envelopes), tuple(sorted(verified)))
+
+
+def hubspot_uri(public_url: str) -> str:
+    """The URL HubSpot calls (and signs): the API's configured public base URL and the route."""
+    return public_url.rstrip("/") + HUBSPOT_PATH
+
+
+def hubspot_envelope(event: dict[str, Any], program_id: str, received_at: str) -> dict[str, Any]:
+    return {"v": 1, "source": "hubspot", "program_id": program_id, "portal_id": hubspot.portal_of(event),
+            "topic": hubspot.subscription_type(event) or "unknown", "webhook_id": hubspot.dedupe_key(event),
+            "event_id": str(event.get("eventId")), "received_at": received_at,
+            "body": json.dumps(event, separators=(",", ":"))}
+
+
+def _hubspot_verified(candidates: list[str], headers: Mapping[str, str], method: str, raw_body: bytes,
+                      directory: ProgramDirectory, clock: Clock) -> set[str]:
+    now_ms = int(clock.now().timestamp() * 1000)
+    verified: set[str] = set()
+    failure = InvalidSignature("no program is configured for HubSpot")
+    for program_id in candidates:
+        settings = directory.hubspot_settings(program_id)
+        try:
+            verify_hubspot(headers, method, hubspot_uri(settings.public_url), raw_body, settings.client_secrets,
+                           settings.signature_versions, now_ms)
+        except InvalidSignature as e:
+            failure = e
+            continue
+        verified.add(program_id)
+    if not verified:
+        raise failure
+    return verified

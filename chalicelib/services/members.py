@@ -1,6 +1,8 @@
 """Read side of the admin API: find members and page through their ledgers."""
 from __future__ import annotations
 
+import re
+
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ledger import LedgerPage, Member
 from chalicelib.services.ports import LedgerRepository
@@ -23,14 +25,14 @@ def get_member(ledger: LedgerRepository, program_id: str, member_id: str) -> Mem
 
 def member_ledger(ledger: LedgerRepository, program_id: str, member_id: str, cursor: str | None,
                   limit: str | None) -> LedgerPage:
-    size = _page_size(limit)
+    size = page_limit(limit)
     get_member(ledger, program_id, member_id)
     return ledger.ledger(program_id, member_id, cursor, size)
 
 
-def _page_size(limit: str | None) -> int:
+def page_limit(limit: str | None) -> int:
     if limit is None:
         return 50
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+    if not re.fullmatch(r"[0-9]{1,4}", limit) or not 1 <= int(limit) <= MAX_PAGE:
         raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE}", code="invalid_query")
     return int(limit)

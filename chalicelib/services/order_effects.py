@@ -4,6 +4,7 @@ request, expiry and tier notices), all written in the order's transaction.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain import accounting as acc
@@ -21,6 +22,17 @@ ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.R
 def member_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
                    entries: list[LedgerEntry], now: datetime, read: bool,
                    reward: Reward | None = None) -> MemberChange | None:
+    """What the order change does to its member; a lot that absorbed spending also lowers the member's credit."""
+    effect = _order_effect(before, change, member, rules, entries, now, read, reward)
+    if not change.spend_absorbed or member is None:
+        return effect
+    return replace(effect or MemberChange(expected_version=member.version), spend_credit=-change.spend_absorbed,
+                   expected_version=member.version, check_version=True)
+
+
+def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member | None, rules: ProgramRules,
+                  entries: list[LedgerEntry], now: datetime, read: bool,
+                  reward: Reward | None = None) -> MemberChange | None:
     """Spend toward tiers (in the order's month), an upgrade it triggers, and activity for inactivity expiry.
 
     Only a change computed from a read profile (`read`) guards the profile's version; an unread one may only

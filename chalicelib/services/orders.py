@@ -121,7 +121,8 @@ def release_order(program_id: str, ref: str, now: datetime, ledger: LedgerReposi
     def steps(account: acc.OrderAccount, member: Member | None, _: object) -> acc.Change:
         released = acc.on_release(account, now)
         balance = (member.points_balance if member else 0) + _spent(released)
-        return _then(released, acc.on_lot_expiry(released.account, now, balance))
+        credit = member.spend_credit if member else 0
+        return _then(released, acc.on_lot_expiry(released.account, now, balance, credit))
 
     return _apply(program_id, shop, order_id, None, MemberHints(), delivery, steps, ledger, rules, clock,
                   needs_balance=True)
@@ -180,7 +181,7 @@ def _lot_expiry(rules: ProgramRules, paid_at: datetime) -> datetime | None:
 
 
 def _then(first: acc.Change, second: acc.Change) -> acc.Change:
-    return acc.Change(second.account, first.postings + second.postings)
+    return acc.Change(second.account, first.postings + second.postings, first.spend_absorbed + second.spend_absorbed)
 
 
 def _spent(change: acc.Change) -> int:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
@@ -46,6 +46,8 @@ class MemberChange:
     clear_due: tuple[str, ...] = ()       # due-work tasks of the member that are done
     check_version: bool = True            # False: commutative changes only (ADDs), no read profile to guard
     messages: tuple[Message, ...] = ()    # created in the same transaction as the change that causes them
+    spend_credit: int = 0                 # points spent (redeemed) not yet set against award lots (FIFO)
+    require_balance: int | None = None    # the spendable balance must cover this, checked in the transaction
 
 
 class LedgerRepository(Protocol):
@@ -89,6 +91,10 @@ class Profiles(Protocol):
     def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool: ...
 
     def erase(self, program_id: str, identity: Identity, at: datetime) -> bool: ...
+
+    def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
+        """The member's date of birth (None clears it), for birthday rewards; newest first wins."""
+        ...
 
     def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None: ...
 
@@ -142,12 +148,20 @@ class RulesSource(Protocol):
 class IngestQueue(Protocol):
     def put(self, message: dict[str, Any]) -> str: ...
 
+    def put_many(self, messages: Sequence[dict[str, Any]]) -> None:
+        """Queue every message (in batches); raises when some could not be queued, so the sender retries."""
+        ...
+
 
 @dataclass(frozen=True)
 class ApiKey:
     key_id: str
     program_id: str
     scopes: frozenset[str]
+    name: str = ""
+    created_at: datetime | None = None
+    created_by: str | None = None          # the key that created it; None for keys made by the setup command
+    revoked_at: datetime | None = None
 
 
 class ProgramDirectory(Protocol):
@@ -164,6 +178,10 @@ class ProgramDirectory(Protocol):
     def messaging(self, program_id: str) -> MessagingSettings: ...
 
     def shop_of(self, program_id: str) -> str: ...
+
+    def program_for_portal(self, portal_id: str) -> str | None: ...
+
+    def hubspot_settings(self, program_id: str) -> HubSpotSettings: ...
 
 
 @dataclass(frozen=True)
@@ -209,3 +227,225 @@ class Outbox(Protocol):
     def schedule(self, program_id: str, message: Message, now: datetime) -> bool:
         """Add a message outside a ledger change (a follow-up); False when it already exists."""
         ...
+
+
+@dataclass(frozen=True)
+class HubSpotSettings:
+    """A program's HubSpot connection: webhook secrets and URL, the properties and stage it acts on."""
+
+    client_secrets: tuple[bytes, ...] = field(repr=False)     # current, then previous (rotation)
+    public_url: str                                          # the API's public base URL (signatures cover it)
+    signature_versions: frozenset[str] = frozenset({"v3"})
+    won_stage: str = "closedwon"
+    grant_points_property: str = "loyalty_grant_points"
+    birthday_property: str = "date_of_birth"
+    currency: str = "USD"                                    # the program's (shop's) currency: deal amounts
+    access_token: str = field(default="", repr=False)        # empty: outbound calls off
+    api_base: str = "https://api.hubapi.com"
+
+
+@dataclass(frozen=True)
+class HubSpotDeal:
+    amount: Decimal | None
+    currency: str | None
+    dealstage: str | None
+    contact_ids: tuple[str, ...]
+
+
+class HubSpotContacts(Protocol):
+    """What the engine reads from a HubSpot account (the outbound client implements it)."""
+
+    def contact(self, contact_id: str, properties: Sequence[str]) -> dict[str, str | None] | None:
+        """The contact's values of these properties; None when the contact does not exist (any more)."""
+        ...
+
+    def deal(self, deal_id: str) -> HubSpotDeal | None: ...
+
+
+@dataclass(frozen=True)
+class IdentityLink:
+    """Where a platform identity points: the member, and the identity its member id derives from."""
+
+    member_id: str
+    primary: Identity
+
+
+class IdentityLinks(Protocol):
+    def resolve(self, program_id: str, identity: Identity) -> IdentityLink | None: ...
+
+    def link(self, program_id: str, identity: Identity, target: IdentityLink) -> IdentityLink | None:
+        """Point the identity at the member once: the first link wins and is returned (also to later callers).
+
+        Linking to another member adds the identity to that member's identities; None when that member does
+        not exist or was erased (nothing is written then).
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class ContactUpdate:
+    """New values for one HubSpot contact, addressed by contact id or else by email; `ref` is the caller's key."""
+
+    ref: str
+    properties: dict[str, str]            # values are strings; an empty string clears the property
+    contact_id: str | None = None
+    email: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    ok: list[str] = field(default_factory=list)              # refs written
+    failed: dict[str, str] = field(default_factory=dict)     # ref → reason (error category, no personal data)
+    missing: list[str] = field(default_factory=list)         # refs whose contact does not exist (not retried)
+
+    def merge(self, other: BatchOutcome) -> None:
+        self.ok += other.ok
+        self.failed |= other.failed
+        self.missing += other.missing
+
+
+@dataclass(frozen=True)
+class CrmProperty:
+    name: str
+    label: str
+    kind: str                             # "number", "decimal", "text" or "date"
+    group: str
+    description: str = ""
+
+
+class CrmContacts(Protocol):
+    """The HubSpot side of the CRM sync."""
+
+    def ensure_property_group(self, name: str, label: str) -> bool: ...
+
+    def ensure_properties(self, specs: Sequence[CrmProperty]) -> list[str]: ...
+
+    def update_contacts(self, inputs: Sequence[ContactUpdate]) -> BatchOutcome:
+        """Raises DailyLimitReached (stop until its retry_at), ConnectorUnavailable or ConnectorRejected."""
+        ...
+
+
+@dataclass(frozen=True)
+class MetafieldWrite:
+    """One value for a Shopify customer's metafield in the `loyalty` namespace; an empty value deletes it."""
+
+    customer_id: str
+    key: str
+    kind: str                             # "number", "decimal", "text" or "date"
+    value: str
+
+
+@dataclass(frozen=True)
+class MetafieldError:
+    customer_id: str
+    key: str | None                       # None: refused with the rest of its (atomic) call
+    code: str
+    message: str
+
+
+class CustomerMetafields(Protocol):
+    def set_metafields(self, metafields: Sequence[MetafieldWrite]) -> list[MetafieldError]: ...
+
+
+@dataclass(frozen=True)
+class DiscountSpec:
+    """A single-use discount code for one Shopify customer (a redeemed reward)."""
+
+    title: str
+    code: str
+    customer_id: str
+    starts_at: datetime
+    ends_at: datetime | None
+    kind: str                             # "fixed_amount", "percentage" (value 1–100) or "free_shipping"
+    value: Decimal | None
+    minimum_subtotal: Decimal | None = None
+
+
+class DiscountCodes(Protocol):
+    def create_discount_code(self, spec: DiscountSpec) -> str:
+        """The codeDiscountNode id. ConnectorRejected (with Shopify's messages) or ConnectorUnavailable."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    """Where a program's outbound connectors call and with which tokens; an empty token turns one off."""
+
+    shop: str
+    hubspot_api_base: str = "https://api.hubapi.com"
+    shopify_admin_api_base: str = ""
+    hubspot_time_zone: str = "UTC"                        # the HubSpot account's: its daily limit resets at midnight
+    shopify_api_version: str = "2025-10"
+    hubspot_access_token: str = field(default="", repr=False)
+    shopify_access_token: str = field(default="", repr=False)
+
+
+class ShopifyAdminApi(CustomerMetafields, DiscountCodes, Protocol):
+    """The Shopify Admin calls the engine makes: loyalty metafields and reward discount codes."""
+
+
+@dataclass(frozen=True)
+class CrmConnectors:
+    """A program's outbound CRM clients; None where the program has no credentials."""
+
+    shop: str
+    hubspot: CrmContacts | None = None
+    shopify: ShopifyAdminApi | None = None
+    hubspot_account: str = ""        # changes with the HubSpot account or token (its properties are set up again)
+
+
+class ConnectorFactory(Protocol):
+    def for_program(self, program_id: str) -> CrmConnectors: ...
+
+
+@dataclass(frozen=True)
+class ConnectorStatus:
+    """How a member's last sync to one connector went."""
+
+    status: str                      # "ok", "failed", "skipped", "not configured" (shown: "pending", "never synced")
+    at: datetime | None = None
+    error: str | None = None         # a reason without personal data
+    attempts: int = 0                # failures in a row
+
+
+@dataclass(frozen=True)
+class DirtyMember:
+    member_id: str
+    member: Member | None
+    changes: int                     # the mark's change count when read: cleared only if it is still that
+    statuses: dict[str, ConnectorStatus]
+    last_review_request: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MemberSync:
+    due_at: datetime | None          # set while changes wait for the sync
+    statuses: dict[str, ConnectorStatus]
+
+
+@dataclass(frozen=True)
+class ConnectorState:
+    ready_for: str | None = None     # the account whose properties were set up
+    paused_until: datetime | None = None
+
+
+class CrmSyncStore(Protocol):
+    def load(self, program_id: str, member_ids: Sequence[str]) -> list[DirtyMember]: ...
+
+    def record(self, program_id: str, statuses: dict[str, dict[str, ConnectorStatus]]) -> None:
+        """Each member's status per connector (member id → connector → status)."""
+        ...
+
+    def clear(self, program_id: str, member_id: str, changes: int) -> bool:
+        """Drop the mark unless the member changed again since it was read (then it stays due)."""
+        ...
+
+    def retry_at(self, program_id: str, member_id: str, at: datetime, now: datetime) -> None: ...
+
+    def sync_status(self, program_id: str, member_id: str) -> MemberSync: ...
+
+    def connector_state(self, program_id: str, connector: str) -> ConnectorState: ...
+
+    def set_ready(self, program_id: str, connector: str, account: str, at: datetime) -> None: ...
+
+    def pause(self, program_id: str, connector: str, until: datetime) -> None: ...

@@ -7,19 +7,21 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.rewards import FIXED_AMOUNT, FREE_SHIPPING, KINDS, PERCENTAGE, Reward
+from chalicelib.services.ports import ApiKey
 
 ALLOWED = {"name", "kind", "value", "points_cost", "minimum_subtotal", "validity_days"}
 
 
 class RewardCatalog(Protocol):
-    def add(self, program_id: str, reward: Reward) -> None: ...
+    def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None: ...
 
     def list(self, program_id: str) -> list[Reward]: ...
 
 
-def create_reward(body: Any, program_id: str, catalog: RewardCatalog, now: datetime) -> Reward:
+def create_reward(body: Any, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:
     if not isinstance(body, Mapping):
         raise InvalidRequest("send a JSON object", code="invalid_body")
     errors = [f"{k}: unknown field" for k in sorted(set(body) - ALLOWED)]
@@ -40,8 +42,14 @@ def create_reward(body: Any, program_id: str, catalog: RewardCatalog, now: datet
         raise InvalidRequest("; ".join(errors), code="invalid_reward")
     reward = Reward(reward_id="rw_" + secrets.token_hex(8), name=str(name).strip(), kind=str(kind), value=value,
                     points_cost=int(cost), created_at=now, minimum_subtotal=minimum, validity_days=days)
-    catalog.add(program_id, reward)
+    catalog.add(caller.program_id, reward, audit_record(caller.key_id, now, "reward.create",
+                                                        f"reward:{reward.reward_id}", after=reward_summary(reward)))
     return reward
+
+
+def reward_summary(reward: Reward) -> dict[str, Any]:
+    return {"name": reward.name, "kind": reward.kind, "value": reward.value, "points_cost": reward.points_cost,
+            "minimum_subtotal": reward.minimum_subtotal, "validity_days": reward.validity_days}
 
 
 def _value(body: Mapping[str, Any], kind: Any, errors: list[str]) -> Decimal | None:

@@ -6,21 +6,32 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.messaging.composer import preview
-from chalicelib.services import adjustments, members, orders, rewards
+from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web import openapi
 from chalicelib.web.auth import authenticate
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.wire import data_request_body, entry_body, member_body, message_body, order_body, reward_body
+from chalicelib.web.wire import (
+    api_key_body,
+    audit_body,
+    data_request_body,
+    entry_body,
+    member_body,
+    message_body,
+    order_body,
+    redemption_body,
+    reward_body,
+)
 
 bp = Blueprint(__name__)
 
 
 def _caller(scope: str) -> ApiKey:
-    return authenticate(bp.current_request.headers, scope, bootstrap.get_directory())
+    return authenticate(bp.current_request.headers, scope)
 
 
 def _query(name: str) -> str | None:
@@ -93,7 +104,7 @@ def preview_message() -> dict[str, Any]:
 @handles_errors
 def create_reward() -> Response:
     key = _caller("write")
-    reward = rewards.create_reward(bp.current_request.json_body, key.program_id, bootstrap.get_rewards(),
+    reward = rewards.create_reward(bp.current_request.json_body, key, bootstrap.get_rewards(),
                                    bootstrap.get_clock().now())
     return Response(body=reward_body(reward), status_code=201)
 
@@ -117,6 +128,10 @@ def record_review() -> Response:
     shop = body.get("shop") or bootstrap.get_directory().shop_of(key.program_id)
     outcome = orders.record_review(key.program_id, str(shop), order_id, bootstrap.get_ledger(),
                                    bootstrap.get_rules(), bootstrap.get_clock())
+    if outcome.status == "recorded":
+        bootstrap.get_audit().record(key.program_id, audit_record(
+            key.key_id, bootstrap.get_clock().now(), "review.record", f"order:{shop}:{order_id}",
+            after={"reviewed": True}))
     return Response(body={"order_id": order_id, "recorded": outcome.status == "recorded"}, status_code=200)
 
 
@@ -128,6 +143,61 @@ def adjust_member(member_id: str) -> Response:
     entry, created = adjustments.adjust(bp.current_request.json_body, member_id, key, bootstrap.get_ledger(),
                                         bootstrap.get_clock())
     return Response(body=entry_body(entry), status_code=201 if created else 200)
+
+
+@bp.route("/admin/members/{member_id}/redemptions", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def redeem(member_id: str) -> Response:
+    """Points for a reward: the code comes back at once; Shopify registration follows (see `status`)."""
+    key = _caller("write")
+    now = bootstrap.get_clock().now()
+    connected = bootstrap.get_connector_clients().for_program(key.program_id).shopify is not None
+    redemption, created = redemptions.redeem(
+        bp.current_request.json_body, member_id, key, bootstrap.get_redemptions(), bootstrap.get_ledger(),
+        bootstrap.get_rewards(), bootstrap.get_rules().rules_at(key.program_id, now), bootstrap.get_clock(),
+        shopify_connected=connected)
+    return Response(body=redemption_body(redemption), status_code=201 if created else 200)
+
+
+@bp.route("/admin/members/{member_id}/redemptions", methods=["GET"])
+@handles_errors
+def member_redemptions(member_id: str) -> dict[str, Any]:
+    key = _caller("read")
+    members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
+    found = bootstrap.get_redemptions().list(key.program_id, member_id)
+    return {"redemptions": [redemption_body(r) for r in found]}
+
+
+@bp.route("/admin/api-keys", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def create_api_key() -> Response:
+    """A new key of the caller's program: the key itself is in this response only."""
+    key, plain = api_keys.create_key(bp.current_request.json_body, _caller("owner"), bootstrap.get_api_keys(),
+                                     bootstrap.get_clock())
+    return Response(body={**api_key_body(key), "key": plain}, status_code=201)
+
+
+@bp.route("/admin/api-keys", methods=["GET"])
+@handles_errors
+def list_api_keys() -> dict[str, Any]:
+    key = _caller("owner")
+    return {"api_keys": [api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]}
+
+
+@bp.route("/admin/api-keys/{key_id}", methods=["DELETE"])
+@handles_errors
+def revoke_api_key(key_id: str) -> dict[str, Any]:
+    return api_key_body(api_keys.revoke_key(key_id, _caller("owner"), bootstrap.get_api_keys(),
+                                            bootstrap.get_clock()))
+
+
+@bp.route("/admin/audit", methods=["GET"])
+@handles_errors
+def audit_trail() -> dict[str, Any]:
+    """Every change made through the API, newest first: who, when, what, before and after, why."""
+    key = _caller("read")
+    records, cursor = bootstrap.get_audit().page(key.program_id, _query("cursor"), members.page_limit(_query("limit")))
+    return {"records": [audit_body(r) for r in records], "next": cursor}
 
 
 @bp.route("/admin/openapi.json", methods=["GET"])

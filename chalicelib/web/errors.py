@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from chalice import Response
+from chalice import BadRequestError, Response
 
 from chalicelib.domain.errors import (
+    ConcurrentChange,
     Conflict,
     DuplicateEntry,
     Forbidden,
@@ -32,6 +33,7 @@ _STATUS: dict[type[LoyaltyError], int] = {
     DuplicateEntry: 409,
     Conflict: 409,
     InsufficientPoints: 409,
+    ConcurrentChange: 409,
 }
 
 
@@ -52,6 +54,8 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
+        except BadRequestError as e:            # Chalice's own: a body that is not valid JSON
+            return error_response(400, "invalid_json", str(e) or "the body is not valid JSON")
         except LoyaltyError as e:
             status = status_for(e)
             headers = {"WWW-Authenticate": "Bearer"} if isinstance(e, Unauthorized) else None

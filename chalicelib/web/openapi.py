@@ -87,6 +87,38 @@ SCHEMAS: dict[str, Any] = {
         "order_id": {"type": "string", "pattern": "^[0-9]+$"}, "shop": {"type": "string"}}},
     "ReviewRecorded": {"type": "object", "properties": {"order_id": {"type": "string"},
                                                          "recorded": {"type": "boolean"}}},
+    "NewRedemption": {"type": "object", "required": ["reward_id", "idempotency_key"], "additionalProperties": False,
+                      "properties": {"reward_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                                     "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255}}},
+    "Redemption": {"type": "object", "required": ["redemption_id", "code", "points", "status"],
+                   "properties": {"redemption_id": {"type": "string"}, "member_id": {"type": "string"},
+                                  "reward_id": {"type": "string"}, "reward_name": {"type": "string"},
+                                  "kind": {"type": "string"}, "value": {"type": ["string", "null"]},
+                                  "points": {"type": "integer"}, "code": {"type": "string"},
+                                  "status": {"type": "string", "enum": [
+                                      "pending_registration", "registered", "not_registered", "failed"]},
+                                  "created_at": _TIME, "expires_at": _NTIME, "attempts": {"type": "integer"},
+                                  "shopify_discount_id": {"type": ["string", "null"]},
+                                  "last_error": {"type": ["string", "null"]}, "next_attempt_at": _NTIME}},
+    "Redemptions": _list("redemptions", "Redemption"),
+    "NewApiKey": {"type": "object", "required": ["name", "scopes"], "additionalProperties": False,
+                  "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                                 "scopes": {"type": "array", "minItems": 1, "maxItems": 3, "items": {
+                                     "type": "string", "enum": ["read", "write", "owner"]}}}},
+    "ApiKey": {"type": "object", "required": ["key_id", "name", "scopes"],
+               "properties": {"key_id": {"type": "string"}, "name": {"type": "string"},
+                              "scopes": {"type": "array", "items": {"type": "string"}}, "created_at": _NTIME,
+                              "created_by": {"type": ["string", "null"]}, "revoked_at": _NTIME}},
+    "CreatedApiKey": {"allOf": [{"$ref": "#/components/schemas/ApiKey"}, {
+        "type": "object", "required": ["key"], "properties": {"key": {"type": "string"}}}]},
+    "ApiKeys": _list("api_keys", "ApiKey"),
+    "AuditRecord": {"type": "object", "required": ["audit_id", "key_id", "at", "action", "target"],
+                    "properties": {"audit_id": {"type": "string"}, "key_id": {"type": "string"}, "at": _TIME,
+                                   "action": {"type": "string"}, "target": {"type": "string"}, "before": {},
+                                   "after": {}, "reason": {"type": ["string", "null"]}}},
+    "Audit": {"type": "object", "required": ["records", "next"], "properties": {
+        "records": {"type": "array", "items": {"$ref": "#/components/schemas/AuditRecord"}},
+        "next": {"type": ["string", "null"]}}},
     "DataRequests": _list("data_requests", "DataRequest"),
     "DataRequest": {"type": "object", "properties": {
         "request_id": {"type": "string"}, "member_id": {"type": "string"}, "shop": {"type": "string"},
@@ -98,6 +130,54 @@ SCHEMAS: dict[str, Any] = {
                                   "entries": {"type": "array", "items": {"$ref": "#/components/schemas/Entry"}},
                                   "next": {"type": ["string", "null"]},
                                   "orders": {"type": "array", "items": {"type": "object"}}}},
+    # Rules: versions, a new version, a dry run (web/admin_rules.py)
+    "Rules": {"type": "object", "additionalProperties": False,
+              "required": ["points_per_unit", "rounding", "hold_days", "negative_balance", "signup_bonus", "tiers",
+                           "expiry", "reviews"],
+              "properties": {
+                  "version": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+                  "effective_from": _TIME, "points_per_unit": {"type": "string"},
+                  "rounding": {"type": "string", "enum": ["down", "half_up", "up"]},
+                  "excluded_product_tags": {"type": "array", "maxItems": 500, "items": {"type": "string"}},
+                  "hold_days": {"type": "integer", "minimum": 0, "maximum": 365},
+                  "negative_balance": {"type": "string", "enum": ["allow_negative", "floor_at_zero"]},
+                  "signup_bonus": {"type": "integer", "minimum": 0, "maximum": 1000000},
+                  "tiers": {"type": "array", "minItems": 1, "maxItems": 20, "items": {
+                      "type": "object", "additionalProperties": False, "required": ["name", "threshold", "multiplier"],
+                      "properties": {"name": {"type": "string"}, "threshold": {"type": "string"},
+                                     "multiplier": {"type": "string"}}}},
+                  "campaigns": {"type": "array", "maxItems": 100, "items": {
+                      "type": "object", "additionalProperties": False,
+                      "required": ["name", "starts_at", "ends_at", "multiplier"],
+                      "properties": {"name": {"type": "string"}, "starts_at": _TIME, "ends_at": _TIME,
+                                     "multiplier": {"type": "string"}}}},
+                  "expiry": {"type": "object", "additionalProperties": False, "required": ["policy", "months"],
+                             "properties": {"policy": {"type": "string", "enum": ["none", "inactivity", "lots"]},
+                                            "months": {"type": "integer", "minimum": 1, "maximum": 120}}},
+                  "reviews": {"type": "object", "additionalProperties": False, "properties": {
+                      "after_fulfillment_days": {"type": "integer"}, "after_delivery_days": {"type": "integer"},
+                      "reminder_days": {"type": "integer"}, "overrides": {"type": "array", "items": {
+                          "type": "object", "additionalProperties": False,
+                          "properties": {"tag": {"type": "string"}, "days": {"type": "integer"}}}}}}}},
+    "RulesVersions": {"type": "object", "required": ["current", "versions"], "properties": {
+        "current": {"$ref": "#/components/schemas/Rules"},
+        "versions": {"type": "array", "items": {"$ref": "#/components/schemas/Rules"}}}},
+    "DryRunRequest": {"type": "object", "additionalProperties": False, "required": ["rules", "from", "to"],
+                      "properties": {"rules": {"$ref": "#/components/schemas/Rules"}, "from": _TIME, "to": _TIME,
+                                     "cursor": {"type": "string", "description": "next of the previous page"}}},
+    "DryRunReport": {"type": "object", "required": ["orders", "actual_points", "proposed_points", "difference",
+                                                    "truncated", "next", "sample", "notes"],
+                     "properties": {"orders": {"type": "integer"}, "actual_points": {"type": "integer"},
+                                    "proposed_points": {"type": "integer"}, "difference": {"type": "integer"},
+                                    "truncated": {"type": "boolean"}, "next": {"type": ["string", "null"]},
+                                    "by_tier": {"type": "object", "additionalProperties": {"type": "object"}},
+                                    "sample": {"type": "array", "maxItems": 50, "items": {
+                                        "type": "object", "properties": {
+                                            "order_id": {"type": "string"}, "paid_at": _TIME,
+                                            "base_amount": {"type": "string"}, "tier": {"type": "string"},
+                                            "actual_points": {"type": "integer"},
+                                            "proposed_points": {"type": "integer"}}}},
+                                    "notes": {"type": "array", "items": {"type": "string"}}}},
 }
 
 PATHS: dict[str, Any] = {
@@ -128,10 +208,70 @@ PATHS: dict[str, Any] = {
         "summary": "The data to hand the customer", "responses": _ok("DataExport"),
         "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}},
                        _query("cursor")]}},
+    # Rules and CSV exports (web/admin_rules.py, web/admin_exports.py)
+    "/admin/rules": {
+        "get": {"summary": "The rules in force and every version, newest effective first",
+                "responses": _ok("RulesVersions")},
+        "post": {"summary": "A new rules version, effective now or later (scope write; audited)",
+                 "requestBody": _body("Rules"), "responses": {**_ok("Rules", "201", "Created"), "409": _ERROR}}},
+    "/admin/rules/dry-run": {"post": {
+        "summary": "What proposed rules would have awarded on orders paid in a range (writes nothing)",
+        "requestBody": _body("DryRunRequest"), "responses": _ok("DryRunReport")}},
+    **{f"/admin/exports/{name}.csv": {"get": {
+        "summary": f"CSV export of {what}, a page at a time (header row on every page)",
+        "parameters": [_query("cursor"), _query("limit")],
+        "responses": {"200": {"description": "One page of CSV",
+                              "headers": {"Link": {"description": '<...?cursor=...>; rel="next" (not on the last '
+                                                                  'page)', "schema": {"type": "string"}},
+                                          "X-Next-Cursor": {"description": "the next page's cursor, when there is one",
+                                                            "schema": {"type": "string"}}},
+                              "content": {"text/csv": {"schema": {"type": "string"}}}},
+                      "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR}}}
+      for name, what in (("members", "member profiles"), ("ledger", "every ledger entry, member by member"))},
+    "/admin/members/{member_id}/redemptions": {
+        "get": {"summary": "A member's redemptions, newest first", "parameters": [_ID],
+                "responses": _ok("Redemptions")},
+        "post": {"summary": "Redeem points for a reward (scope write)", "parameters": [_ID],
+                 "requestBody": _body("NewRedemption"),
+                 "responses": {**_ok("Redemption", "201", "Created"), "200": {
+                     "description": "The same request again", "content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/Redemption"}}}}, "409": _ERROR}}},
+    "/admin/api-keys": {
+        "get": {"summary": "The program's API keys, without the keys (scope owner)", "responses": _ok("ApiKeys")},
+        "post": {"summary": "A new API key, shown once (scope owner)", "requestBody": _body("NewApiKey"),
+                 "responses": _ok("CreatedApiKey", "201", "Created")}},
+    "/admin/api-keys/{key_id}": {"delete": {
+        "summary": "Revoke a key (scope owner)", "responses": _ok("ApiKey"),
+        "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+    "/admin/audit": {"get": {"summary": "Every change made through the API, newest first",
+                             "parameters": [_query("cursor"), _query("limit")], "responses": _ok("Audit")}},
     "/admin/openapi.json": {"get": {"summary": "This document", "security": [],
                                     "responses": {"200": {"description": "OpenAPI 3.1"}}}},
 }
 
+
+# CRM connectors and a member's sync (web/admin_connectors.py)
+_SYNC_STATUS = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "enum": ["ok", "failed", "skipped", "not configured", "pending", "never synced"]},
+    "at": _NTIME, "error": {"type": ["string", "null"]}, "attempts": {"type": "integer"}}}
+SCHEMAS |= {
+    "Connectors": {"type": "object", "required": ["connectors"], "properties": {"connectors": {
+        "type": "object", "additionalProperties": {"type": "object", "required": ["status", "configured"],
+                                                   "properties": {"status": {"type": "string"},
+                                                                  "configured": {"type": "boolean"},
+                                                                  "properties_ready": {"type": "boolean"},
+                                                                  "paused_until": _NTIME,
+                                                                  "shop": {"type": ["string", "null"]}}}}}},
+    "MemberSync": {"type": "object", "required": ["member_id", "due_at", "connectors"], "properties": {
+        "member_id": {"type": "string"}, "due_at": _NTIME,
+        "connectors": {"type": "object", "additionalProperties": _SYNC_STATUS}}},
+}
+PATHS |= {
+    "/admin/connectors": {"get": {"summary": "HubSpot and Shopify: configured or not, setup, pauses",
+                                  "responses": _ok("Connectors")}},
+    "/admin/members/{member_id}/sync": {"get": {"summary": "How the member's last CRM sync went, per connector",
+                                                "parameters": [_ID], "responses": _ok("MemberSync")}},
+}
 
 def document() -> dict[str, Any]:
     return {

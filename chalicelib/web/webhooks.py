@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services.intake import accept_shopify
+from chalicelib.services.intake import accept_hubspot, accept_shopify
 from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
@@ -25,4 +25,15 @@ def shopify_webhook() -> dict[str, Any]:
                               bootstrap.get_ingest_queue(), bootstrap.get_clock())
     logger.set_correlation_id(accepted.webhook_id)
     logger.info("webhook_accepted", extra={"topic": accepted.topic, "program_id": accepted.program_id})
+    return {"status": "accepted"}
+
+
+@bp.route("/webhooks/hubspot", methods=["POST"], content_types=_CONTENT_TYPES)
+@handles_errors
+def hubspot_webhook() -> dict[str, Any]:
+    request = bp.current_request
+    accepted = accept_hubspot(request.headers, request.raw_body, request.method, bootstrap.get_directory(),
+                              bootstrap.get_ingest_queue(), bootstrap.get_clock())
+    logger.info("hubspot_batch_accepted", extra={"queued": accepted.queued, "ignored": accepted.ignored,
+                                                 "program_ids": list(accepted.program_ids)})
     return {"status": "accepted"}

@@ -9,8 +9,9 @@ from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
 from chalicelib.domain.messages import Message
+from chalicelib.domain.redemptions import Redemption
 from chalicelib.domain.rewards import Reward
-from chalicelib.services.ports import DataRequest
+from chalicelib.services.ports import ApiKey, DataRequest
 
 
 def member_body(member: Member) -> dict[str, Any]:
@@ -93,3 +94,16 @@ def audit_body(record: AuditRecord) -> dict[str, Any]:
             "action": record.action, "target": record.target,
             "before": json.loads(record.before) if record.before else None,
             "after": json.loads(record.after) if record.after else None, "reason": record.reason}
+
+
+def api_key_body(key: ApiKey) -> dict[str, Any]:
+    return {"key_id": key.key_id, "name": key.name, "scopes": sorted(key.scopes),
+            "created_at": _time(key.created_at), "created_by": key.created_by, "revoked_at": _time(key.revoked_at)}
+
+
+def redemption_body(r: Redemption) -> dict[str, Any]:
+    return {"redemption_id": r.redemption_id, "member_id": r.member_id, "reward_id": r.reward_id,
+            "reward_name": r.reward_name, "kind": r.reward_kind, "value": r.reward_value, "points": r.points,
+            "code": r.code, "status": r.status, "created_at": r.created_at.isoformat(),
+            "expires_at": _time(r.expires_at), "attempts": r.attempts, "shopify_discount_id": r.discount_id,
+            "last_error": r.last_error, "next_attempt_at": _time(r.retry_at)}

@@ -58,6 +58,7 @@ LOCAL_POSTAL_ADDRESS = "1 Demo Street, Springfield, OR 97477, USA"
 def load_template(settings: ProgramSettings, aws: Clients, path: Path = TEMPLATE) -> Template:
     parameters = {"Stage": settings.stage, "ProgramId": settings.program_id, "ShopDomain": settings.shop_domain,
                   "SenderEmail": f"rewards@{settings.shop_domain}", "PostalAddress": LOCAL_POSTAL_ADDRESS,
+                  "HubSpotPortalId": settings.hubspot_portal_id,
                   # Chalice's API exists only in the packaged template; the seed below sets the local public URL.
                   "RestAPI": "local"}
     pseudo = {"AWS::Region": aws("sts").meta.region_name, "AWS::AccountId": aws("sts").get_caller_identity()["Account"],
@@ -113,6 +114,9 @@ def seed_program(settings: ProgramSettings, aws: Clients) -> None:
     ssm = aws("ssm")
     ssm.put_parameter(Name=f"{app.param_prefix}/shops/{settings.shop_domain}", Value=pid, Type="String",
                       Overwrite=True)
+    if settings.hubspot_portal_id:
+        ssm.put_parameter(Name=f"{app.param_prefix}/hubspot-portals/{settings.hubspot_portal_id}", Value=pid,
+                          Type="String", Overwrite=True)
     ssm.put_parameter(Name=f"{app.param_prefix}/programs/{pid}/config", Value=json.dumps(config), Type="String",
                       Overwrite=True)
     ssm.put_parameter(Name=f"{app.param_prefix}/admin-keys/{resources.sha256(settings.admin_key)}",

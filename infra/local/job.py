@@ -29,7 +29,8 @@ def parse_time(text: str | None) -> datetime:
 def select(jobs: list[ScheduledJob], name: str) -> list[ScheduledJob]:
     if name == "all":
         return jobs
-    return [job for job in jobs if name in (job.name, job.python_name)]
+    wanted = {name, name.replace("-", "_")}      # `make job JOB=sync-crm` runs `sync_crm`
+    return [job for job in jobs if wanted & {job.name, job.python_name}]
 
 
 def run(app: Chalice, name: str, when: datetime) -> int:

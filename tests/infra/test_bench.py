@@ -191,10 +191,11 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     paid = results["orders/paid"]
     assert paid.cost.calls == Counter({op: 3 * n for op, n in ORDERS_PAID_CALLS.items()})
     assert paid.outcomes == Counter({"recorded": 3})
-    # account + profile + entry + the points-earned message, each under 1 KB, x2 in the transaction; index entries:
-    # the profile's email (GSI1), the account's and the profile's Shop entries, the message's Due entry
+    # account + profile + entry + the points-earned message + the CRM sync mark, each under 1 KB, x2 in the
+    # transaction; index entries: the profile's email (GSI1), the account's and the profile's Shop entries, the
+    # message's and the sync mark's Due entries
     assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
-            paid.per_event(paid.cost.index_units)) == (4, 8, 4)
+            paid.per_event(paid.cost.index_units)) == (5, 10, 5)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == paid.cost.calls
     duplicate = results["orders/paid (duplicate delivery)"]
@@ -284,8 +285,8 @@ def test_job_cost_does_not_follow_the_population_and_expires_exactly_the_due_mem
     assert first[0].calls == first[1].calls == Counter({"Query": 1 + FIRST_RUN_DAYS * DUE_SHARDS, "GetItem": 1 + 2,
                                                         "TransactWriteItems": 2, "UpdateItem": 1})
     assert [(r.done, r.failed) for r in scaling.runs] == [(2, 0), (0, 0), (2, 0), (0, 0)]
-    # per due member: profile, expire entry and due item deleted; then the cursor
-    assert [r.items_written for r in first] == [2 * 3 + 1] * 2
+    # per due member: profile, expire entry, due item deleted and the CRM sync mark; then the cursor
+    assert [r.items_written for r in first] == [2 * 4 + 1] * 2
     assert [r.items_written for r in steady] == [0, 0]
     assert scaling.steady_ratio() == 1.0
 

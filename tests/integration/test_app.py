@@ -177,10 +177,10 @@ def test_adjustments_are_idempotent_audited_and_never_overdraw(client, aws):
     overdraw = adjust(client, mid, {"points": -1000, "reason": "x", "idempotency_key": "k2"})
     assert (overdraw.status_code, overdraw.json_body["error"]["code"]) == (409, "insufficient_points")
     assert client.http.get(f"/admin/members/{mid}", headers=ADMIN).json_body["points_balance"] == 200
-    audit = aws.client("dynamodb").query(
-        TableName="loyalty-local", KeyConditionExpression="PK = :pk AND begins_with(SK, :a)",
-        ExpressionAttributeValues={":pk": {"S": f"P#demo#M#{mid}"}, ":a": {"S": "AUD#"}})["Items"]
-    assert [(a["key_id"]["S"], a["before"]["S"], a["after"]["S"]) for a in audit] == [("local-admin", "150", "200")]
+    audit = client.http.get("/admin/audit", headers=ADMIN).json_body["records"]
+    assert [(a["key_id"], a["action"], a["target"], a["before"], a["after"]["points_balance"], a["reason"])
+            for a in audit] == [("local-admin", "adjustment.create", f"member:{mid}", {"points_balance": 150}, 200,
+                                 "Parcel arrived damaged")]
 
 
 @pytest.mark.parametrize("body", [

@@ -61,6 +61,8 @@ def test_seeds_the_program_where_the_app_reads_it(aws_env: str) -> None:
     directory = ParameterProgramDirectory("/loyalty/local", "loyalty/local", SSMProvider(), SecretsProvider())
     assert directory.program_for_shop("acme-store.myshopify.com") == "acme"
     assert directory.shopify_secrets("acme") == [b"s3cret"]
+    assert directory.program_for_portal("62515") == "acme"
+    assert directory.hubspot_settings("acme").client_secrets == (b"local-hubspot-secret",)
     key = directory.api_key(hashlib.sha256(b"my-key").hexdigest())
     assert key is not None
     assert (key.program_id, key.scopes) == ("acme", frozenset({"read", "write", "owner"}))

@@ -77,3 +77,9 @@ def test_at_accepts_iso_8601_and_takes_a_bare_time_as_utc(text: str, expected: d
 
 def test_at_defaults_to_now() -> None:
     assert abs((job.parse_time(None) - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_a_dashed_name_finds_the_underscored_job() -> None:
+    assert job.run(jobs_app, "send-reminders", AT) == 0
+
+    assert [name for name, _, _ in RAN] == ["send_reminders"]

@@ -106,3 +106,18 @@ def test_floor_at_zero_claws_back_only_what_is_left_and_records_the_rest():
     assert totals(cancelled.postings) == (-40, 0)
     assert cancelled.account.uncollected == 110
     assert cancelled.account.reversed_points == 150
+
+
+
+def test_a_lot_first_absorbs_what_the_member_spent_and_only_the_rest_expires():
+    lot = acc.AwardRecord(points=100, base=Money(Decimal(100), "USD"), presentment_base=Money(Decimal(100), "USD"),
+                          rule_version="v1", taxes_included=False, paid_at=T0, release_at=None,
+                          lot_expires_at=T0 + timedelta(days=365))
+    held = acc.OrderAccount(shop="s", order_id="1", member_id="m", award=lot)
+    later = T0 + timedelta(days=366)
+    partly = acc.on_lot_expiry(held, later, balance=500, spend_credit=30)
+    assert (partly.spend_absorbed, [p.points for p in partly.postings]) == (30, [-70])
+    whole = acc.on_lot_expiry(held, later, balance=500, spend_credit=250)
+    assert (whole.spend_absorbed, whole.postings, whole.account.lot_expired) == (100, (), True)
+    assert acc.on_lot_expiry(held, later, balance=500).spend_absorbed == 0
+    assert acc.on_lot_expiry(held, T0, balance=500, spend_credit=30).spend_absorbed == 0   # not due yet

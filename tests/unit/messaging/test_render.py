@@ -22,6 +22,8 @@ EXPECTED = {
     "review_request": ["#1001", "Merino Crew Sweater", "https://demo-shop.myshopify.com/products/merino-crew-sweater#reviews",
                        "Wool Hiking Socks (3 pack)", "https://demo-shop.myshopify.com/products/wool-hiking-socks#reviews"],
     "review_reminder": ["#1001", "Merino Crew Sweater", "Wool Hiking Socks (3 pack)"],
+    "reward_code": ["$10 off your next order", "LOY-7QK2-9XZM-4D", "1,000 points", "February 21, 2027"],
+    "redemption_failed": ["$10 off your next order", "1,000 points", "1,250 points"],
 }
 
 
@@ -148,3 +150,10 @@ def test_amounts_and_dates_are_formatted_plainly():
 
 def test_the_environment_is_built_once():
     assert render._environment() is render._environment()
+
+
+def test_a_code_the_shop_could_not_register_says_how_to_use_it_anyway():
+    rendered = render_sample("reward_code", registered=False, expires_on=None)
+    assert "reply to this email" in rendered.text
+    assert "works until" not in rendered.text
+    assert "reply to this email" not in render_sample("reward_code").text

@@ -1,0 +1,78 @@
+"""DynamoDBIdentities: which member a platform identity belongs to, when it is not the one its id derives from.
+
+    identity link   PK=P#<program>#I#<identity kind>:<identity value>   SK=LINK
+                    member_id, primary (the identity key the member id derives from), identity
+
+e.g. PK=P#demo#I#hubspot:62515:123 → the member of a Shopify customer with the contact's email. An identity
+links once (conditional put): the first link wins, so concurrent events of one contact agree on its member.
+Linking to another member also ADDs the identity to that member's `identities`, in the same transaction.
+The item holds no personal data (platform ids only) and stays after an erasure, pinning the identity to the
+erased member.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.domain.ledger import Identity
+from chalicelib.services.ports import IdentityLink
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LINK = "LINK"
+
+
+def link_pk(program_id: str, identity: Identity) -> str:
+    return f"P#{program_id}#I#{identity.key}"
+
+
+def build_link_put(table: str, program_id: str, identity: Identity, target: IdentityLink) -> dict[str, Any]:
+    return {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)", "Item": {
+        "PK": {"S": link_pk(program_id, identity)}, "SK": {"S": LINK}, "type": {"S": "identity_link"},
+        "identity": {"S": identity.key}, "member_id": {"S": target.member_id},
+        "primary": {"S": target.primary.key}}}
+
+
+def build_identity_add(table: str, program_id: str, identity: Identity, member_id: str) -> dict[str, Any]:
+    """Add the identity to a live member (an erased one keeps its NULL tombstone and gets no link)."""
+    return {"TableName": table,
+            "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+            "UpdateExpression": "ADD identities :identity",
+            "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(erased_at)",
+            "ExpressionAttributeValues": {":identity": {"SS": [identity.key]}}}
+
+
+class DynamoDBIdentities:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def resolve(self, program_id: str, identity: Identity) -> IdentityLink | None:
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
+            "PK": {"S": link_pk(program_id, identity)}, "SK": {"S": LINK}}).get("Item")
+        if not item:
+            return None
+        kind, _, value = item["primary"]["S"].partition(":")
+        return IdentityLink(item["member_id"]["S"], Identity(kind, value))
+
+    def link(self, program_id: str, identity: Identity, target: IdentityLink) -> IdentityLink | None:
+        put = build_link_put(self.table, program_id, identity, target)
+        writes: list[dict[str, Any]] = [{"Put": put}]
+        if target.primary != identity:
+            writes.append({"Update": build_identity_add(self.table, program_id, identity, target.member_id)})
+        try:
+            self.client.transact_write_items(TransactItems=writes)
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return self.resolve(program_id, identity)       # linked before: the first link wins
+            if "ConditionalCheckFailed" in reasons:
+                return None                                     # the member is gone or erased
+            raise ConcurrentChange("the identity or its member changed while linking") from e
+        return target

@@ -1,0 +1,92 @@
+"""HubSpot webhook batches: the wire format (names, types, the dedupe key) stays here; services get HubSpotEvent."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import InvalidPayload
+from chalicelib.domain.hubspot import HubSpotEvent
+
+MAX_EVENTS = 100
+# What makes two notifications the same (platforms.md B2: eventId alone is not unique; attemptNumber varies).
+DEDUPE_FIELDS = ("portalId", "subscriptionId", "eventId", "objectId", "occurredAt", "subscriptionType",
+                 "propertyName", "propertyValue")
+
+
+def load_batch(raw_body: bytes) -> list[dict[str, Any]]:
+    """The batch: a JSON array of 1..MAX_EVENTS objects."""
+    try:
+        body = json.loads(raw_body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise InvalidPayload("body must be JSON in UTF-8") from e
+    if not isinstance(body, list) or not 1 <= len(body) <= MAX_EVENTS:
+        raise InvalidPayload(f"body must be a JSON array of 1 to {MAX_EVENTS} events")
+    if not all(isinstance(event, dict) for event in body):
+        raise InvalidPayload("every event must be a JSON object")
+    return body
+
+
+def portal_ids(raw_body: bytes) -> list[str]:
+    """The portals a body names, read before verification only to pick the secrets to verify with."""
+    try:
+        return sorted({p for event in load_batch(raw_body) if (p := portal_of(event))})
+    except InvalidPayload:
+        return []
+
+
+def portal_of(event: Mapping[str, Any]) -> str | None:
+    return _id(event.get("portalId"))
+
+
+def subscription_type(event: Mapping[str, Any]) -> str:
+    """`subscriptionType`; older payloads (and the docs' example) say `eventType`."""
+    value = event.get("subscriptionType") or event.get("eventType")
+    return value if isinstance(value, str) else ""
+
+
+def dedupe_key(event: Mapping[str, Any]) -> str:
+    """sha256 over the fields that identify a notification, attemptNumber left out."""
+    values = [_text(event.get(name)) for name in DEDUPE_FIELDS]
+    values[DEDUPE_FIELDS.index("subscriptionType")] = subscription_type(event)
+    canonical = json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+    return "hubspot:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse_event(body: Mapping[str, Any], dedupe: str) -> HubSpotEvent:
+    """One queued notification → the domain event."""
+    portal, object_id, occurred = portal_of(body), _id(body.get("objectId")), body.get("occurredAt")
+    if portal is None or object_id is None:
+        raise InvalidPayload("HubSpot event lacks portalId or objectId")
+    if isinstance(occurred, bool) or not isinstance(occurred, int):
+        raise InvalidPayload("HubSpot event lacks occurredAt (epoch milliseconds)")
+    value = body.get("propertyValue")
+    return HubSpotEvent(portal_id=portal, subscription_type=subscription_type(body), object_id=object_id,
+                        occurred_at=from_epoch_ms(occurred), dedupe_key=dedupe,
+                        event_id=_text(body.get("eventId")), property_name=_text(body.get("propertyName")),
+                        property_value=None if value is None else _text(value))
+
+
+def _id(value: Any) -> str | None:
+    """A HubSpot numeric id (portal, object) as a string; anything else is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value > 0:
+        return str(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
+        return str(int(value))
+    return None
+
+
+def from_epoch_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms // 1000, UTC) + timedelta(milliseconds=ms % 1000)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

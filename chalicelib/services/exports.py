@@ -1,0 +1,101 @@
+"""CSV exports of a program's members and ledger, a bounded page at a time (never everything in memory).
+
+Every page starts with the header row. Cells a spreadsheet would run as a formula (starting with = + - @, a tab
+or a carriage return) get a leading single quote, except plain numbers: negative points stay numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.ledger import LedgerEntry, Member
+
+DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
+MEMBER_COLUMNS = ("member_id", "email", "first_name", "points_balance", "pending_points", "lifetime_points", "tier",
+                  "email_consent", "created_at", "updated_at", "erased_at")
+LEDGER_COLUMNS = ("member_id", "entry_id", "kind", "points", "pending_points", "occurred_at", "recorded_at",
+                  "rule_version", "reason", "source")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+class ExportSource(Protocol):
+    def member_page(self, program_id: str, shop: str, cursor: str | None,
+                    limit: int) -> tuple[list[Member], str | None]: ...
+
+    def ledger_page(self, program_id: str, shop: str, cursor: str | None,
+                    limit: int) -> tuple[list[tuple[str, LedgerEntry]], str | None]: ...
+
+
+@dataclass(frozen=True)
+class CsvPage:
+    body: str
+    next_cursor: str | None
+    limit: int
+
+
+def members_csv(source: ExportSource, program_id: str, shop: str, cursor: str | None, limit: str | None) -> CsvPage:
+    size = page_size(limit)
+    members, following = source.member_page(program_id, _shop(shop), cursor, size)
+    return CsvPage(to_csv(MEMBER_COLUMNS, (member_row(m) for m in members)), following, size)
+
+
+def ledger_csv(source: ExportSource, program_id: str, shop: str, cursor: str | None, limit: str | None) -> CsvPage:
+    size = page_size(limit)
+    rows, following = source.ledger_page(program_id, _shop(shop), cursor, size)
+    return CsvPage(to_csv(LEDGER_COLUMNS, (entry_row(m, e) for m, e in rows)), following, size)
+
+
+def member_row(member: Member) -> list[Any]:
+    erased = member.erased_at is not None
+    return [member.member_id, None if erased else member.email, None if erased else member.first_name,
+            member.points_balance, member.pending_points, member.lifetime_points, member.tier, member.email_consent,
+            _time(member.created_at), _time(member.updated_at), _time(member.erased_at)]
+
+
+def entry_row(member_id: str, entry: LedgerEntry) -> list[Any]:
+    return [member_id, entry.entry_id, entry.kind.value, entry.points, entry.pending_points, _time(entry.occurred_at),
+            _time(entry.recorded_at), entry.rule_version, entry.reason, json.dumps(entry.source, sort_keys=True)]
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def safe_cell(value: Any) -> str:
+    """The cell as text, defused when a spreadsheet would take it for a formula (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def page_size(limit: str | None) -> int:
+    if limit is None or limit == "":
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"[0-9]{1,4}", limit) or not 1 <= int(limit) <= MAX_LIMIT:
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_LIMIT}", code="invalid_query")
+    return int(limit)
+
+
+def _shop(shop: str) -> str:
+    if not shop:
+        raise NotFound("the program has no shop to export from")
+    return shop
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,147 @@
+"""HubSpot events → members and ledger effects: enrolment, contact properties, workflow grants, won deals, erasure.
+
+Every effect is idempotent: ledger entries on their business key, profile changes newest-first, erasure once;
+a re-delivered or duplicated notification changes nothing. Values CRM users typed that make no sense are
+skipped with a reason (a retry would not make them valid).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from chalicelib.adapters.hubspot_events import parse_event
+from chalicelib.adapters.shopify_events import load_json
+from chalicelib.domain import hubspot as hs
+from chalicelib.domain.ledger import EntryKind
+from chalicelib.domain.money import Money
+from chalicelib.services.hubspot_ledger import append_points
+from chalicelib.services.hubspot_members import HubSpotContext, member_of
+from chalicelib.services.orders import Outcome
+from chalicelib.services.ports import Clock, LedgerRepository, Profiles, RulesSource
+
+GRANT_REASON = "HubSpot workflow"
+DEAL_REASON = "HubSpot deal won"
+
+
+def apply_hubspot_delivery(envelope: Mapping[str, Any], context: Callable[[str], HubSpotContext] | None,
+                           ledger: LedgerRepository, profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    """One queued notification; `context` gives the program's HubSpot context (None: HubSpot is not wired)."""
+    event = parse_event(load_json(envelope["body"]), envelope["webhook_id"])
+    handler = _HANDLERS.get(event.subscription_type)
+    if handler is None or context is None:
+        return Outcome("ignored", "subscription_not_handled" if context else "hubspot_not_configured")
+    program_id = envelope["program_id"]
+    return handler(event, program_id, context(program_id), ledger, profiles, rules, clock)
+
+
+def enrol_contact(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+                  profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    """contact.creation carries no email: read it, then attach to the member with that email or enrol anew."""
+    if hubspot.contacts is None:
+        return Outcome("skipped", "no_access_token: contact.creation carries no email")
+    found = hubspot.contacts.contact(event.object_id, ["email", "firstname"])
+    if not found or not found.get("email"):
+        return Outcome("skipped", "contact_without_email" if found else "contact_not_found")
+    email = str(found["email"])
+    link, linked_now = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, email=email)
+    identity = hs.contact_identity(event.portal_id, event.object_id)
+    if link.primary != identity:
+        return Outcome("recorded" if linked_now else "unchanged", "attached", member_id=link.member_id)
+    applied = profiles.set_contact(program_id, identity, email, found.get("firstname"), event.occurred_at)
+    return Outcome("recorded" if applied or linked_now else "unchanged", "enrolled", member_id=link.member_id)
+
+
+def apply_contact_property(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext,
+                           ledger: LedgerRepository, profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    name, value, settings = event.property_name, event.property_value or "", hubspot.settings
+    if name == "email":
+        return _email_changed(event, program_id, hubspot, ledger, profiles, value.strip())
+    if name == "hs_email_optout":
+        out = hs.opted_out(value)
+        if out is None:
+            return Outcome("skipped", "invalid_optout_value")
+        link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
+        applied = profiles.set_consent(program_id, link.primary, "unsubscribed" if out else "subscribed",
+                                       event.occurred_at)
+        return _profile_outcome(applied, link.member_id)
+    if name == settings.birthday_property:
+        born = hs.birthday(value, clock.now().date()) if value.strip() else None
+        if value.strip() and born is None:
+            return Outcome("skipped", "invalid_birthday")
+        link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
+        return _profile_outcome(profiles.set_birthday(program_id, link.primary, born, event.occurred_at),
+                                link.member_id)
+    if name == settings.grant_points_property:
+        return _grant(event, program_id, hubspot, ledger, rules, clock)
+    return Outcome("ignored", "property_not_handled")
+
+
+def _email_changed(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+                   profiles: Profiles, email: str) -> Outcome:
+    if "@" not in email or len(email) > 254:
+        return Outcome("skipped", "invalid_email")
+    link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, email=email)
+    return _profile_outcome(profiles.set_contact(program_id, link.primary, email, None, event.occurred_at),
+                            link.member_id)
+
+
+def _grant(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+           rules: RulesSource, clock: Clock) -> Outcome:
+    """A workflow set the grant property: a bonus, once per notification (its composite key)."""
+    points = hs.grant_points(event.property_value)
+    if points is None:
+        return Outcome("skipped", f"invalid_grant: a non-zero integer within ±{hs.MAX_GRANT} is required")
+    link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
+    key = (f"hubspot:{event.portal_id}:contact:{event.object_id}:grant:"
+           f"{event.dedupe_key.removeprefix('hubspot:')}")
+    return append_points(program_id, link, key, EntryKind.BONUS, points, event, ledger, rules, clock, GRANT_REASON)
+
+
+def apply_deal_stage(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+                     profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    """A deal reached the won stage: points on its amount, once per deal, to its first associated contact."""
+    if event.property_name != "dealstage" or event.property_value != hubspot.settings.won_stage:
+        return Outcome("ignored", "not_a_won_deal")
+    if hubspot.contacts is None:
+        return Outcome("skipped", "no_access_token: the deal's amount and contacts cannot be read")
+    deal = hubspot.contacts.deal(event.object_id)
+    if deal is None or deal.amount is None or deal.amount <= 0 or not deal.contact_ids:
+        return Outcome("skipped", "deal_not_found" if deal is None else
+                       "deal_without_contact" if deal.amount and deal.amount > 0 else "deal_without_amount")
+    currency = (deal.currency or hubspot.settings.currency).upper()
+    if currency != hubspot.settings.currency.upper():
+        return Outcome("skipped", "deal_in_another_currency")
+    link, _ = member_of(program_id, event.portal_id, deal.contact_ids[0], hubspot, ledger, fetch=True)
+    awarding = rules.rules_at(program_id, event.occurred_at)
+    member = ledger.get_member(program_id, link.member_id)
+    base = Money(deal.amount, currency)
+    points = awarding.earning.points_for(base, awarding.multiplier(
+        event.occurred_at, member.tier if member else awarding.tiers[0].name))
+    if points <= 0:
+        return Outcome("skipped", "no_points_for_amount", member_id=link.member_id)
+    key = f"hubspot:{event.portal_id}:deal:{event.object_id}"
+    return append_points(program_id, link, key, EntryKind.EARN, points, event, ledger, rules, clock, DEAL_REASON,
+                         base=base, rule_version=awarding.version)
+
+
+def erase_contact(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+                  profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    """contact.deletion and contact.privacyDeletion, in any order, any number of times: erased once."""
+    link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger)
+    applied = profiles.erase(program_id, link.primary, clock.now())
+    return Outcome("recorded" if applied else "unchanged", event.subscription_type, member_id=link.member_id)
+
+
+def _profile_outcome(applied: bool, member_id: str) -> Outcome:
+    return Outcome("recorded" if applied else "unchanged", None if applied else "stale_or_erased",
+                   member_id=member_id)
+
+
+Handler = Callable[[hs.HubSpotEvent, str, HubSpotContext, LedgerRepository, Profiles, RulesSource, Clock], Outcome]
+_HANDLERS: dict[str, Handler] = {
+    hs.CONTACT_CREATION: enrol_contact,
+    hs.CONTACT_PROPERTY_CHANGE: apply_contact_property,
+    hs.CONTACT_DELETION: erase_contact,
+    hs.CONTACT_PRIVACY_DELETION: erase_contact,
+    hs.DEAL_PROPERTY_CHANGE: apply_deal_stage,
+}

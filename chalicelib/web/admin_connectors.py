@@ -1,0 +1,41 @@
+"""The admin API for the CRM connectors: which are configured, and how a member's sync went."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import bootstrap
+from chalicelib.services import crm_admin
+from chalicelib.services.ports import ApiKey, ConnectorStatus
+from chalicelib.web.auth import authenticate
+from chalicelib.web.errors import handles_errors
+
+bp = Blueprint(__name__)
+
+
+def _caller(scope: str) -> ApiKey:
+    return authenticate(bp.current_request.headers, scope)
+
+
+@bp.route("/admin/connectors", methods=["GET"])
+@handles_errors
+def connectors() -> dict[str, Any]:
+    key = _caller("read")
+    found = bootstrap.get_connector_clients().for_program(key.program_id)
+    return {"connectors": crm_admin.connectors_overview(key.program_id, found, bootstrap.get_crm_sync())}
+
+
+@bp.route("/admin/members/{member_id}/sync", methods=["GET"])
+@handles_errors
+def member_sync(member_id: str) -> dict[str, Any]:
+    key = _caller("read")
+    sync = crm_admin.member_sync(key.program_id, member_id, bootstrap.get_ledger(), bootstrap.get_crm_sync(),
+                                 bootstrap.get_connector_clients().for_program(key.program_id))
+    return {"member_id": member_id, "due_at": sync.due_at.isoformat() if sync.due_at else None,
+            "connectors": {name: _status_body(s) for name, s in sync.statuses.items()}}
+
+
+def _status_body(status: ConnectorStatus) -> dict[str, Any]:
+    return {"status": status.status, "at": status.at.isoformat() if status.at else None, "error": status.error,
+            "attempts": status.attempts}
