@@ -60,6 +60,11 @@ class ParameterProgramDirectory:
         found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
         return sorted({name.split("/")[0] for name in found if name.endswith("/config")})
 
+    def hubspot_portal(self, program_id: str) -> str:
+        """The HubSpot account (portal id) of the program, "" when it has none."""
+        config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
+        return str(config.get("hubspot_portal_id") or "")
+
     def shop_of(self, program_id: str) -> str:
         config = json.loads(self._parameter(f"{self.param_prefix}/programs/{program_id}/config") or "{}")
         return str(config.get("shop_domain", ""))

@@ -8,8 +8,9 @@ from chalice import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.standing import standing
 from chalicelib.messaging.composer import preview
-from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards
+from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards, timeline
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web import openapi
@@ -23,8 +24,10 @@ from chalicelib.web.wire import (
     member_body,
     message_body,
     order_body,
+    profile_body,
     redemption_body,
     reward_body,
+    timeline_body,
 )
 
 bp = Blueprint(__name__)
@@ -42,7 +45,10 @@ def _query(name: str) -> str | None:
 @handles_errors
 def find_members() -> dict[str, Any]:
     key = _caller("read")
-    found = members.find_members(bootstrap.get_ledger(), key.program_id, _query("email"))
+    directory = bootstrap.get_directory()
+    found = members.lookup(bootstrap.get_ledger(), bootstrap.get_identities(), key.program_id,
+                           bp.current_request.query_params or {}, directory.shop_of(key.program_id),
+                           directory.hubspot_portal(key.program_id))
     return {"members": [member_body(m) for m in found]}
 
 
@@ -50,7 +56,10 @@ def find_members() -> dict[str, Any]:
 @handles_errors
 def get_member(member_id: str) -> dict[str, Any]:
     key = _caller("read")
-    return member_body(members.get_member(bootstrap.get_ledger(), key.program_id, member_id))
+    member = members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
+    now = bootstrap.get_clock().now()
+    where = standing(member, bootstrap.get_rules().rules_at(key.program_id, now), now)
+    return profile_body(member, where, bootstrap.get_directory().messaging(key.program_id).currency)
 
 
 @bp.route("/admin/members/{member_id}/ledger", methods=["GET"])
@@ -60,6 +69,16 @@ def member_ledger(member_id: str) -> dict[str, Any]:
     page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id, _query("cursor"),
                                  _query("limit"))
     return {"entries": [entry_body(e) for e in page.entries], "next": page.next_cursor}
+
+
+@bp.route("/admin/members/{member_id}/timeline", methods=["GET"])
+@handles_errors
+def member_timeline(member_id: str) -> dict[str, Any]:
+    """Ledger entries and messages in one list, newest first."""
+    key = _caller("read")
+    page = timeline.timeline(bootstrap.get_ledger(), bootstrap.get_outbox(), key.program_id, member_id,
+                             _query("cursor"), _query("limit"))
+    return {"events": [timeline_body(at, item) for at, item in page.items], "next": page.next_cursor}
 
 
 @bp.route("/admin/data-requests", methods=["GET"])

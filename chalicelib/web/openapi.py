@@ -87,6 +87,17 @@ SCHEMAS: dict[str, Any] = {
         "order_id": {"type": "string", "pattern": "^[0-9]+$"}, "shop": {"type": "string"}}},
     "ReviewRecorded": {"type": "object", "properties": {"order_id": {"type": "string"},
                                                          "recorded": {"type": "boolean"}}},
+    "Profile": {"allOf": [{"$ref": "#/components/schemas/Member"}, {"type": "object", "properties": {
+        "birthday": {"type": ["string", "null"], "format": "date"},
+        "standing": {"type": "object", "properties": {
+            "qualifying_spend": _MONEY, "next_tier": {"type": ["string", "null"]}, "spend_to_next_tier": _MONEY,
+            "spend_to_keep_tier": _MONEY, "tier_review_at": _NTIME, "next_expiry_at": _NTIME,
+            "next_expiry_points": {"type": "integer"}}}}}]},
+    "Timeline": {"type": "object", "required": ["events", "next"], "properties": {
+        "events": {"type": "array", "items": {"type": "object", "required": ["at", "type"], "properties": {
+            "at": _TIME, "type": {"type": "string", "enum": ["ledger", "message"]},
+            "entry": {"$ref": "#/components/schemas/Entry"}, "message": {"$ref": "#/components/schemas/Message"}}}},
+        "next": {"type": ["string", "null"]}}},
     "NewRedemption": {"type": "object", "required": ["reward_id", "idempotency_key"], "additionalProperties": False,
                       "properties": {"reward_id": {"type": "string", "minLength": 1, "maxLength": 64},
                                      "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255}}},
@@ -181,9 +192,15 @@ SCHEMAS: dict[str, Any] = {
 }
 
 PATHS: dict[str, Any] = {
-    "/admin/members": {"get": {"summary": "Find members by email", "parameters": [_query("email", True)],
-                               "responses": _ok("Members")}},
-    "/admin/members/{member_id}": {"get": {"summary": "A member", "parameters": [_ID], "responses": _ok("Member")}},
+    "/admin/members": {"get": {
+        "summary": "Find members by exactly one of email, Shopify customer id, HubSpot contact id",
+        "parameters": [_query("email"), _query("shopify_customer_id"), _query("hubspot_contact_id")],
+        "responses": _ok("Members")}},
+    "/admin/members/{member_id}": {"get": {"summary": "A member with their standing", "parameters": [_ID],
+                                           "responses": _ok("Profile")}},
+    "/admin/members/{member_id}/timeline": {"get": {
+        "summary": "Ledger entries and messages, newest first", "parameters": [_ID, _query("cursor"), _query("limit")],
+        "responses": _ok("Timeline")}},
     "/admin/members/{member_id}/ledger": {"get": {
         "summary": "A member's ledger, newest first", "parameters": [_ID, _query("cursor"), _query("limit")],
         "responses": _ok("Ledger")}},

@@ -11,6 +11,7 @@ from chalicelib.domain.ledger import LedgerEntry, Member
 from chalicelib.domain.messages import Message
 from chalicelib.domain.redemptions import Redemption
 from chalicelib.domain.rewards import Reward
+from chalicelib.domain.standing import Standing
 from chalicelib.services.ports import ApiKey, DataRequest
 
 
@@ -107,3 +108,23 @@ def redemption_body(r: Redemption) -> dict[str, Any]:
             "code": r.code, "status": r.status, "created_at": r.created_at.isoformat(),
             "expires_at": _time(r.expires_at), "attempts": r.attempts, "shopify_discount_id": r.discount_id,
             "last_error": r.last_error, "next_attempt_at": _time(r.retry_at)}
+
+
+def profile_body(member: Member, standing: Standing, currency: str) -> dict[str, Any]:
+    """A member with where they stand: progress to the next tier, what keeps the tier, what expires when."""
+    def money(amount: Any) -> dict[str, str] | None:
+        return None if amount is None else {"amount": format(amount, ".2f"), "currency": currency}
+
+    return {**member_body(member), "birthday": member.birthday.isoformat() if member.birthday else None,
+            "standing": {
+                "qualifying_spend": money(standing.qualifying_spend), "next_tier": standing.next_tier,
+                "spend_to_next_tier": money(standing.spend_to_next_tier),
+                "spend_to_keep_tier": money(standing.spend_to_keep_tier),
+                "tier_review_at": _time(standing.tier_review_at),
+                "next_expiry_at": _time(standing.next_expiry_at), "next_expiry_points": standing.next_expiry_points}}
+
+
+def timeline_body(at: datetime, item: LedgerEntry | Message) -> dict[str, Any]:
+    if isinstance(item, Message):
+        return {"at": at.isoformat(), "type": "message", "message": message_body(item)}
+    return {"at": at.isoformat(), "type": "ledger", "entry": entry_body(item)}

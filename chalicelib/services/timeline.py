@@ -1,0 +1,62 @@
+"""A member's timeline: ledger entries and messages in one list, newest first, paged by the ledger.
+
+Each page holds a page of ledger entries and the messages that fall between them; the last page also holds
+every older message. So paging costs one ledger query per page, and no message is shown twice or skipped.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.domain.messages import Message
+from chalicelib.services.members import get_member, page_limit
+from chalicelib.services.ports import LedgerRepository
+
+
+class MessageHistory(Protocol):
+    def messages(self, program_id: str, member_id: str) -> list[Message]: ...
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    items: tuple[tuple[datetime, LedgerEntry | Message], ...]    # newest first
+    next_cursor: str | None
+
+
+def timeline(ledger: LedgerRepository, history: MessageHistory, program_id: str, member_id: str,
+             cursor: str | None, limit: str | None) -> TimelinePage:
+    size = page_limit(limit)
+    get_member(ledger, program_id, member_id)
+    ledger_cursor, before = _decode(cursor)
+    page = ledger.ledger(program_id, member_id, ledger_cursor, size)
+    after = page.entries[-1].recorded_at if page.next_cursor and page.entries else None
+    messages = [(_when(m), m) for m in history.messages(program_id, member_id)
+                if (before is None or _when(m) < before) and (after is None or _when(m) >= after)]
+    entries = [(e.recorded_at, e) for e in page.entries]
+    items = sorted([*entries, *messages], key=lambda pair: pair[0], reverse=True)
+    return TimelinePage(tuple(items), _encode(page.next_cursor, after) if page.next_cursor and after else None)
+
+
+def _when(message: Message) -> datetime:
+    return message.created_at or message.due_at
+
+
+def _encode(ledger_cursor: str, before: datetime) -> str:
+    raw = json.dumps({"l": ledger_cursor, "t": before.isoformat()}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> tuple[str | None, datetime | None]:
+    if not cursor:
+        return None, None
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return str(plain["l"]), datetime.fromisoformat(plain["t"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as e:
+        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor") from e
