@@ -72,7 +72,7 @@ def register_discounts(event: CloudWatchEvent) -> dict[str, Any]:
     """Reward codes to register with Shopify: new ones, and transient failures whose backoff is over."""
     return _for_each_program("register_discounts", event, lambda program_id, now: redemptions.register_due(
         program_id, now, bootstrap.get_redemptions(), bootstrap.get_ledger(), bootstrap.get_due_work(),
-        bootstrap.get_connector_clients().for_program(program_id).shopify))  # type: ignore[arg-type]
+        bootstrap.get_connector_clients().for_program(program_id).shopify))
 
 
 SYNC_TIME_RESERVE_MS = 20_000     # stop starting batches when less than this is left of the function's time

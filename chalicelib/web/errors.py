@@ -11,6 +11,8 @@ from chalice import BadRequestError, Response
 from chalicelib.domain.errors import (
     ConcurrentChange,
     Conflict,
+    ConnectorRejected,
+    ConnectorUnavailable,
     DuplicateEntry,
     Forbidden,
     InsufficientPoints,
@@ -34,6 +36,8 @@ _STATUS: dict[type[LoyaltyError], int] = {
     Conflict: 409,
     InsufficientPoints: 409,
     ConcurrentChange: 409,
+    ConnectorUnavailable: 503,
+    ConnectorRejected: 502,
 }
 
 
