@@ -1,6 +1,7 @@
-"""Conditional writes: whether DynamoDB applied one, every other error left to raise."""
+"""Conditional writes and transactions: whether DynamoDB applied them, every other error left to raise; batch reads."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,3 +17,29 @@ def applied(write: Callable[..., Any], **request: Any) -> bool:
             return False
         raise
     return True
+
+
+def cancellation(client: Any, writes: list[dict[str, Any]]) -> list[str] | None:
+    """Run a transaction: None when it applied, else the cancellation reason of each item, in order
+    ("ConditionalCheckFailed", "TransactionConflict", "None" for the items that were fine)."""
+    try:
+        client.transact_write_items(TransactItems=writes)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        return [str(r.get("Code")) for r in e.response.get("CancellationReasons", [])]
+    return None
+
+
+def batch_get(client: Any, table: str, wanted: list[dict[str, Any]], on_backlog: Exception) -> list[dict[str, Any]]:
+    """BatchGetItem (up to 100 keys), consistent, retrying the keys DynamoDB leaves unprocessed under load."""
+    found: list[dict[str, Any]] = []
+    request = {table: {"Keys": wanted, "ConsistentRead": True}}
+    for attempt in range(8):
+        response = client.batch_get_item(RequestItems=request)
+        found += response["Responses"].get(table, [])
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        time.sleep(0.02 * 2**attempt)
+    raise on_backlog

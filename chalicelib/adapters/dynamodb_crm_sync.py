@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_codec import member_from_item
-from chalicelib.adapters.dynamodb_conditions import applied
+from chalicelib.adapters.dynamodb_conditions import applied, batch_get
 from chalicelib.adapters.dynamodb_members import CRM_SYNC_SK
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain.due import CRM_SYNC_TASK
@@ -116,16 +116,8 @@ class DynamoDBCrmSync:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_get(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        request = {self.table: {"Keys": wanted, "ConsistentRead": True}}
-        for attempt in range(8):
-            response = self.client.batch_get_item(RequestItems=request)
-            found += response["Responses"].get(self.table, [])
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-            time.sleep(0.02 * 2**attempt)
-        raise ConcurrentChange("DynamoDB kept some reads unprocessed; the sync will try again")
+        return batch_get(self.client, self.table, wanted, ConcurrentChange(
+            "DynamoDB kept some reads unprocessed; the sync will try again"))
 
 
 def _mark_key(program_id: str, member_id: str) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import Identity
 from chalicelib.services.ports import IdentityLink
@@ -64,15 +63,11 @@ class DynamoDBIdentities:
         writes: list[dict[str, Any]] = [{"Put": put}]
         if target.primary != identity:
             writes.append({"Update": build_identity_add(self.table, program_id, identity, target.member_id)})
-        try:
-            self.client.transact_write_items(TransactItems=writes)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return self.resolve(program_id, identity)       # linked before: the first link wins
-            if "ConditionalCheckFailed" in reasons:
-                return None                                     # the member is gone or erased
-            raise ConcurrentChange("the identity or its member changed while linking") from e
-        return target
+        reasons = cancellation(self.client, writes)
+        if reasons is None:
+            return target
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return self.resolve(program_id, identity)           # linked before: the first link wins
+        if "ConditionalCheckFailed" in reasons:
+            return None                                         # the member is gone or erased
+        raise ConcurrentChange("the identity or its member changed while linking")

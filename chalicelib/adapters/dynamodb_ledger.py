@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters import dynamodb_orders as orders
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.adapters.dynamodb_conditions import batch_get, cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
@@ -58,10 +58,7 @@ class DynamoDBLedger:
                   *member_writes(self.table, program_id, member_id, None, MemberHints(), [entry], change,
                                  entry.recorded_at),
                   audit_put(self.table, program_id, audit)]
-        try:
-            self._transact(writes, DuplicateEntry("the idempotency key was used before"))
-        except ClientError as e:
-            raise ConcurrentChange("the member changed while the adjustment was applied") from e
+        self._transact(writes, DuplicateEntry("the idempotency key was used before"))
 
     def idempotent_result(self, program_id: str, business_key: str) -> tuple[str, LedgerEntry] | None:
         """The request hash and entry an idempotency key already produced, if any."""
@@ -88,17 +85,8 @@ class DynamoDBLedger:
         return OrderRead(account, member, tags, handles)
 
     def _batch_get(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """BatchGetItem, consistent, retrying the keys DynamoDB leaves unprocessed under load."""
-        found: list[dict[str, Any]] = []
-        request = {self.table: {"Keys": wanted, "ConsistentRead": True}}
-        for attempt in range(8):
-            response = self.client.batch_get_item(RequestItems=request)
-            found += response["Responses"].get(self.table, [])
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-            time.sleep(0.02 * 2**attempt)
-        raise ConcurrentChange("DynamoDB kept some reads unprocessed; the delivery will be retried")
+        return batch_get(self.client, self.table, wanted, ConcurrentChange(
+            "DynamoDB kept some reads unprocessed; the delivery will be retried"))
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
@@ -170,13 +158,10 @@ class DynamoDBLedger:
 
     def _transact(self, writes: list[dict[str, Any]], on_condition: Exception, any_condition: bool = False) -> None:
         """Run one transaction; a failed condition on its first item (or any, if asked) raises `on_condition`."""
-        try:
-            self.client.transact_write_items(TransactItems=writes)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            checked = reasons if any_condition else reasons[:1]
-            if "ConditionalCheckFailed" in checked or (any_condition and "TransactionConflict" in reasons):
-                raise on_condition from e
-            raise
+        reasons = cancellation(self.client, writes)
+        if reasons is None:
+            return
+        checked = reasons if any_condition else reasons[:1]
+        if "ConditionalCheckFailed" in checked or (any_condition and "TransactionConflict" in reasons):
+            raise on_condition
+        raise ConcurrentChange(f"the transaction was cancelled: {', '.join(reasons)}")

@@ -13,11 +13,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
@@ -53,17 +52,14 @@ class DynamoDBRedemptions:
                   {"Put": {"TableName": self.table, "Item": self._item(program_id, redemption),
                            "ConditionExpression": "attribute_not_exists(PK)"}},
                   audit_put(self.table, program_id, audit)]
-        try:
-            self.client.transact_write_items(TransactItems=writes)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise DuplicateEntry("the idempotency key was used before") from e
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise InsufficientPoints("the balance does not cover this reward") from e
-            raise ConcurrentChange("the member was changing; read again") from e
+        reasons = cancellation(self.client, writes)
+        if reasons is None:
+            return
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise DuplicateEntry("the idempotency key was used before")
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            raise InsufficientPoints("the balance does not cover this reward")
+        raise ConcurrentChange("the member was changing; read again")
 
     def by_idempotency_key(self, program_id: str, idempotency_key: str) -> tuple[str, Redemption | None] | None:
         """The request hash and the redemption an idempotency key already produced, if any."""
@@ -112,16 +108,10 @@ class DynamoDBRedemptions:
         return self._settled(writes)
 
     def _settled(self, writes: list[dict[str, Any]]) -> bool:
-        try:
-            self.client.transact_write_items(TransactItems=writes)
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
-                return False
-            raise ConcurrentChange("the redemption was changing") from e
-        return True
+        reasons = cancellation(self.client, writes)
+        if reasons is not None and "ConditionalCheckFailed" not in reasons:
+            raise ConcurrentChange("the redemption was changing")
+        return reasons is None
 
     def _item(self, program_id: str, r: Redemption, now: datetime | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {

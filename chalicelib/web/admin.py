@@ -144,7 +144,11 @@ def record_review() -> Response:
     order_id = body.get("order_id") if isinstance(body, dict) else None
     if not isinstance(order_id, str) or not order_id.isdigit():
         raise InvalidRequest("order_id: the Shopify order id as a digit string is required", code="invalid_body")
-    shop = body.get("shop") or bootstrap.get_directory().shop_of(key.program_id)
+    shop = body.get("shop")
+    if shop is not None and not isinstance(shop, str):
+        raise InvalidRequest("shop: the shop's domain as a string, or absent for the program's shop",
+                             code="invalid_body")
+    shop = shop or bootstrap.get_directory().shop_of(key.program_id)
     outcome = orders.record_review(key.program_id, str(shop), order_id, bootstrap.get_ledger(),
                                    bootstrap.get_rules(), bootstrap.get_clock())
     if outcome.status == "recorded":

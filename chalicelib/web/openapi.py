@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.services.exports import MAX_LIMIT
+from chalicelib.services.members import MAX_PAGE
+
 _ERROR = {"$ref": "#/components/responses/Error"}
+# Any route may refuse the request: bad input, no key, a key without the scope, an unknown id, and a Content-Type
+# the route does not take (Chalice answers 415 before the view, even on a GET that sends one).
+_ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "415": _ERROR}
 _ID = {"name": "member_id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _ok(schema: str, status: str = "200", description: str = "OK") -> dict[str, Any]:
     return {status: {"description": description,
                      "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}},
-            "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR}
+            **_ERRORS}
 
 
 def _list(name: str, item: str) -> dict[str, Any]:
@@ -24,6 +30,11 @@ def _body(schema: str) -> dict[str, Any]:
 
 def _query(name: str, required: bool = False) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}
+
+
+def _limit(maximum: int) -> dict[str, Any]:
+    return {"name": "limit", "in": "query", "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": maximum}}
 
 
 _TIME = {"type": "string", "format": "date-time"}
@@ -199,10 +210,10 @@ PATHS: dict[str, Any] = {
     "/admin/members/{member_id}": {"get": {"summary": "A member with their standing", "parameters": [_ID],
                                            "responses": _ok("Profile")}},
     "/admin/members/{member_id}/timeline": {"get": {
-        "summary": "Ledger entries and messages, newest first", "parameters": [_ID, _query("cursor"), _query("limit")],
+        "summary": "Ledger entries and messages, newest first", "parameters": [_ID, _query("cursor"), _limit(MAX_PAGE)],
         "responses": _ok("Timeline")}},
     "/admin/members/{member_id}/ledger": {"get": {
-        "summary": "A member's ledger, newest first", "parameters": [_ID, _query("cursor"), _query("limit")],
+        "summary": "A member's ledger, newest first", "parameters": [_ID, _query("cursor"), _limit(MAX_PAGE)],
         "responses": _ok("Ledger")}},
     "/admin/members/{member_id}/adjustments": {"post": {
         "summary": "Add or take points (scope write)", "parameters": [_ID], "requestBody": _body("Adjustment"),
@@ -236,14 +247,14 @@ PATHS: dict[str, Any] = {
         "requestBody": _body("DryRunRequest"), "responses": _ok("DryRunReport")}},
     **{f"/admin/exports/{name}.csv": {"get": {
         "summary": f"CSV export of {what}, a page at a time (header row on every page)",
-        "parameters": [_query("cursor"), _query("limit")],
+        "parameters": [_query("cursor"), _limit(MAX_LIMIT)],
         "responses": {"200": {"description": "One page of CSV",
                               "headers": {"Link": {"description": '<...?cursor=...>; rel="next" (not on the last '
                                                                   'page)', "schema": {"type": "string"}},
                                           "X-Next-Cursor": {"description": "the next page's cursor, when there is one",
                                                             "schema": {"type": "string"}}},
                               "content": {"text/csv": {"schema": {"type": "string"}}}},
-                      "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR}}}
+                      **_ERRORS}}}
       for name, what in (("members", "member profiles"), ("ledger", "every ledger entry, member by member"))},
     "/admin/members/{member_id}/redemptions": {
         "get": {"summary": "A member's redemptions, newest first", "parameters": [_ID],
@@ -261,9 +272,10 @@ PATHS: dict[str, Any] = {
         "summary": "Revoke a key (scope owner)", "responses": _ok("ApiKey"),
         "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
     "/admin/audit": {"get": {"summary": "Every change made through the API, newest first",
-                             "parameters": [_query("cursor"), _query("limit")], "responses": _ok("Audit")}},
+                             "parameters": [_query("cursor"), _limit(MAX_PAGE)], "responses": _ok("Audit")}},
     "/admin/openapi.json": {"get": {"summary": "This document", "security": [],
-                                    "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+                                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {
+                                        "application/json": {"schema": {"type": "object"}}}}, "415": _ERROR}}},
 }
 
 

@@ -1,4 +1,5 @@
 """Review requests on the right day, through the worker, the dispatcher and SES (moto), as of chosen times."""
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -106,3 +107,17 @@ def test_the_admin_api_records_a_review_for_the_programs_shop(aws):
         assert (bad.status_code, bad.json_body["error"]["code"]) == (400, "invalid_body")
     account = bootstrap.get_ledger().load_order("demo", SHOP, "5928371928374650123", None).account
     assert account.reviewed_at is not None
+
+
+@pytest.mark.parametrize("shop", [{"x": 1}, {}, 12, 0, ["demo-shop.myshopify.com"], True])
+def test_the_admin_api_refuses_a_shop_that_is_not_a_string(aws, shop):
+    from chalice.test import Client
+
+    import app
+    body = json.dumps({"order_id": "5928371928374650123", "shop": shop}).encode()
+    with Client(app.app, stage_name="local") as client:
+        headers = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
+        response = client.http.post("/admin/reviews", headers=headers, body=body)
+
+    assert (response.status_code, response.json_body["error"]["code"]) == (400, "invalid_body")
+    assert bootstrap.get_audit().page("demo", None, 10)[0] == []
