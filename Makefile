@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key rules webhook bench clean
+.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -52,6 +52,9 @@ rules: $(VENV)/.installed ## program rules on the local stack: make rules [FILE=
 
 webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid]
 	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)"
+
+hubspot-webhook: $(VENV)/.installed ## send a v3-signed HubSpot event batch to the local stack: make hubspot-webhook FILE=...
+	$(PY) -m infra.hubspot_webhook "$(FILE)"
 
 bench: deps ## DynamoDB round trips, write units and events/s of the worker path on DynamoDB Local (in memory)
 	$(PY) -m infra.bench
