@@ -24,7 +24,6 @@ from chalicelib.domain.errors import (
     ConcurrentChange,
     Conflict,
     ConnectorRejected,
-    ConnectorUnavailable,
     DuplicateEntry,
     InsufficientPoints,
     InvalidRequest,
@@ -163,7 +162,7 @@ def register(program_id: str, redemption: Redemption, store: RedemptionStore, le
         discount_id = discounts.create_discount_code(discount_spec(redemption))
     except ConnectorRejected as e:
         return _give_up(program_id, redemption, store, ledger, now, e)
-    except (ConnectorUnavailable, LoyaltyError) as e:
+    except LoyaltyError as e:                    # unavailable, throttled, daily limit: try again later
         attempts = redemption.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             return _give_up(program_id, redemption, store, ledger, now, e)
