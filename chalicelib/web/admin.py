@@ -11,10 +11,9 @@ from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.standing import standing
 from chalicelib.messaging.composer import preview
 from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards, timeline
-from chalicelib.services.ports import ApiKey
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web import openapi
-from chalicelib.web.auth import authenticate
+from chalicelib.web.auth import caller, query
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.wire import (
     api_key_body,
@@ -33,18 +32,12 @@ from chalicelib.web.wire import (
 bp = Blueprint(__name__)
 
 
-def _caller(scope: str) -> ApiKey:
-    return authenticate(bp.current_request.headers, scope)
-
-
-def _query(name: str) -> str | None:
-    return (bp.current_request.query_params or {}).get(name)
 
 
 @bp.route("/admin/members", methods=["GET"])
 @handles_errors
 def find_members() -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     directory = bootstrap.get_directory()
     found = members.lookup(bootstrap.get_ledger(), bootstrap.get_identities(), key.program_id,
                            bp.current_request.query_params or {}, directory.shop_of(key.program_id),
@@ -55,7 +48,7 @@ def find_members() -> dict[str, Any]:
 @bp.route("/admin/members/{member_id}", methods=["GET"])
 @handles_errors
 def get_member(member_id: str) -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     member = members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
     now = bootstrap.get_clock().now()
     where = standing(member, bootstrap.get_rules().rules_at(key.program_id, now), now)
@@ -65,9 +58,9 @@ def get_member(member_id: str) -> dict[str, Any]:
 @bp.route("/admin/members/{member_id}/ledger", methods=["GET"])
 @handles_errors
 def member_ledger(member_id: str) -> dict[str, Any]:
-    key = _caller("read")
-    page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id, _query("cursor"),
-                                 _query("limit"))
+    key = caller(bp, "read")
+    page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id, query(bp, "cursor"),
+                                 query(bp, "limit"))
     return {"entries": [entry_body(e) for e in page.entries], "next": page.next_cursor}
 
 
@@ -75,16 +68,16 @@ def member_ledger(member_id: str) -> dict[str, Any]:
 @handles_errors
 def member_timeline(member_id: str) -> dict[str, Any]:
     """Ledger entries and messages in one list, newest first."""
-    key = _caller("read")
+    key = caller(bp, "read")
     page = timeline.timeline(bootstrap.get_ledger(), bootstrap.get_outbox(), key.program_id, member_id,
-                             _query("cursor"), _query("limit"))
+                             query(bp, "cursor"), query(bp, "limit"))
     return {"events": [timeline_body(at, item) for at, item in page.items], "next": page.next_cursor}
 
 
 @bp.route("/admin/data-requests", methods=["GET"])
 @handles_errors
 def list_data_requests() -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     return {"data_requests": [data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]}
 
 
@@ -92,9 +85,9 @@ def list_data_requests() -> dict[str, Any]:
 @handles_errors
 def data_request(request_id: str) -> dict[str, Any]:
     """The customer's data for the merchant to send: profile, ledger (paged) and the orders asked about."""
-    key = _caller("read")
+    key = caller(bp, "read")
     export = data_request_export(bootstrap.get_requests(), bootstrap.get_ledger(), key.program_id, request_id,
-                                 _query("cursor"))
+                                 query(bp, "cursor"))
     return {"request": data_request_body(export.request),
             "member": member_body(export.member) if export.member else None,
             "entries": [entry_body(e) for e in export.ledger.entries], "next": export.ledger.next_cursor,
@@ -105,8 +98,8 @@ def data_request(request_id: str) -> dict[str, Any]:
 @handles_errors
 def member_messages() -> dict[str, Any]:
     """Every message of a member: kind, status, due time, and why it went out or did not."""
-    key = _caller("read")
-    member = members.get_member(bootstrap.get_ledger(), key.program_id, _query("member_id") or "")
+    key = caller(bp, "read")
+    member = members.get_member(bootstrap.get_ledger(), key.program_id, query(bp, "member_id") or "")
     return {"messages": [message_body(m) for m in bootstrap.get_outbox().messages(key.program_id, member.member_id)]}
 
 
@@ -114,15 +107,15 @@ def member_messages() -> dict[str, Any]:
 @handles_errors
 def preview_message() -> dict[str, Any]:
     """Any template rendered with sample data and the program's branding."""
-    key = _caller("read")
-    rendered = preview(_query("kind") or "", bootstrap.get_directory().messaging(key.program_id))
-    return {"kind": _query("kind"), "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    key = caller(bp, "read")
+    rendered = preview(query(bp, "kind") or "", bootstrap.get_directory().messaging(key.program_id))
+    return {"kind": query(bp, "kind"), "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
 
 
 @bp.route("/admin/rewards", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def create_reward() -> Response:
-    key = _caller("write")
+    key = caller(bp, "write")
     reward = rewards.create_reward(bp.current_request.json_body, key, bootstrap.get_rewards(),
                                    bootstrap.get_clock().now())
     return Response(body=reward_body(reward), status_code=201)
@@ -131,7 +124,7 @@ def create_reward() -> Response:
 @bp.route("/admin/rewards", methods=["GET"])
 @handles_errors
 def list_rewards() -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     return {"rewards": [reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]}
 
 
@@ -139,7 +132,7 @@ def list_rewards() -> dict[str, Any]:
 @handles_errors
 def record_review() -> Response:
     """For the merchant's review app: `{"order_id": "...", "shop"?: "..."}`; later reminders are skipped."""
-    key = _caller("write")
+    key = caller(bp, "write")
     body = bp.current_request.json_body
     order_id = body.get("order_id") if isinstance(body, dict) else None
     if not isinstance(order_id, str) or not order_id.isdigit():
@@ -162,7 +155,7 @@ def record_review() -> Response:
 @handles_errors
 def adjust_member(member_id: str) -> Response:
     """Add or take points with a reason; the idempotency key makes a retry return the same entry."""
-    key = _caller("write")
+    key = caller(bp, "write")
     entry, created = adjustments.adjust(bp.current_request.json_body, member_id, key, bootstrap.get_ledger(),
                                         bootstrap.get_clock())
     return Response(body=entry_body(entry), status_code=201 if created else 200)
@@ -172,7 +165,7 @@ def adjust_member(member_id: str) -> Response:
 @handles_errors
 def redeem(member_id: str) -> Response:
     """Points for a reward: the code comes back at once; Shopify registration follows (see `status`)."""
-    key = _caller("write")
+    key = caller(bp, "write")
     now = bootstrap.get_clock().now()
     connected = bootstrap.get_connector_clients().for_program(key.program_id).shopify is not None
     redemption, created = redemptions.redeem(
@@ -185,7 +178,7 @@ def redeem(member_id: str) -> Response:
 @bp.route("/admin/members/{member_id}/redemptions", methods=["GET"])
 @handles_errors
 def member_redemptions(member_id: str) -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
     found = bootstrap.get_redemptions().list(key.program_id, member_id)
     return {"redemptions": [redemption_body(r) for r in found]}
@@ -195,7 +188,7 @@ def member_redemptions(member_id: str) -> dict[str, Any]:
 @handles_errors
 def create_api_key() -> Response:
     """A new key of the caller's program: the key itself is in this response only."""
-    key, plain = api_keys.create_key(bp.current_request.json_body, _caller("owner"), bootstrap.get_api_keys(),
+    key, plain = api_keys.create_key(bp.current_request.json_body, caller(bp, "owner"), bootstrap.get_api_keys(),
                                      bootstrap.get_clock())
     return Response(body={**api_key_body(key), "key": plain}, status_code=201)
 
@@ -203,14 +196,14 @@ def create_api_key() -> Response:
 @bp.route("/admin/api-keys", methods=["GET"])
 @handles_errors
 def list_api_keys() -> dict[str, Any]:
-    key = _caller("owner")
+    key = caller(bp, "owner")
     return {"api_keys": [api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]}
 
 
 @bp.route("/admin/api-keys/{key_id}", methods=["DELETE"])
 @handles_errors
 def revoke_api_key(key_id: str) -> dict[str, Any]:
-    return api_key_body(api_keys.revoke_key(key_id, _caller("owner"), bootstrap.get_api_keys(),
+    return api_key_body(api_keys.revoke_key(key_id, caller(bp, "owner"), bootstrap.get_api_keys(),
                                             bootstrap.get_clock()))
 
 
@@ -218,8 +211,9 @@ def revoke_api_key(key_id: str) -> dict[str, Any]:
 @handles_errors
 def audit_trail() -> dict[str, Any]:
     """Every change made through the API, newest first: who, when, what, before and after, why."""
-    key = _caller("read")
-    records, cursor = bootstrap.get_audit().page(key.program_id, _query("cursor"), members.page_limit(_query("limit")))
+    key = caller(bp, "read")
+    limit = members.page_limit(query(bp, "limit"))
+    records, cursor = bootstrap.get_audit().page(key.program_id, query(bp, "cursor"), limit)
     return {"records": [audit_body(r) for r in records], "next": cursor}
 
 

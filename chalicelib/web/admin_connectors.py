@@ -7,21 +7,18 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import crm_admin
-from chalicelib.services.ports import ApiKey, ConnectorStatus
-from chalicelib.web.auth import authenticate
+from chalicelib.services.ports import ConnectorStatus
+from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
 
 
-def _caller(scope: str) -> ApiKey:
-    return authenticate(bp.current_request.headers, scope)
-
 
 @bp.route("/admin/connectors", methods=["GET"])
 @handles_errors
 def connectors() -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     found = bootstrap.get_connector_clients().for_program(key.program_id)
     return {"connectors": crm_admin.connectors_overview(key.program_id, found, bootstrap.get_crm_sync())}
 
@@ -29,7 +26,7 @@ def connectors() -> dict[str, Any]:
 @bp.route("/admin/members/{member_id}/sync", methods=["GET"])
 @handles_errors
 def member_sync(member_id: str) -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     sync = crm_admin.member_sync(key.program_id, member_id, bootstrap.get_ledger(), bootstrap.get_crm_sync(),
                                  bootstrap.get_connector_clients().for_program(key.program_id))
     return {"member_id": member_id, "due_at": sync.due_at.isoformat() if sync.due_at else None,

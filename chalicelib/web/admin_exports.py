@@ -1,43 +1,38 @@
 """CSV exports of the admin API: members and ledger entries, paged with opaque cursors."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.services import exports
-from chalicelib.services.ports import ApiKey
-from chalicelib.web.auth import authenticate
+from chalicelib.web.auth import caller, query
 from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
 
 
-def _caller(scope: str) -> ApiKey:
-    return authenticate(bp.current_request.headers, scope)
-
-
-def _query(name: str) -> str | None:
-    return (bp.current_request.query_params or {}).get(name)
 
 
 @bp.route("/admin/exports/members.csv", methods=["GET"])
 @handles_errors
 def export_members() -> Response:
-    key = _caller("read")
-    page = exports.members_csv(bootstrap.get_shop_index(), key.program_id,
-                               bootstrap.get_directory().shop_of(key.program_id), _query("cursor"), _query("limit"))
-    return csv_response(page, "members.csv")
+    return _export(exports.members_csv, "members.csv")
 
 
 @bp.route("/admin/exports/ledger.csv", methods=["GET"])
 @handles_errors
 def export_ledger() -> Response:
-    key = _caller("read")
-    page = exports.ledger_csv(bootstrap.get_shop_index(), key.program_id,
-                              bootstrap.get_directory().shop_of(key.program_id), _query("cursor"), _query("limit"))
-    return csv_response(page, "ledger.csv")
+    return _export(exports.ledger_csv, "ledger.csv")
+
+
+def _export(listing: Callable[..., exports.CsvPage], name: str) -> Response:
+    key = caller(bp, "read")
+    page = listing(bootstrap.get_shop_index(), key.program_id, bootstrap.get_directory().shop_of(key.program_id),
+                   query(bp, "cursor"), query(bp, "limit"))
+    return csv_response(page, name)
 
 
 def csv_response(page: exports.CsvPage, name: str) -> Response:

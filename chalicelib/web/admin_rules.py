@@ -9,15 +9,11 @@ from chalicelib import bootstrap
 from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.services import dry_run, rules_admin
-from chalicelib.services.ports import ApiKey
-from chalicelib.web.auth import authenticate
+from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
 
-
-def _caller(scope: str) -> ApiKey:
-    return authenticate(bp.current_request.headers, scope)
 
 
 def _body() -> Any:
@@ -31,7 +27,7 @@ def _body() -> Any:
 @bp.route("/admin/rules", methods=["GET"])
 @handles_errors
 def list_rules() -> dict[str, Any]:
-    key = _caller("read")
+    key = caller(bp, "read")
     overview = rules_admin.rules_overview(bootstrap.get_rules(), key.program_id, bootstrap.get_clock().now())
     return {"current": rules_to_json(overview.current), "versions": [rules_to_json(v) for v in overview.versions]}
 
@@ -40,7 +36,7 @@ def list_rules() -> dict[str, Any]:
 @handles_errors
 def create_rules() -> Response:
     """A new version, effective now or later (never in the past), audited in the same transaction."""
-    key = _caller("write")
+    key = caller(bp, "write")
     rules = rules_admin.create_rules(_body(), key, bootstrap.get_rules(),
                                      bootstrap.get_clock().now())
     return Response(body=rules_to_json(rules), status_code=201)
@@ -50,7 +46,7 @@ def create_rules() -> Response:
 @handles_errors
 def dry_run_rules() -> dict[str, Any]:
     """What proposed rules would have awarded on orders paid in a range, beside what was awarded; writes nothing."""
-    key = _caller("read")
+    key = caller(bp, "read")
     report = dry_run.dry_run(_body(), key.program_id,
                              bootstrap.get_directory().shop_of(key.program_id), bootstrap.get_shop_index(),
                              bootstrap.get_clock().now())

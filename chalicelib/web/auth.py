@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chalice import Blueprint
+
 from chalicelib import bootstrap
 from chalicelib.services import api_keys
 from chalicelib.services.ports import ApiKey, ProgramDirectory
@@ -11,3 +13,13 @@ from chalicelib.services.ports import ApiKey, ProgramDirectory
 def authenticate(headers: Mapping[str, str], scope: str, directory: ProgramDirectory | None = None) -> ApiKey:
     return api_keys.authenticate(headers.get("authorization"), scope, bootstrap.get_api_keys(),
                                  directory or bootstrap.get_directory())
+
+
+def caller(bp: Blueprint, scope: str) -> ApiKey:
+    """The key of the request being served by `bp`, if it grants `scope`."""
+    return authenticate(bp.current_request.headers, scope)
+
+
+def query(bp: Blueprint, name: str) -> str | None:
+    """A query parameter of the request being served by `bp`."""
+    return (bp.current_request.query_params or {}).get(name)
