@@ -29,8 +29,13 @@ deps: $(VENV)/.installed node_modules/.installed ## install Python and npm depen
 run: deps ## start the local stack (API :8000, DynamoDB Local :8001, moto :4566) until Ctrl-C
 	$(PY) -m infra.local.run
 
-test: deps lint ## run the whole test suite
+# The unit and integration tests run a second time with the machine's clock moved years ahead to 23:59:30 UTC
+# (time-machine, ticking on past midnight): no test and no business rule may depend on today's date or hour.
+TRAVEL_TO ?= $(shell date -u -d '+5 years' +%Y-%m-%dT23:59:30+00:00)
+
+test: deps lint ## run the whole test suite, then the unit and integration tests again years ahead at 23:59 UTC
 	$(PY) -m pytest
+	LOYALTY_TEST_NOW=$(TRAVEL_TO) $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 
 lint: $(VENV)/.installed ## ruff on the sources
 	$(PY) -m ruff check .

@@ -3,7 +3,17 @@ from chalice import Chalice, ConvertToMiddleware
 
 from chalicelib.jobs import schedules, worker
 from chalicelib.observability import logger
-from chalicelib.web import admin, admin_connectors, admin_exports, admin_rules, health, public, webhooks
+from chalicelib.web import (
+    admin,
+    admin_connectors,
+    admin_exports,
+    admin_jobs,
+    admin_merges,
+    admin_rules,
+    health,
+    public,
+    webhooks,
+)
 from chalicelib.web.errors import normalise_framework_errors
 
 app = Chalice(app_name="loyalty")
@@ -15,6 +25,8 @@ app.register_blueprint(admin.bp)
 app.register_blueprint(admin_rules.bp)
 app.register_blueprint(admin_exports.bp)
 app.register_blueprint(admin_connectors.bp)
+app.register_blueprint(admin_jobs.bp)
+app.register_blueprint(admin_merges.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(worker.bp)
 app.register_blueprint(schedules.bp)

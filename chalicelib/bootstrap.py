@@ -116,7 +116,7 @@ def get_profiles() -> DynamoDBProfiles:
 
 
 def get_due_work() -> DynamoDBDueWork:
-    return _get("due_work", lambda: DynamoDBDueWork(get_settings().table_name, client("dynamodb")))
+    return _get("due_work", lambda: DynamoDBDueWork(get_settings().table_name, client("dynamodb"), get_clock()))
 
 
 def get_ingest_queue() -> SqsIngestQueue:

@@ -18,6 +18,18 @@ os.environ.update({
 })
 
 
+# `LOYALTY_TEST_NOW=<ISO-8601>` runs the tests as if the machine's clock said that (and ticked on from there):
+# `make test` runs the unit and integration tests a second time years ahead at 23:59 UTC, which proves that no
+# test and no business rule depends on today's real date or time of day.
+if os.environ.get("LOYALTY_TEST_NOW"):
+    from datetime import datetime
+
+    import time_machine
+
+    _travel = time_machine.travel(datetime.fromisoformat(os.environ["LOYALTY_TEST_NOW"]), tick=True)
+    _travel.start()
+
+
 @pytest.fixture
 def platform_server():
     """A local HTTP server standing in for HubSpot and Shopify (tests/platform_server.py)."""

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
+from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
 from chalicelib.services.ports import (
@@ -43,6 +44,8 @@ class InMemoryLedger:
         self.products: dict[tuple[str, str, str], tuple[datetime, frozenset[str]]] = {}
         self.messages: dict[tuple[str, str], Message] = {}
         self.birthday_as_of: dict[tuple[str, str], datetime] = {}
+        self.merges: list[Any] = []
+        self.links: dict[tuple[str, str], IdentityLink] = {}     # shared with InMemoryIdentities
 
     def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
                     as_of: datetime) -> bool:
@@ -112,7 +115,7 @@ class InMemoryLedger:
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
-                     member: MemberChange | None = None) -> None:
+                     member: MemberChange | None = None, *, now: datetime) -> None:
         key = (program_id, account.shop, account.order_id)
         stored = self.orders.get(key)
         if (stored.version if stored else None) != previous_version:
@@ -120,12 +123,14 @@ class InMemoryLedger:
         if entries or member:
             assert account.member_id is not None
             self._check_version(program_id, account.member_id, member)
-            self._post(program_id, account.member_id, identity, hints, entries, member)
+            self._post(program_id, account.member_id, identity, hints, entries, member, now)
         self.orders[key] = account
 
     def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
                       change: MemberChange, now: datetime) -> None:
         self._check_version(program_id, member_id, change)
+        if any((program_id, m.message_id) in self.messages for m in change.messages):
+            raise DuplicateEntry("the change's messages exist already")
         self._post(program_id, member_id, None, MemberHints(), entries, change, now)
 
     def _check_version(self, program_id: str, member_id: str, change: MemberChange | None) -> None:
@@ -134,9 +139,40 @@ class InMemoryLedger:
                 change.expected_version or 0):
             raise ConcurrentChange("the member changed")
 
-    def find_by_email(self, program_id: str, email: str) -> list[Member]:
+    def merge_members(self, program_id: str, plan: MemberMerge, target_primary: Identity, audit: Any) -> None:
+        source = self.members.get((program_id, plan.source.member_id))
+        target = self.members.get((program_id, plan.target_id))
+        if (program_id, f"merge:{plan.source.member_id}") in self.facts:
+            raise DuplicateEntry("merged before")
+        if source is None or source.merged_into or source.version != plan.source.version or \
+                (target.version if target else 0) != plan.target_version or (target and target.merged_into):
+            raise ConcurrentChange("a member moved")
+        self.facts.add((program_id, f"merge:{plan.source.member_id}"))
+        now = plan.in_entry.recorded_at
+        self._post(program_id, source.member_id, None, MemberHints(), [plan.out_entry], None, now)
+        self._post(program_id, plan.target_id, target_primary, MemberHints(email=source.email,
+                                                                           first_name=source.first_name),
+                   [plan.in_entry], None, now)
+        moved = self.members[(program_id, plan.target_id)]
+        spend = dict(moved.spend)
+        for month, amount in plan.spend.items():
+            spend[month] = spend.get(month, Decimal(0)) + amount
+        self.members[(program_id, plan.target_id)] = replace(
+            moved, spend=spend, spend_credit=moved.spend_credit + source.spend_credit,
+            identities=tuple(sorted({*moved.identities, *source.identities, target_primary.key})),
+            merged_from=tuple(sorted({*moved.merged_from, source.member_id})),
+            tier=plan.tier.tier if plan.tier else moved.tier,
+            unsubscribed=moved.unsubscribed | source.unsubscribed)
+        gone = self.members[(program_id, source.member_id)]
+        self.members[(program_id, source.member_id)] = replace(
+            gone, merged_into=plan.target_id, email=None, first_name=None, spend={}, spend_credit=0)
+        self.merges.append(audit)
+        for identity in source.identities:          # the identity links follow the person
+            self.links[(program_id, identity)] = IdentityLink(plan.target_id, target_primary)
+
+    def find_by_email(self, program_id: str, email: str, exclude: str | None = None) -> list[Member]:
         wanted = email.strip().lower()
-        return [m for (p, _), m in self.members.items() if p == program_id and m.email == wanted]
+        return [m for (p, mid), m in self.members.items() if p == program_id and m.email == wanted and mid != exclude]
 
     def get_member(self, program_id: str, member_id: str) -> Member | None:
         return self.members.get((program_id, member_id))
@@ -282,7 +318,7 @@ class InMemoryIdentities:
 
     def __init__(self, ledger: InMemoryLedger) -> None:
         self.ledger = ledger
-        self.links: dict[tuple[str, str], IdentityLink] = {}
+        self.links = ledger.links
 
     def resolve(self, program_id: str, identity: Identity) -> IdentityLink | None:
         return self.links.get((program_id, identity.key))

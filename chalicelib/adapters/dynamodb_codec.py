@@ -65,6 +65,8 @@ def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerE
         item["rule_version"] = _s(entry.rule_version)
     if entry.reason:
         item["reason"] = _s(entry.reason)
+    if entry.lifetime_points is not None:
+        item["lifetime_points"] = _n(entry.lifetime_points)
     return item
 
 
@@ -86,6 +88,7 @@ def member_from_item(item: dict[str, Any]) -> Member:
         spend={name.removeprefix(SPEND_PREFIX).replace("_", "-"): Decimal(value["N"])
                for name, value in item.items() if name.startswith(SPEND_PREFIX)},
         unsubscribed=frozenset((item.get("unsubscribed") or {}).get("SS", [])),
+        unsubscribed_at=_optional_time(item.get("unsubscribed_at")),
         hard_bounced=bool(item.get("hard_bounced", {}).get("BOOL")),
         complained=bool(item.get("complained", {}).get("BOOL")),
         recent_capped_sends=tuple(datetime.fromisoformat(v["S"])
@@ -97,6 +100,8 @@ def member_from_item(item: dict[str, Any]) -> Member:
         consent_updated_at=_optional_time(item.get("consent_updated_at")),
         erased_at=_optional_time(item.get("erased_at")),
         birthday=date.fromisoformat(item["birthday"]["S"]) if "S" in item.get("birthday", {}) else None,
+        merged_into=item.get("merged_into", {}).get("S"),
+        merged_from=tuple(sorted((item.get("merged_from") or {}).get("SS", []))),
     )
 
 
@@ -118,6 +123,7 @@ def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
         presentment_base=_money(item, "presentment"),
         rule_version=item.get("rule_version", {}).get("S"),
         reason=item.get("reason", {}).get("S"),
+        lifetime_points=int(item["lifetime_points"]["N"]) if "lifetime_points" in item else None,
     )
 
 

@@ -3,15 +3,25 @@
 A day is split over a few shard partitions so that a busy day never makes a hot index partition.
 Each program and task keeps a cursor: the first UTC day that may still hold due work. A run reads the day
 partitions from the cursor to today, so its cost follows the days since the last run and the work due.
+The cursor never passes the day the clock says it is: a job run as of a later time (`make job AT=...`) must not
+skip the items written afterwards, which are filed under the real day they were written.
+
+Items whose handler raised are recorded beside the cursors, one partition per program:
+
+    failure record  PK=P#<program>#JOBS  SK=FAIL#<task>#<ref>   attempts, due_at, first/last failure, error,
+                                                                parked_at once parked
 """
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import DUE_INDEX, DUE_SHARDS, due_pk
-from chalicelib.services.ports import DueItem
+from chalicelib.services.ports import Clock, DueFailure, DueItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -20,9 +30,10 @@ FIRST_RUN_LOOKBACK = timedelta(days=7)   # items are never filed before the day 
 
 
 class DynamoDBDueWork:
-    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient, clock: Clock | None = None) -> None:
         self.table = table_name
         self.client = client
+        self.clock = clock or SystemClock()
 
     def due(self, program_id: str, task: str, until: datetime) -> list[DueItem]:
         """The work items due at or before `until`, oldest first."""
@@ -40,11 +51,65 @@ class DynamoDBDueWork:
         return date.fromisoformat(item["cleared_before"]["S"]) if item else None
 
     def advance(self, program_id: str, task: str, cleared_before: date) -> None:
-        """Days before `cleared_before` hold no more due work; never move the cursor back."""
+        """Days before `cleared_before` hold no more due work; never move the cursor past today, nor back."""
+        cleared_before = min(cleared_before, self.clock.now().astimezone(UTC).date())
         applied(self.client.update_item, TableName=self.table, Key=_cursor_key(program_id, task),
                 UpdateExpression="SET cleared_before = :d",
                 ConditionExpression="attribute_not_exists(cleared_before) OR cleared_before < :d",
                 ExpressionAttributeValues={":d": {"S": cleared_before.isoformat()}})
+
+    def failures(self, program_id: str, task: str) -> dict[str, DueFailure]:
+        """The task's failing and parked items, by ref: one Query of the program's failure records for the task."""
+        return {f.ref: f for f in self._failures(program_id, f"{FAILURE_PREFIX}{task}#")}
+
+    def record_failure(self, program_id: str, task: str, item: DueItem, at: datetime, error: str) -> int:
+        """One UpdateItem adding 1 to the item's attempts at its due time; an item failing at another due time
+        (its earlier occurrence was handled or moved) starts again at 1."""
+        key = _failure_key(program_id, task, item.ref)
+        values = {":task": {"S": task}, ":ref": {"S": item.ref}, ":due": {"S": _stamp(item.due_at)},
+                  ":at": {"S": _stamp(at)}, ":error": {"S": error}}
+        try:
+            response = self.client.update_item(
+                TableName=self.table, Key=key, ReturnValues="UPDATED_NEW",
+                UpdateExpression="SET #task = :task, #ref = :ref, #due = :due, #last = :at, #error = :error, "
+                                 "#first = if_not_exists(#first, :at) ADD #attempts :one",
+                ConditionExpression="attribute_not_exists(PK) OR #due = :due",
+                ExpressionAttributeNames=_FAILURE_NAMES, ExpressionAttributeValues={**values, ":one": {"N": "1"}})
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            self.client.put_item(TableName=self.table, Item={
+                **key, "task": values[":task"], "ref": values[":ref"], "due_at": values[":due"],
+                "attempts": {"N": "1"}, "first_failed_at": values[":at"], "last_failed_at": values[":at"],
+                "error": values[":error"]})
+            return 1
+        return int(response["Attributes"]["attempts"]["N"])
+
+    def park(self, program_id: str, task: str, ref: str, at: datetime) -> None:
+        applied(self.client.update_item, TableName=self.table, Key=_failure_key(program_id, task, ref),
+                UpdateExpression="SET parked_at = :at", ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":at": {"S": _stamp(at)}})
+
+    def clear_failure(self, program_id: str, task: str, ref: str) -> None:
+        self.client.delete_item(TableName=self.table, Key=_failure_key(program_id, task, ref))
+
+    def parked(self, program_id: str) -> list[DueFailure]:
+        """The program's parked items, every task: one Query of its failure records (never a scan)."""
+        return [f for f in self._failures(program_id, FAILURE_PREFIX) if f.parked_at is not None]
+
+    def _failures(self, program_id: str, prefix: str) -> list[DueFailure]:
+        request: dict[str, Any] = {
+            "TableName": self.table, "ConsistentRead": True,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": _failures_pk(program_id)}, ":prefix": {"S": prefix}},
+        }
+        found: list[DueFailure] = []
+        while True:
+            response = self.client.query(**request)
+            found += [_failure(item) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _due_on(self, partition: str, before: str) -> list[DueItem]:
         request: dict[str, Any] = {
@@ -65,3 +130,28 @@ class DynamoDBDueWork:
 
 def _cursor_key(program_id: str, task: str) -> dict[str, Any]:
     return {"PK": {"S": f"P#{program_id}#JOB#{task}"}, "SK": {"S": "CURSOR"}}
+
+
+FAILURE_PREFIX = "FAIL#"
+_FAILURE_NAMES = {"#task": "task", "#ref": "ref", "#due": "due_at", "#first": "first_failed_at",
+                  "#last": "last_failed_at", "#error": "error", "#attempts": "attempts"}
+
+
+def _failures_pk(program_id: str) -> str:
+    return f"P#{program_id}#JOBS"
+
+
+def _failure_key(program_id: str, task: str, ref: str) -> dict[str, Any]:
+    return {"PK": {"S": _failures_pk(program_id)}, "SK": {"S": f"{FAILURE_PREFIX}{task}#{ref}"}}
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
+def _failure(item: dict[str, Any]) -> DueFailure:
+    return DueFailure(
+        task=item["task"]["S"], ref=item["ref"]["S"], due_at=datetime.fromisoformat(item["due_at"]["S"]),
+        attempts=int(item["attempts"]["N"]), first_failed_at=datetime.fromisoformat(item["first_failed_at"]["S"]),
+        last_failed_at=datetime.fromisoformat(item["last_failed_at"]["S"]), error=item["error"]["S"],
+        parked_at=datetime.fromisoformat(item["parked_at"]["S"]) if "parked_at" in item else None)

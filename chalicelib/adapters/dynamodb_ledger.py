@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -15,10 +15,12 @@ from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import batch_get, cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
+from chalicelib.adapters.dynamodb_merges import merge_writes
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
+from chalicelib.domain.merges import MemberMerge
 from chalicelib.services.ports import MemberChange, OrderRead
 
 if TYPE_CHECKING:
@@ -90,10 +92,12 @@ class DynamoDBLedger:
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
-                     member: MemberChange | None = None) -> None:
-        """Write the account (if nobody changed it since it was read), its entries and the member's balances."""
+                     member: MemberChange | None = None, *, now: datetime) -> None:
+        """Write the account (if nobody changed it since it was read), its entries and the member's balances.
+
+        `now` is the caller's clock: it files due work under the right day of the Due index.
+        """
         condition = ("attribute_not_exists(PK)" if previous_version is None else "version = :v")
-        now = max((e.recorded_at for e in entries), default=None) or datetime.now(UTC)
         put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account, now),
                                "ConditionExpression": condition}
         if previous_version is not None:
@@ -116,16 +120,36 @@ class DynamoDBLedger:
 
     def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
                       change: MemberChange, now: datetime) -> None:
+        """ConcurrentChange when the member moved since it was read; DuplicateEntry when only messages the change
+        creates exist already (a message is idempotent on its id: the change was made before)."""
         writes = member_writes(self.table, program_id, member_id, None, MemberHints(), entries, change, now)
-        self._transact(writes, ConcurrentChange("the member changed while the job ran"), any_condition=True)
+        reasons = cancellation(self.client, writes)
+        if reasons is None:
+            return
+        refused = [w for w, reason in zip(writes, reasons, strict=False) if reason == "ConditionalCheckFailed"]
+        if refused and all(_is_message(w) for w in refused):
+            raise DuplicateEntry("the change's messages exist already")
+        if refused or "TransactionConflict" in reasons:
+            raise ConcurrentChange("the member changed while the job ran")
+        raise ConcurrentChange(f"the transaction was cancelled: {', '.join(reasons)}")
 
-    def find_by_email(self, program_id: str, email: str) -> list[Member]:
+    def merge_members(self, program_id: str, plan: MemberMerge, target_primary: Identity, audit: AuditRecord) -> None:
+        """DuplicateEntry when the source was merged before; ConcurrentChange when either member moved meanwhile."""
+        reasons = cancellation(self.client, merge_writes(self.table, program_id, plan, target_primary, audit))
+        if reasons is None:
+            return
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            raise DuplicateEntry("the member was merged before")
+        raise ConcurrentChange(f"a member changed while merging: {', '.join(reasons)}")
+
+    def find_by_email(self, program_id: str, email: str, exclude: str | None = None) -> list[Member]:
         response = self.client.query(
             TableName=self.table, IndexName="GSI1", Limit=MAX_MEMBERS_PER_EMAIL,
             KeyConditionExpression="GSI1PK = :pk",
             ExpressionAttributeValues={":pk": {"S": keys.email_pk(program_id, email)}},
         )
-        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", [])]
+        skip = keys.member_pk(program_id, exclude) if exclude else None
+        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", []) if item["PK"]["S"] != skip]
         if not wanted:
             return []
         return sorted((codec.member_from_item(item) for item in self._batch_get(wanted)), key=lambda m: m.member_id)
@@ -165,3 +189,7 @@ class DynamoDBLedger:
         if "ConditionalCheckFailed" in checked or (any_condition and "TransactionConflict" in reasons):
             raise on_condition
         raise ConcurrentChange(f"the transaction was cancelled: {', '.join(reasons)}")
+
+
+def _is_message(write: dict[str, Any]) -> bool:
+    return write.get("Put", {}).get("Item", {}).get("type", {}).get("S") == "message"

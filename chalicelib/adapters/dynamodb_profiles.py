@@ -5,19 +5,24 @@ ignored (events arrive out of order), and an erased member never takes personal 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import BASE_TIER
-from chalicelib.adapters.dynamodb_conditions import applied
+from chalicelib.adapters.dynamodb_conditions import applied, cancellation
 from chalicelib.adapters.dynamodb_members import file_under_shop
+from chalicelib.domain.audit import AuditRecord
+from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import Identity, member_id_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 MAX_CAPPED_SENDS = 10
+UNSUBSCRIBE_ATTEMPTS = 5
 
 
 class DynamoDBProducts:
@@ -82,13 +87,30 @@ class DynamoDBProfiles:
                             "attribute_not_exists(erased_at) AND "
                             "(attribute_not_exists(birthday_as_of) OR birthday_as_of < :asof)", as_of)
 
-    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None:
-        """Leave one category of mail; an unknown member (erased shop, wrong program) changes nothing."""
-        applied(self.client.update_item, TableName=self.table,
-                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
-                UpdateExpression="ADD unsubscribed :category SET unsubscribed_at = :at",
-                ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues={":category": {"SS": [category]}, ":at": {"S": at.isoformat()}})
+    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime,
+                    audit: Callable[[frozenset[str]], AuditRecord]) -> bool:
+        """Leave one category of mail, with its audit record in the same transaction.
+
+        The profile is read (consistently) for the categories left before; the write holds only while they are
+        still exactly those, so the record's before/after is true. Already left, or an unknown member (erased
+        shop, wrong program): nothing is written.
+        """
+        key = {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}}
+        for _ in range(UNSUBSCRIBE_ATTEMPTS):
+            item = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True,
+                                        ProjectionExpression="PK, unsubscribed").get("Item")
+            before = frozenset((item or {}).get("unsubscribed", {}).get("SS", []))
+            if item is None or category in before:
+                return False
+            condition, values = _same_categories(before)
+            update = {"Update": {"TableName": self.table, "Key": key,
+                                 "UpdateExpression": "ADD unsubscribed :category SET unsubscribed_at = :at",
+                                 "ConditionExpression": condition,
+                                 "ExpressionAttributeValues": values | {":category": {"SS": [category]},
+                                                                        ":at": {"S": at.isoformat()}}}}
+            if cancellation(self.client, [update, audit_put(self.table, program_id, audit(before))]) is None:
+                return True
+        raise ConcurrentChange("the member's mail preferences kept changing; try again")
 
     def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None:
         """A hard bounce or a complaint, remembered on the profile the dispatcher reads."""
@@ -127,3 +149,14 @@ class DynamoDBProfiles:
                 ExpressionAttributeValues=values | {":p": {"S": program_id}, ":m": {"S": member_id},
                                                     ":now": {"S": at.isoformat()}, ":tier": {"S": BASE_TIER},
                                                     ":zero": {"N": "0"}})
+
+
+def _same_categories(before: frozenset[str]) -> tuple[str, dict[str, Any]]:
+    """A condition that the profile exists and has left exactly the categories `before`."""
+    if not before:
+        return "attribute_exists(PK) AND attribute_not_exists(unsubscribed)", {}
+    names = sorted(before)
+    values: dict[str, Any] = {f":left{i}": {"S": name} for i, name in enumerate(names)}
+    values[":count"] = {"N": str(len(names))}
+    held = " AND ".join(f"contains(unsubscribed, :left{i})" for i in range(len(names)))
+    return f"attribute_exists(PK) AND size(unsubscribed) = :count AND {held}", values

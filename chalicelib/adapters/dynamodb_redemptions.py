@@ -108,10 +108,16 @@ class DynamoDBRedemptions:
         return self._settled(writes)
 
     def _settled(self, writes: list[dict[str, Any]]) -> bool:
+        """True when written; False when the redemption was no longer pending (another run settled it). Any other
+        refusal (a reversal or message already recorded, a conflict) raises: the outcome must never be lost."""
         reasons = cancellation(self.client, writes)
-        if reasons is not None and "ConditionalCheckFailed" not in reasons:
-            raise ConcurrentChange("the redemption was changing")
-        return reasons is None
+        if reasons is None:
+            return True
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return False
+        if "ConditionalCheckFailed" in reasons:
+            raise DuplicateEntry(f"the redemption's outcome was refused: {', '.join(reasons)}")
+        raise ConcurrentChange("the redemption was changing")
 
     def _item(self, program_id: str, r: Redemption, now: datetime | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {

@@ -1,16 +1,19 @@
-"""SES bounce and complaint notices → (kind, addresses). Accepts the EventBridge event, and the SNS form."""
+"""SES bounce and complaint notices → MailFeedback. Accepts the EventBridge event, and the SNS form."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from chalicelib.adapters.ses_tags import PROGRAM_TAG, decode_value
 from chalicelib.domain.errors import InvalidPayload
+from chalicelib.domain.feedback import COMPLAINT, HARD_BOUNCE, MailFeedback, sender_address
 
-HARD_BOUNCE, COMPLAINT = "hard_bounce", "complaint"
+__all__ = ["COMPLAINT", "HARD_BOUNCE", "MailFeedback", "parse_feedback"]
 
 
-def parse_feedback(body: str) -> tuple[str | None, list[str]]:
-    """The kind of feedback and its addresses; (None, []) for what needs no action (soft bounces, deliveries)."""
+def parse_feedback(body: str) -> MailFeedback:
+    """What the notice says: its kind (None for what needs no action: soft bounces, deliveries), the addresses,
+    the program tag of the mail it is about (None when untagged) and the mail's sender address."""
     try:
         event: Any = json.loads(body)
         if isinstance(event, dict) and "Message" in event and event.get("Type") == "Notification":
@@ -18,14 +21,32 @@ def parse_feedback(body: str) -> tuple[str | None, list[str]]:
     except (ValueError, TypeError) as e:
         raise InvalidPayload("feedback notice is not JSON") from e
     notice = event.get("detail", event) if isinstance(event, dict) else {}
+    notice = notice if isinstance(notice, dict) else {}
     kind = notice.get("eventType") or notice.get("notificationType")
     if kind == "Bounce" and (notice.get("bounce") or {}).get("bounceType") == "Permanent":
-        return HARD_BOUNCE, _addresses(notice["bounce"].get("bouncedRecipients"))
+        return _feedback(HARD_BOUNCE, notice["bounce"].get("bouncedRecipients"), notice.get("mail"))
     if kind == "Complaint":
-        return COMPLAINT, _addresses((notice.get("complaint") or {}).get("complainedRecipients"))
-    return None, []
+        return _feedback(COMPLAINT, (notice.get("complaint") or {}).get("complainedRecipients"), notice.get("mail"))
+    return MailFeedback(kind=None)
 
 
-def _addresses(recipients: Any) -> list[str]:
-    return [str(r["emailAddress"]).strip().lower() for r in recipients or []
-            if isinstance(r, dict) and r.get("emailAddress")]
+def _feedback(kind: str, recipients: Any, mail: Any) -> MailFeedback:
+    mail = mail if isinstance(mail, dict) else {}
+    source = mail.get("source")
+    return MailFeedback(kind=kind, addresses=_addresses(recipients), program_id=_program_tag(mail.get("tags")),
+                        source=sender_address(source) if isinstance(source, str) else None)
+
+
+def _program_tag(tags: Any) -> str | None:
+    """`mail.tags` is {"name": ["value", ...]}; our program tag holds one value."""
+    values = tags.get(PROGRAM_TAG) if isinstance(tags, dict) else None
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or len(values) != 1:
+        return None
+    return decode_value(values[0])
+
+
+def _addresses(recipients: Any) -> tuple[str, ...]:
+    return tuple(str(r["emailAddress"]).strip().lower() for r in recipients or []
+                 if isinstance(r, dict) and r.get("emailAddress"))

@@ -1,10 +1,15 @@
-"""SesMailer: our own MIME through SES SendRawEmail (v1), errors mapped to the domain's."""
+"""SesMailer: our own MIME through SES SendRawEmail (v1), errors mapped to the domain's.
+
+Every mail carries SES message tags naming its program and kind (chalicelib/adapters/ses_tags.py): the
+configuration set's event publishing hands them back in bounce and complaint events (`mail.tags`).
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.ses_tags import ses_tags
 from chalicelib.domain.errors import MailRejected, MailUnavailable
 
 if TYPE_CHECKING:
@@ -18,8 +23,10 @@ class SesMailer:
     def __init__(self, client: SESClient) -> None:
         self.client = client
 
-    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None) -> str:
-        request: dict[str, Any] = {"Source": sender, "Destinations": [recipient], "RawMessage": {"Data": raw}}
+    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
+                 program_id: str, kind: str) -> str:
+        request: dict[str, Any] = {"Source": sender, "Destinations": [recipient], "RawMessage": {"Data": raw},
+                                   "Tags": ses_tags(program_id, kind)}
         if configuration_set:
             request["ConfigurationSetName"] = configuration_set
         try:

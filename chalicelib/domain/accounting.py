@@ -206,10 +206,28 @@ def fully_refunded(account: OrderAccount) -> bool:
     return award.base.amount > 0 and refunded >= award.base.amount
 
 
+# How far a shipment has come: its status only moves forward, so it breaks ties between updates stamped in the
+# same second (Shopify's timestamps have one-second resolution; a label printed and delivered in one sync).
+SHIPMENT_PROGRESS = {"label_printed": 1, "label_purchased": 1, "confirmed": 2, "in_transit": 3,
+                     "out_for_delivery": 4, "attempted_delivery": 4, "ready_for_pickup": 4, "delivered": 5,
+                     "failure": 5}
+
+
+def shipment_progress(record: FulfillmentRecord) -> int:
+    return SHIPMENT_PROGRESS.get((record.shipment_status or "").lower(), 0)
+
+
+def _newer(record: FulfillmentRecord, known: FulfillmentRecord) -> bool:
+    if record.updated_at != known.updated_at:
+        return record.updated_at > known.updated_at
+    return shipment_progress(record) > shipment_progress(known)
+
+
 def on_fulfillment(account: OrderAccount, fulfillment_id: str, record: FulfillmentRecord) -> Change:
-    """Keep the newest state of each fulfillment; the first delivered state fixes when it was delivered."""
+    """Keep the newest state of each fulfillment (ties broken by how far the shipment has come); the first
+    delivered state fixes when it was delivered."""
     known = account.fulfillments.get(fulfillment_id)
-    if known is not None and known.updated_at >= record.updated_at:
+    if known is not None and not _newer(record, known):
         return Change(account, ())
     delivered = (record.shipment_status or "").lower() == "delivered"
     delivered_at = known.delivered_at if known and known.delivered_at else (record.updated_at if delivered else None)

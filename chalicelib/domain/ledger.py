@@ -19,6 +19,7 @@ class EntryKind(StrEnum):
     EXPIRE = "expire"
     ADJUST = "adjust"
     BONUS = "bonus"
+    MERGE = "merge"         # balances moved between two members found to be one person
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,13 @@ class LedgerEntry:
     rule_version: str | None = None
     reason: str | None = None
     pending_points: int = 0
+    lifetime_points: int | None = None     # merges only: the lifetime points that move with the balances
 
     @property
     def lifetime_delta(self) -> int:
         """Lifetime points count what was earned, net of clawbacks; spending and expiry do not lower them."""
+        if self.kind is EntryKind.MERGE:
+            return self.lifetime_points or 0
         if self.kind in (EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REVERSE):
             return self.points + self.pending_points
         return 0
@@ -88,17 +92,29 @@ class Member:
     last_activity_at: datetime | None = None
     spend: dict[str, Decimal] = field(default_factory=dict)   # qualifying spend by month, "2026-11"
     unsubscribed: frozenset[str] = frozenset()   # message categories left through our unsubscribe links
+    unsubscribed_at: datetime | None = None      # when the member last left a category through our links
     hard_bounced: bool = False
     complained: bool = False
     recent_capped_sends: tuple[datetime, ...] = ()   # review + marketing sends, for the frequency cap
     spend_credit: int = 0     # points redeemed that no award lot has absorbed yet (lots expiry, FIFO)
     birthday: date | None = None              # from the CRM, for birthday rewards; erased with the person
+    merged_into: str | None = None            # this member turned out to be that one: everything moved there
+    merged_from: tuple[str, ...] = ()         # members merged into this one
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:
     """A member's id follows from its platform identity, so any event can address the member without a lookup."""
     digest = hashlib.sha256(f"{program_id}\x1f{identity.key}".encode()).hexdigest()
     return "m_" + digest[:24]
+
+
+def primary_identity(program_id: str, member: Member) -> Identity | None:
+    """The identity the member's id derives from (a member linked to other identities has one primary)."""
+    for key in member.identities:
+        kind, _, value = key.partition(":")
+        if member_id_for(program_id, Identity(kind, value)) == member.member_id:
+            return Identity(kind, value)
+    return None
 
 
 def entry_id_for(business_key: str) -> str:

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from chalice import Blueprint, Cron, Rate
 from chalice.app import CloudWatchEvent
 
@@ -19,14 +20,50 @@ def event_time(event: CloudWatchEvent) -> datetime:
     return datetime.fromisoformat(event.time.replace("Z", "+00:00"))
 
 
-def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], jobs.JobReport]) -> dict:
+def _run_programs(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], Any], quiet: bool) -> dict:
+    """Run the job for each program in turn: one program's failure is logged and the others still run."""
     now = event_time(event)
     results: dict[str, Any] = {}
     for program_id in bootstrap.get_directory().programs():
-        report = run(program_id, now)
-        results[program_id] = {"done": report.done, "failed": len(report.failed)}
-    logger.info("job_done", extra={"job": name, "at": now.isoformat(), "programs": results})
+        try:
+            result = run(program_id, now)
+        except Exception:
+            logger.exception("job_program_failed", extra={"job": name, "program_id": program_id})
+            results[program_id] = {"error": True}
+            continue
+        if result or not quiet:
+            results[program_id] = result
+    if results or not quiet:
+        logger.info("job_done", extra={"job": name, "at": now.isoformat(), "programs": results})
     return results
+
+
+def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], jobs.JobReport]) -> dict:
+    """Run a Due-index job for every program; items parked by the run are counted in the DueItemsParked metric."""
+    parked = 0
+
+    def summary(program_id: str, now: datetime) -> dict[str, int]:
+        nonlocal parked
+        report = run(program_id, now)
+        parked += len(report.parked)
+        return {"done": report.done, "failed": len(report.failed)}
+
+    results = _run_programs(name, event, summary, quiet=False)
+    if parked:
+        _count_parked(parked)
+    return results
+
+
+PARKED_METRIC = "DueItemsParked"      # infra/template.yaml alarms on it (namespace and dimensions below)
+METRICS_NAMESPACE = "Loyalty"
+
+
+def _count_parked(count: int) -> None:
+    """An Embedded Metric Format log line: CloudWatch turns it into the metric, no log group or filter needed."""
+    dimensions = {"stage": bootstrap.get_settings().stage, "service": "loyalty"}
+    with single_metric(name=PARKED_METRIC, unit=MetricUnit.Count, value=count, namespace=METRICS_NAMESPACE,
+                       default_dimensions=dimensions):
+        pass
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="orders_due")
@@ -84,21 +121,8 @@ def _time_is_short(event: CloudWatchEvent) -> Callable[[], bool]:
 
 
 def _for_each_connected_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], Any]) -> dict:
-    """Like _for_each_program, but a program's failure does not stop the others and idle programs log nothing."""
-    now = event_time(event)
-    results: dict[str, Any] = {}
-    for program_id in bootstrap.get_directory().programs():
-        try:
-            result = run(program_id, now)
-        except Exception:
-            logger.exception("job_program_failed", extra={"job": name, "program_id": program_id})
-            results[program_id] = {"error": True}
-            continue
-        if result:
-            results[program_id] = result
-    if results:
-        logger.info("job_done", extra={"job": name, "at": now.isoformat(), "programs": results})
-    return results
+    """Like _for_each_program, but idle programs (an empty result) log nothing."""
+    return _run_programs(name, event, run, quiet=True)
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="sync_crm")

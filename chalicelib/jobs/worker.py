@@ -10,6 +10,7 @@ from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import bootstrap
+from chalicelib.adapters.ses_feedback import parse_feedback
 from chalicelib.config import load_settings
 from chalicelib.observability import logger
 from chalicelib.services.deliveries import apply_delivery
@@ -48,6 +49,10 @@ def handle_mail_feedback(event: SQSEvent) -> dict[str, Any]:
 
 
 def apply_feedback_record(record: SQSRecord) -> None:
-    flagged = apply_feedback(record.body, bootstrap.get_directory(), bootstrap.get_ledger(), bootstrap.get_profiles(),
+    notice = parse_feedback(record.body)
+    outcome = apply_feedback(notice, bootstrap.get_directory(), bootstrap.get_ledger(), bootstrap.get_profiles(),
                              bootstrap.get_clock().now())
-    logger.info("mail_feedback_applied", extra={"members_flagged": flagged, "message_id": record.message_id})
+    # Program ids and counts only: never the addresses.
+    logger.info("mail_feedback_applied", extra={"kind": notice.kind, "members_flagged": outcome.flagged,
+                                                "scope": outcome.scope, "programs": list(outcome.programs),
+                                                "message_id": record.message_id})

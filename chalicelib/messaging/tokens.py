@@ -26,6 +26,30 @@ FUTURE_SKEW = timedelta(minutes=5)
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 
 
+class MalformedToken(InvalidSignature):
+    """Not a token at all: wrong shape, bad encoding, a payload that is not ours."""
+
+    code = "malformed_token"
+
+
+class TokenExpired(InvalidSignature):
+    """Signed by us, but older than it may be."""
+
+    code = "token_expired"
+
+
+class TokenNotYetValid(InvalidSignature):
+    """Signed by us, but issued later than now (beyond clock skew)."""
+
+    code = "token_not_yet_valid"
+
+
+class UnknownProgram(InvalidSignature):
+    """Names a program this deployment does not have, so no key of ours can have signed it."""
+
+    code = "unknown_program"
+
+
 @dataclass(frozen=True)
 class UnsubscribeClaim:
     program_id: str
@@ -51,8 +75,10 @@ def verify(secret: bytes | list[bytes], token: str, now: datetime,
         raise InvalidSignature("unsubscribe token does not match")
     claim = _claim(_decode(payload))
     age = _aware(now, "now") - claim.issued_at
-    if age > max_age or age < -FUTURE_SKEW:
-        raise InvalidSignature("unsubscribe token has expired")
+    if age > max_age:
+        raise TokenExpired("unsubscribe token has expired")
+    if age < -FUTURE_SKEW:
+        raise TokenNotYetValid("unsubscribe token is not valid yet")
     return claim
 
 
@@ -73,7 +99,7 @@ def _mac(secret: bytes, payload: str) -> bytes:
 def _split(token: str) -> tuple[str, bytes]:
     parts = token.split(".") if isinstance(token, str) else []
     if len(parts) != 2:
-        raise InvalidSignature("malformed unsubscribe token")
+        raise MalformedToken("malformed unsubscribe token")
     return parts[0], _decode(parts[1])
 
 
@@ -81,14 +107,14 @@ def _claim(raw: bytes) -> UnsubscribeClaim:
     try:
         version, program_id, member_id, category, micros = json.loads(raw)
     except (ValueError, TypeError) as e:
-        raise InvalidSignature("malformed unsubscribe token") from e
+        raise MalformedToken("malformed unsubscribe token") from e
     texts = all(isinstance(v, str) for v in (program_id, member_id, category))
     if version != VERSION or not texts or type(micros) is not int:
-        raise InvalidSignature("malformed unsubscribe token")
+        raise MalformedToken("malformed unsubscribe token")
     try:
         issued_at = EPOCH + micros * MICROSECOND
     except OverflowError as e:
-        raise InvalidSignature("malformed unsubscribe token") from e
+        raise MalformedToken("malformed unsubscribe token") from e
     return UnsubscribeClaim(program_id, member_id, category, issued_at)
 
 
@@ -99,13 +125,13 @@ def _encode(raw: bytes) -> str:
 def _decode(text: str) -> bytes:
     """Strict: the base64url alphabet only, and the one canonical spelling of the bytes (no spare bits set)."""
     if not _SEGMENT.fullmatch(text):
-        raise InvalidSignature("malformed unsubscribe token")
+        raise MalformedToken("malformed unsubscribe token")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as e:
-        raise InvalidSignature("malformed unsubscribe token") from e
+        raise MalformedToken("malformed unsubscribe token") from e
     if _encode(raw) != text:
-        raise InvalidSignature("malformed unsubscribe token")
+        raise MalformedToken("malformed unsubscribe token")
     return raw
 
 

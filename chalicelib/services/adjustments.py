@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry, InsufficientPoints, InvalidRequest
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, entry_id_for
-from chalicelib.services.members import get_member
+from chalicelib.services.merges import current_member
 from chalicelib.services.ports import ApiKey, Clock, LedgerRepository
 
 ALLOWED = {"points", "reason", "idempotency_key"}
@@ -38,19 +38,19 @@ def adjust(body: Any, member_id: str, key: ApiKey, ledger: AdjustmentStore, cloc
             if earlier[0] != request_hash:
                 raise Conflict("this idempotency key was used with another request", code="idempotency_conflict")
             return earlier[1], False
-        member = get_member(ledger, key.program_id, member_id)
+        member = current_member(ledger, key.program_id, member_id)     # a merged member's points go to the person
         if points < 0 and member.points_balance + points < 0:
             raise InsufficientPoints(f"the balance is {member.points_balance}; it cannot go below zero")
         now = clock.now()
         entry = LedgerEntry(entry_id=entry_id_for(business_key), business_key=business_key, kind=EntryKind.ADJUST,
                             points=points, occurred_at=now, recorded_at=now, reason=reason,
                             source={"key_id": key.key_id, "idempotency_key": idempotency_key})
-        audit = audit_record(key.key_id, now, "adjustment.create", f"member:{member_id}",
+        audit = audit_record(key.key_id, now, "adjustment.create", f"member:{member.member_id}",
                              before={"points_balance": member.points_balance},
                              after={"points_balance": member.points_balance + points, "entry_id": entry.entry_id},
                              reason=reason)
         try:
-            ledger.adjust(key.program_id, member_id, entry, request_hash, member.version, audit)
+            ledger.adjust(key.program_id, member.member_id, entry, request_hash, member.version, audit)
             return entry, True
         except (DuplicateEntry, ConcurrentChange):
             continue

@@ -11,6 +11,7 @@ from chalicelib.domain.messages import new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.domain.tiers import add_months
 from chalicelib.services.lifecycle import expiry_notices
+from chalicelib.services.merges import absorb_by_email
 from chalicelib.services.orders import Outcome, shopify_identity
 from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, MemberChange, Profiles
 
@@ -20,11 +21,16 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
     identity = shopify_identity(event.shop, event.customer_id)
     member_id = member_id_for(program_id, identity)
     applied = profiles.set_contact(program_id, identity, event.email, event.first_name, event.as_of)
+    if applied and event.email:       # the same person may be known already (a HubSpot contact, say)
+        absorb_by_email(program_id, member_id, identity, event.email, ledger, rules, clock)
     welcome = new_message(f"welcome:{member_id}", member_id, "welcome", clock.now(),
                           {"balance": rules.signup_bonus, "signup_bonus": rules.signup_bonus})
     if event.created and rules.signup_bonus <= 0:
         only_welcome = MemberChange(expected_version=None, check_version=False, messages=(welcome,))
-        ledger.commit_member(program_id, member_id, [], only_welcome, clock.now())
+        try:
+            ledger.commit_member(program_id, member_id, [], only_welcome, clock.now())
+        except DuplicateEntry:          # the welcome exists: this enrolment was handled before
+            return Outcome("unchanged", "already_enrolled", member_id=member_id)
     if not (event.created and rules.signup_bonus > 0):
         return Outcome("recorded" if applied else "unchanged", None if applied else "stale", member_id=member_id)
     key = f"shopify:{event.shop}:customer:{event.customer_id}:signup"

@@ -1,22 +1,31 @@
-"""Bounces and complaints suppress an address: a hard bounce stops all mail, a complaint all but account mail."""
+"""Bounces and complaints suppress an address: a hard bounce stops all mail in every program, a complaint all but
+account mail in the program whose mail was complained about (chalicelib/domain/feedback.py)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.adapters.ses_feedback import parse_feedback
+from chalicelib.domain.feedback import MailFeedback, programs_to_flag
 from chalicelib.services.ports import LedgerRepository, Profiles, ProgramDirectory
 
 
-def apply_feedback(body: str, directory: ProgramDirectory, ledger: LedgerRepository, profiles: Profiles,
-                   now: datetime) -> int:
-    """Flag every member with a bounced or complaining address, in every program; the number flagged."""
-    kind, addresses = parse_feedback(body)
+@dataclass(frozen=True)
+class FeedbackOutcome:
+    flagged: int                       # members flagged
+    scope: str | None = None           # how the programs were chosen (domain.feedback); None: nothing to do
+    programs: tuple[str, ...] = ()     # the programs looked in
+
+
+def apply_feedback(notice: MailFeedback, directory: ProgramDirectory, ledger: LedgerRepository, profiles: Profiles,
+                   now: datetime) -> FeedbackOutcome:
+    """Flag the members with a bounced or complaining address in the programs the notice concerns."""
+    if notice.kind is None or not notice.addresses:
+        return FeedbackOutcome(flagged=0)
+    programs, scope = programs_to_flag(notice, directory.programs(), lambda p: directory.messaging(p).sender_email)
     flagged = 0
-    if kind is None:
-        return 0
-    for program_id in directory.programs():
-        for address in addresses:
+    for program_id in programs:
+        for address in notice.addresses:
             for member in ledger.find_by_email(program_id, address):
-                profiles.suppress(program_id, member.member_id, kind, now)
+                profiles.suppress(program_id, member.member_id, notice.kind, now)
                 flagged += 1
-    return flagged
+    return FeedbackOutcome(flagged=flagged, scope=scope, programs=tuple(programs))

@@ -16,6 +16,7 @@ from chalicelib.domain.ledger import EntryKind
 from chalicelib.domain.money import Money
 from chalicelib.services.hubspot_ledger import append_points
 from chalicelib.services.hubspot_members import HubSpotContext, member_of
+from chalicelib.services.merges import join_shopify_member
 from chalicelib.services.orders import Outcome
 from chalicelib.services.ports import Clock, LedgerRepository, Profiles, RulesSource
 
@@ -48,6 +49,10 @@ def enrol_contact(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotConte
     if link.primary != identity:
         return Outcome("recorded" if linked_now else "unchanged", "attached", member_id=link.member_id)
     applied = profiles.set_contact(program_id, identity, email, found.get("firstname"), event.occurred_at)
+    joined = join_shopify_member(program_id, link.member_id, email, ledger, rules.rules_at(program_id, clock.now()),
+                                 clock) if linked_now else None        # a Shopify customer enrolled meanwhile
+    if joined is not None:
+        return Outcome("recorded", "merged", member_id=joined)
     return Outcome("recorded" if applied or linked_now else "unchanged", "enrolled", member_id=link.member_id)
 
 
@@ -55,7 +60,7 @@ def apply_contact_property(event: hs.HubSpotEvent, program_id: str, hubspot: Hub
                            ledger: LedgerRepository, profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
     name, value, settings = event.property_name, event.property_value or "", hubspot.settings
     if name == "email":
-        return _email_changed(event, program_id, hubspot, ledger, profiles, value.strip())
+        return _email_changed(event, program_id, hubspot, ledger, profiles, value.strip(), rules, clock)
     if name == "hs_email_optout":
         out = hs.opted_out(value)
         if out is None:
@@ -77,12 +82,18 @@ def apply_contact_property(event: hs.HubSpotEvent, program_id: str, hubspot: Hub
 
 
 def _email_changed(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
-                   profiles: Profiles, email: str) -> Outcome:
+                   profiles: Profiles, email: str, rules: RulesSource, clock: Clock) -> Outcome:
+    """A new email; a contact with a member of its own whose new email is a Shopify customer's joins that member."""
     if "@" not in email or len(email) > 254:
         return Outcome("skipped", "invalid_email")
     link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, email=email)
-    return _profile_outcome(profiles.set_contact(program_id, link.primary, email, None, event.occurred_at),
-                            link.member_id)
+    applied = profiles.set_contact(program_id, link.primary, email, None, event.occurred_at)
+    if applied and link.primary == hs.contact_identity(event.portal_id, event.object_id):
+        joined = join_shopify_member(program_id, link.member_id, email, ledger,
+                                     rules.rules_at(program_id, clock.now()), clock)
+        if joined is not None:
+            return Outcome("recorded", "merged", member_id=joined)
+    return _profile_outcome(applied, link.member_id)
 
 
 def _grant(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.domain.hubspot import contact_identity
-from chalicelib.domain.ledger import Identity, Member, member_id_for
+from chalicelib.domain.ledger import member_id_for, primary_identity
 from chalicelib.services.ports import HubSpotContacts, HubSpotSettings, IdentityLink, IdentityLinks, LedgerRepository
 
 
@@ -55,12 +55,4 @@ def _member_by_email(program_id: str, email: str, ledger: LedgerRepository) -> I
         primary = primary_identity(program_id, member)
         if primary is not None:
             return IdentityLink(member.member_id, primary)
-    return None
-
-
-def primary_identity(program_id: str, member: Member) -> Identity | None:
-    for key in member.identities:
-        kind, _, value = key.partition(":")
-        if member_id_for(program_id, Identity(kind, value)) == member.member_id:
-            return Identity(kind, value)
     return None

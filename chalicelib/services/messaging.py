@@ -68,7 +68,8 @@ def _send(program_id: str, message: m.Message, member: Member, now: datetime, ou
           composer: Composer, mailer: Mailer, settings: MessagingSettings, timing: ReviewTiming) -> None:
     try:
         raw = composer.compose(message, member, settings, now)
-        ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set)
+        ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set,
+                                 program_id=program_id, kind=message.kind)
     except MailUnavailable as e:
         outbox.finish(program_id, message, now, m.DEFERRED, e.message, retry_at=now + RETRY_UNAVAILABLE)
         return

@@ -13,6 +13,7 @@ from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, 
 from chalicelib.domain.program import LOTS, ProgramRules
 from chalicelib.domain.rewards import cheapest
 from chalicelib.domain.rules import award_for
+from chalicelib.services.merges import absorb_by_email
 from chalicelib.services.order_effects import member_effect
 from chalicelib.services.ports import Clock, LedgerRepository, RulesSource
 from chalicelib.services.rewards import RewardCatalog
@@ -144,11 +145,17 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
     An event that names no customer (refund, shipment) reads the member only when the step needs its
     balance (floor-at-zero clawbacks, lot expiry): its member writes are then commutative ADDs.
     """
+    looked_up = False
     for _ in range(ATTEMPTS):
         now = clock.now()
         known = member_id_for(program_id, identity) if identity else None
         read = ledger.load_order(program_id, shop, order_id, known, product_ids)
         account, member, tags = read.account, read.member, read.product_tags
+        if member is None and identity is not None and known is not None and hints.email and not looked_up:
+            looked_up = True          # a customer seen for the first time: the same person may be known already
+            if absorb_by_email(program_id, known, identity, hints.email, ledger, rules.rules_at(program_id, now),
+                               clock):
+                continue
         current = account or acc.OrderAccount(shop=shop, order_id=order_id)
         if member is None and known is None and current.member_id and needs_balance:
             member = ledger.get_member(program_id, current.member_id)
@@ -161,7 +168,7 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
                                 read=known is not None or needs_balance, reward=cheapest_reward)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
-                                identity, _fill_only(hints, member), effect)
+                                identity, _fill_only(hints, member), effect, now=now)
         except ConcurrentChange:
             continue
         return Outcome("recorded", member_id=change.account.member_id,

@@ -1,15 +1,17 @@
 """The ports services depend on; adapters implement them, tests pass fakes."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
+from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.tiers import TierChange
@@ -66,8 +68,11 @@ class LedgerRepository(Protocol):
 
     def commit_order(self, program_id: str, account: OrderAccount, previous_version: int | None,
                      entries: Sequence[LedgerEntry], identity: Identity | None, hints: MemberHints,
-                     member: MemberChange | None = None) -> None:
-        """Store the account and its entries atomically; ConcurrentChange if the account moved meanwhile."""
+                     member: MemberChange | None = None, *, now: datetime) -> None:
+        """Store the account and its entries atomically; ConcurrentChange if the account moved meanwhile.
+
+        `now` (the caller's clock) files the account's due work in the Due index.
+        """
         ...
 
     def commit_member(self, program_id: str, member_id: str, entries: Sequence[LedgerEntry],
@@ -75,7 +80,16 @@ class LedgerRepository(Protocol):
         """Member-level work (expiry, tier reviews); ConcurrentChange if the profile moved since it was read."""
         ...
 
-    def find_by_email(self, program_id: str, email: str) -> list[Member]: ...
+    def merge_members(self, program_id: str, plan: MemberMerge, target_primary: Identity, audit: AuditRecord) -> None:
+        """Absorb `plan.source` into the target at once (entries, balances, links, audit record).
+
+        DuplicateEntry when the source was merged before; ConcurrentChange when either member moved since read.
+        """
+        ...
+
+    def find_by_email(self, program_id: str, email: str, exclude: str | None = None) -> list[Member]:
+        """Live members with this email (a merged member is no longer found), other than `exclude`."""
+        ...
 
     def get_member(self, program_id: str, member_id: str) -> Member | None: ...
 
@@ -96,7 +110,14 @@ class Profiles(Protocol):
         """The member's date of birth (None clears it), for birthday rewards; newest first wins."""
         ...
 
-    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime) -> None: ...
+    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime,
+                    audit: Callable[[frozenset[str]], AuditRecord]) -> bool:
+        """Leave one category of mail, writing `audit(categories left before)` in the same transaction.
+
+        False, writing nothing, when the member had already left the category or is unknown (erased shop, wrong
+        program); ConcurrentChange when the profile kept changing underneath.
+        """
+        ...
 
     def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None: ...
 
@@ -131,12 +152,43 @@ class DueItem:
     due_at: datetime
 
 
+@dataclass(frozen=True)
+class DueFailure:
+    """A due item whose handler raised: its consecutive failures at one due time, and whether it was parked."""
+    task: str
+    ref: str
+    due_at: datetime          # the occurrence that fails; the item due at another time starts again at 1
+    attempts: int
+    first_failed_at: datetime
+    last_failed_at: datetime
+    error: str                # the exception's class and message, short, without personal data
+    parked_at: datetime | None = None
+
+
 class DueWork(Protocol):
     """Time-driven work, found through an index of due items (never by scanning members)."""
 
     def due(self, program_id: str, task: str, until: datetime) -> list[DueItem]: ...
 
-    def advance(self, program_id: str, task: str, cleared_before: date) -> None: ...
+    def advance(self, program_id: str, task: str, cleared_before: date) -> None:
+        """Days before `cleared_before` hold no more due work (never past today, never back)."""
+        ...
+
+    def failures(self, program_id: str, task: str) -> dict[str, DueFailure]:
+        """The task's failing and parked items, by ref."""
+        ...
+
+    def record_failure(self, program_id: str, task: str, item: DueItem, at: datetime, error: str) -> int:
+        """Count one more failure of the item at its due time; the consecutive failures so far."""
+        ...
+
+    def park(self, program_id: str, task: str, ref: str, at: datetime) -> None: ...
+
+    def clear_failure(self, program_id: str, task: str, ref: str) -> None: ...
+
+    def parked(self, program_id: str) -> list[DueFailure]:
+        """The program's parked items, every task."""
+        ...
 
 
 class RulesSource(Protocol):
@@ -209,8 +261,12 @@ class Composer(Protocol):
 
 
 class Mailer(Protocol):
-    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None) -> str:
-        """Send; the provider's message id. MailRejected: never deliverable; MailUnavailable: try later."""
+    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
+                 program_id: str, kind: str) -> str:
+        """Send; the provider's message id. MailRejected: never deliverable; MailUnavailable: try later.
+
+        The mail is tagged with its program and kind, so bounces and complaints say whose mail they are about.
+        """
         ...
 
 

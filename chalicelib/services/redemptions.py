@@ -48,7 +48,7 @@ from chalicelib.domain.rewards import Reward
 from chalicelib.domain.tiers import add_months
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import expiry_notices
-from chalicelib.services.members import get_member
+from chalicelib.services.merges import current_member
 from chalicelib.services.ports import (
     ApiKey,
     Clock,
@@ -98,7 +98,7 @@ def redeem(body: Any, member_id: str, caller: ApiKey, store: RedemptionStore, le
             if earlier[0] != request_hash or earlier[1] is None:
                 raise Conflict("this idempotency key was used with another request", code="idempotency_conflict")
             return earlier[1], False
-        member = get_member(ledger, caller.program_id, member_id)
+        member = current_member(ledger, caller.program_id, member_id)   # a merged member: the person's member
         reward = _reward(catalog.list(caller.program_id), reward_id)
         if member.erased_at is not None:
             raise Conflict("this member's data was erased; they cannot redeem", code="member_erased")
@@ -180,7 +180,7 @@ def _give_up(program_id: str, redemption: Redemption, store: RedemptionStore, le
              now: datetime, error: LoyaltyError) -> str:
     member = ledger.get_member(program_id, redemption.member_id)
     balance = (member.points_balance if member else 0) + redemption.points
-    key = f"redeem:{redemption.idempotency_key}:reversal"
+    key = reversal_key(redemption)
     reversal = LedgerEntry(entry_id=entry_id_for(key), business_key=key, kind=EntryKind.REDEEM,
                            points=redemption.points, occurred_at=now, recorded_at=now,
                            reason="reward could not be issued; points returned",
@@ -196,8 +196,20 @@ def _give_up(program_id: str, redemption: Redemption, store: RedemptionStore, le
                          before={"status": PENDING}, after={"status": FAILED, "points_returned": redemption.points,
                                                             "redemption_id": redemption.redemption_id},
                          reason=error.message[:300])
-    store.give_up(program_id, redemption, failed, reversal, change, audit, now)
+    if not store.give_up(program_id, redemption, failed, reversal, change, audit, now):
+        return store_status(store, program_id, redemption)     # another run settled it first
     return FAILED
+
+
+def reversal_key(redemption: Redemption) -> str:
+    """The business key of the entry giving a redemption's points back: its own key space, named by the
+    redemption (never by the caller's idempotency key, which could otherwise take it)."""
+    return f"redemption-reversal:{redemption.redemption_id}"
+
+
+def store_status(store: RedemptionStore, program_id: str, redemption: Redemption) -> str:
+    current = store.get(program_id, redemption.member_id, redemption.redemption_id)
+    return current.status if current else redemption.status
 
 
 def discount_spec(r: Redemption) -> DiscountSpec:

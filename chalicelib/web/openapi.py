@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.services.exports import MAX_LIMIT
+from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -52,7 +53,17 @@ SCHEMAS: dict[str, Any] = {
                               "pending_points": {"type": "integer"}, "lifetime_points": {"type": "integer"},
                               "tier": {"type": "string"}, "identities": {"type": "array", "items": {"type": "string"}},
                               "email_consent": {"type": ["string", "null"]}, "consent_updated_at": _NTIME,
-                              "erased_at": _NTIME, "created_at": _TIME, "updated_at": _TIME}},
+                              "erased_at": _NTIME, "created_at": _TIME, "updated_at": _TIME,
+                              "unsubscribed": {"type": "array", "items": {"type": "string"},
+                                               "description": "mail categories left through our unsubscribe links"},
+                              "unsubscribed_at": _NTIME,
+                              "hard_bounced": {"type": "boolean", "description": "no mail: the address bounced"},
+                              "complained": {"type": "boolean",
+                                             "description": "account mail only: a complaint about our mail"},
+                              "merged_into": {"type": ["string", "null"],
+                                              "description": "this member turned out to be that one: all moved there"},
+                              "merged_from": {"type": "array", "items": {"type": "string"},
+                                              "description": "members found to be the same person, merged into this"}}},
     "Members": _list("members", "Member"),
     "Entry": {"type": "object", "required": ["entry_id", "kind", "points", "occurred_at"],
               "properties": {"entry_id": {"type": "string"}, "kind": {"type": "string", "enum": [
@@ -70,6 +81,9 @@ SCHEMAS: dict[str, Any] = {
                                              "maximum": 10000000},
                                   "reason": {"type": "string", "minLength": 1, "maxLength": 500},
                                   "idempotency_key": {"type": "string", "minLength": 1, "maxLength": 255}}},
+    "Merge": {"type": "object", "required": ["member_id", "reason"], "additionalProperties": False,
+              "properties": {"member_id": {"type": "string", "pattern": "^m_[0-9a-f]{24}$"},
+                             "reason": {"type": "string", "minLength": 1, "maxLength": 500}}},
     "Message": {"type": "object", "required": ["message_id", "kind", "status", "due_at"],
                 "properties": {"message_id": {"type": "string"}, "kind": {"type": "string"},
                                "category": {"type": "string"}, "status": {"type": "string", "enum": [
@@ -220,6 +234,10 @@ PATHS: dict[str, Any] = {
         "responses": {**_ok("Entry", "201", "Created"), "200": {"description": "The same request again",
                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Entry"}}}},
                       "409": _ERROR}}},
+    "/admin/members/{member_id}/merge": {"post": {
+        "summary": "Merge another member, the same person, into this one; the Shopify customer's member stays "
+                   "(scope write)", "parameters": [_ID], "requestBody": _body("Merge"),
+        "responses": {**_ok("Member"), "409": _ERROR}}},
     "/admin/messages": {"get": {"summary": "A member's messages and why each went out or not",
                                 "parameters": [_query("member_id", True)], "responses": _ok("Messages")}},
     "/admin/messages/preview": {"get": {"summary": "A template rendered with sample data",
@@ -300,6 +318,22 @@ PATHS |= {
                                   "responses": _ok("Connectors")}},
     "/admin/members/{member_id}/sync": {"get": {"summary": "How the member's last CRM sync went, per connector",
                                                 "parameters": [_ID], "responses": _ok("MemberSync")}},
+}
+
+
+# Scheduled jobs: due items parked after failing too often (web/admin_jobs.py)
+SCHEMAS |= {
+    "ParkedItem": {"type": "object", "required": ["task", "ref", "attempts", "first_failed_at", "last_failed_at",
+                                                  "error"],
+                   "properties": {"program_id": {"type": "string"}, "task": {"type": "string"},
+                                  "ref": {"type": "string"}, "due_at": _TIME, "attempts": {"type": "integer"},
+                                  "first_failed_at": _TIME, "last_failed_at": _TIME, "parked_at": _NTIME,
+                                  "error": {"type": "string"}}},
+    "ParkedItems": _list("parked", "ParkedItem"),
+}
+PATHS |= {
+    "/admin/jobs/parked": {"get": {"summary": f"Due items a job gave up on after {MAX_ATTEMPTS} failures in a row",
+                                   "responses": _ok("ParkedItems")}},
 }
 
 def document() -> dict[str, Any]:

@@ -28,6 +28,12 @@ def member_body(member: Member) -> dict[str, Any]:
         "email_consent": member.email_consent,
         "consent_updated_at": _time(member.consent_updated_at),
         "erased_at": _time(member.erased_at),
+        "unsubscribed": sorted(member.unsubscribed),
+        "unsubscribed_at": _time(member.unsubscribed_at),
+        "hard_bounced": member.hard_bounced,
+        "complained": member.complained,
+        "merged_into": member.merged_into,
+        "merged_from": list(member.merged_from),
         "created_at": member.created_at.isoformat(),
         "updated_at": member.updated_at.isoformat(),
     }

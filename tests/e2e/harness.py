@@ -40,6 +40,15 @@ class Stack:
     api: str
     aws: str
     log: Path
+    ports: dict[str, int] | None = None     # LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT
+
+    def job(self, name: str, at: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`make job JOB=<name> [AT=<at>]` against this stack."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
+        env.update({k: str(v) for k, v in (self.ports or {}).items()})
+        command = [sys.executable, "-m", "infra.local.job", "--job", name, *(["--at", at] if at else [])]
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
 
     def children(self) -> list[int]:
         """PIDs whose parent is the run process (each leads its own process group)."""
@@ -68,7 +77,7 @@ def start_stack(data_dir: Path) -> Stack:
         process = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=REPO_ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     stack = Stack(process, f"http://127.0.0.1:{ports['LOYALTY_PORT']}", f"http://127.0.0.1:{ports['LOYALTY_AWS_PORT']}",
-                  log)
+                  log, ports)
     wait(lambda: process.poll() is not None or "Local stack ready" in log.read_text(errors="replace"), 90)
     if process.poll() is not None:
         raise AssertionError(f"the stack exited with {process.returncode}:\n{log.read_text(errors='replace')}")

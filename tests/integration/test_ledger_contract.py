@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 
 from chalicelib.domain.accounting import FulfillmentRecord, OrderAccount, RefundRecord
+from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry, InvalidRequest
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for, member_id_for
 from tests.fakes import FixedClock, InMemoryLedger
+
+NOW = FixedClock().now()
 
 SHOP = "demo-shop.myshopify.com"
 ADA = Identity("shopify", f"{SHOP}:7390012345678901234")
@@ -52,6 +55,30 @@ class LedgerContract:
         assert [m.member_id for m in ledger.find_by_email("demo", " ADA@example.COM")] == [member_id]
         assert ledger.find_by_email("demo", "nobody@example.com") == []
 
+    def test_a_merge_moves_balances_with_an_entry_on_each_side_and_happens_once(self, ledger):
+        from chalicelib.domain.merges import plan_merge
+        contact = Identity("hubspot", "62515:1")
+        source_id = ledger.append("demo", contact, MemberHints(email="ada@example.com"), earn("grant", 40))
+        target_id = ledger.append("demo", ADA, MemberHints(), earn("o1", 150, minutes=1))
+        source, target = ledger.get_member("demo", source_id), ledger.get_member("demo", target_id)
+        plan = plan_merge(source, target, target_id, ("member", "silver"), NOW + timedelta(minutes=2), "same person")
+        ledger.merge_members("demo", plan, ADA, audit_record("system:identity", NOW, "member.merge", "member:x"))
+        with pytest.raises(DuplicateEntry):
+            ledger.merge_members("demo", plan, ADA, audit_record("system:identity", NOW, "member.merge", "member:x"))
+        for member_id, balance, lifetime in ((source_id, 0, 0), (target_id, 190, 190)):
+            member = ledger.get_member("demo", member_id)
+            lines = ledger.ledger("demo", member_id, None, 50).entries
+            assert (member.points_balance, member.lifetime_points) == (balance, lifetime)
+            assert sum(e.points for e in lines) == balance
+            assert sum(e.lifetime_delta for e in lines) == lifetime
+        merged = ledger.get_member("demo", source_id)
+        assert (merged.merged_into, merged.email) == (target_id, None)
+        survivor = ledger.get_member("demo", target_id)
+        assert (survivor.merged_from, survivor.email) == ((source_id,), "ada@example.com")
+        assert contact.key in survivor.identities
+        assert [m.member_id for m in ledger.find_by_email("demo", "ada@example.com")] == [target_id]
+        assert ledger.find_by_email("demo", "ada@example.com", exclude=target_id) == []
+
     def test_the_ledger_pages_newest_first(self, ledger):
         member_id = ""
         for i in range(5):
@@ -71,7 +98,7 @@ class LedgerContract:
         account = replace(OrderAccount(shop=SHOP, order_id="1"), member_id=member_id, version=1,
                           refunds={"r1": RefundRecord(Decimal("1.50"), Decimal("0.10"), now)},
                           fulfillments={"f1": FulfillmentRecord("success", "delivered", now, now, now, ("9",))})
-        ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS)
+        ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS, now=NOW)
         stored, member = ledger.load_order("demo", SHOP, "1", member_id)[:2]
         assert stored == account
         assert member.points_balance == 25
@@ -80,13 +107,14 @@ class LedgerContract:
     def test_an_order_account_changed_since_it_was_read_is_refused_with_nothing_written(self, ledger):
         member_id = member_id_for("demo", ADA)
         account = replace(OrderAccount(shop=SHOP, order_id="1"), member_id=member_id, version=1)
-        ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS)
+        ledger.commit_order("demo", account, None, [earn("o1", 25)], ADA, HINTS, now=NOW)
         with pytest.raises(ConcurrentChange):
-            ledger.commit_order("demo", replace(account, version=2), None, [earn("o2", 5)], ADA, HINTS)
+            ledger.commit_order("demo", replace(account, version=2), None, [earn("o2", 5)], ADA, HINTS, now=NOW)
         with pytest.raises(ConcurrentChange):
-            ledger.commit_order("demo", replace(account, version=3), 2, [earn("o3", 5)], ADA, HINTS)
+            ledger.commit_order("demo", replace(account, version=3), 2, [earn("o3", 5)], ADA, HINTS, now=NOW)
         assert ledger.get_member("demo", member_id).points_balance == 25
-        ledger.commit_order("demo", replace(account, version=2), 1, [earn("o4", 5, minutes=1)], None, MemberHints())
+        ledger.commit_order("demo", replace(account, version=2), 1, [earn("o4", 5, minutes=1)], None, MemberHints(),
+                            now=NOW)
         assert ledger.get_member("demo", member_id).points_balance == 30
 
     def test_product_tags_are_read_with_the_order_in_time_order(self, ledger, products):

@@ -14,14 +14,16 @@ from chalicelib.messaging import tokens
 from chalicelib.services.messaging import dispatch_messages
 from chalicelib.services.ports import MemberChange
 from tests.factories import body_of, load_event, make_order, shopify_headers
+from tests.fakes import FixedClock
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
-NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)      # the app's clock is pinned here: tests never read today's date
 
 
 @pytest.fixture
 def client(aws):
     import app
+    bootstrap.override("clock", FixedClock(NOON))
     with Client(app.app, stage_name="local") as client:
         yield client
 
@@ -144,7 +146,7 @@ def test_get_only_asks_and_post_unsubscribes_at_once_and_later_review_mail_is_sk
     deliver(client, aws, "orders/paid", make_order(), "o1")
     mid = member_id(client)
     settings = bootstrap.get_directory().messaging("demo")
-    token = tokens.sign(settings.unsubscribe_secrets[0], "demo", mid, "review", datetime.now(UTC))
+    token = tokens.sign(settings.unsubscribe_secrets[0], "demo", mid, "review", NOON)
     page = client.http.get(f"/unsubscribe/{token}")
     assert page.status_code == 200
     assert b"<form method='post'>" in page.body
@@ -165,11 +167,16 @@ def test_get_only_asks_and_post_unsubscribes_at_once_and_later_review_mail_is_sk
 
 @pytest.mark.parametrize("token", ["garbage", "a.b", "WzEsImRlbW8iXQ.AAAA"])
 def test_a_link_we_did_not_sign_is_refused_and_changes_nothing(client, token):
-    for response in (client.http.get(f"/unsubscribe/{token}"),
-                     client.http.post(f"/unsubscribe/{token}", body=b"List-Unsubscribe=One-Click",
-                                      headers={"Content-Type": "application/x-www-form-urlencoded"})):
-        assert response.status_code == 401
-        assert response.json_body["error"]["code"] == "invalid_signature"
+    json_only = {"Accept": "application/json"}
+    for accept in ({}, json_only):
+        for response in (client.http.get(f"/unsubscribe/{token}", headers=accept),
+                         client.http.post(f"/unsubscribe/{token}", body=b"List-Unsubscribe=One-Click",
+                                          headers={"Content-Type": "application/x-www-form-urlencoded", **accept})):
+            assert response.status_code == 400
+            if accept:
+                assert response.json_body["error"]["code"] == "malformed_token"
+            else:
+                assert b"This link is not valid" in response.body
 
 
 def feedback(client, aws, detail_type, detail):
@@ -236,3 +243,22 @@ def test_invalid_rewards_are_refused_with_the_field_named_and_nothing_stored(cli
     assert response.status_code == 400
     assert field in response.json_body["error"]["message"]
     assert client.http.get("/admin/rewards", headers=ADMIN).json_body == {"rewards": []}
+
+
+def test_a_repeated_enrolment_without_a_signup_bonus_is_applied_once_not_retried_to_the_dead_letter_queue(aws):
+    from chalicelib.domain.program import ProgramRules
+    from chalicelib.services.deliveries import apply_delivery
+    from tests.factories import SHOP
+    from tests.fakes import FixedClock, StaticRules
+
+    def enrol(webhook_id):
+        envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": "customers/create",
+                    "webhook_id": webhook_id, "body": body_of(load_event("shopify/customers-create.2026-04")).decode()}
+        return apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(),
+                              StaticRules(ProgramRules(signup_bonus=0)), bootstrap.get_requests(),
+                              bootstrap.get_shops(), bootstrap.get_products(), FixedClock(NOON))
+
+    assert enrol("c1").status == "recorded"
+    assert enrol("c1-again").status == "unchanged"          # Shopify repeats deliveries: no error, no retry
+    [member] = bootstrap.get_ledger().find_by_email("demo", "ada@example.com")
+    assert [x.kind for x in bootstrap.get_outbox().messages("demo", member.member_id)] == ["welcome"]

@@ -27,7 +27,8 @@ class CountingMailer:
         self.sent: list[bytes] = []
         self.lock = threading.Lock()
 
-    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None) -> str:
+    def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
+                 program_id: str, kind: str) -> str:
         with self.lock:
             self.sent.append(raw)
             return f"ses-{len(self.sent)}"

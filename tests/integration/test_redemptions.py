@@ -12,6 +12,7 @@ from chalicelib.adapters.crm_connectors import ConnectorClients
 from infra.local.bootstrap import bootstrap as local_bootstrap
 from infra.local.settings import program_settings
 from tests.factories import body_of, make_order, shopify_headers
+from tests.fakes import FixedClock
 from tests.platform_server import Answer, PlatformServer
 
 ADMIN = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
@@ -195,3 +196,23 @@ def test_a_transient_failure_is_retried_later_and_a_permanent_one_gives_the_poin
     assert messages(client, mid)["redemption_failed"]["status"] == "scheduled"
     run_registration(client, now + timedelta(minutes=10))
     assert balance(client, mid) == 1000                       # given back once
+
+
+def test_an_idempotency_key_ending_in_reversal_cannot_take_another_redemptions_give_back(connected, shop_api):
+    client = connected
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    bootstrap.override("clock", FixedClock(now))
+    mid = member_with(client, 1000)
+    rid = reward(client)
+    first = redeem(client, mid, rid, key="desk-1").json_body
+    redeem(client, mid, rid, key="desk-1:reversal")               # the key the old reversal of `desk-1` used
+    assert balance(client, mid) == 400
+    shop_api.default("POST", GRAPHQL, Answer(200, {"data": {"discountCodeBasicCreate": {
+        "codeDiscountNode": None, "userErrors": [{"field": ["code"], "code": "INVALID", "message": "refused"}]}},
+        "extensions": COST}))
+    assert run_registration(client, now + timedelta(minutes=1)) == {"demo": {"done": 2, "failed": 0}}
+    statuses = {r["redemption_id"]: r["status"] for r in
+                client.http.get(f"/admin/members/{mid}/redemptions", headers=ADMIN).json_body["redemptions"]}
+    assert statuses[first["redemption_id"]] == "failed"
+    assert set(statuses.values()) == {"failed"}
+    assert balance(client, mid) == 1000                          # both give-backs landed

@@ -64,6 +64,13 @@ def test_a_delivery_brings_the_request_to_3_days_after_delivery(shipped):
     assert reviews()[-1] == ("review_request", "sent", None)
 
 
+def test_a_delivery_reported_in_the_shipments_own_second_still_times_the_request(shipped):
+    delivered = {**load_event("shopify/fulfillments-create.2026-04"), "shipment_status": "delivered"}
+    deliver("fulfillments/update", delivered, SHIPPED + timedelta(minutes=1), "f2")
+    dispatch(SHIPPED + timedelta(days=3, hours=1))
+    assert reviews()[-1] == ("review_request", "sent", None)
+
+
 def test_a_skincare_product_waits_28_days_after_delivery(aws):
     deliver("products/update", {"id": 8123456789012345678, "tags": "Skincare", "handle": "merino-crew-sweater",
                                 "updated_at": "2026-11-01T00:00:00Z"}, SHIPPED, "p1")

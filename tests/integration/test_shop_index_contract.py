@@ -41,7 +41,7 @@ def populate(table: str, client) -> dict[str, list[str]]:
         award = AwardRecord(10 + n, Money(Decimal(10 + n), "USD"), Money(Decimal(10 + n), "USD"), "default-1", False,
                             NOW, None)
         ledger.commit_order("demo", OrderAccount(SHOP, str(900 + n), member_id="m_x", award=award), None, [], None,
-                            MemberHints())
+                            MemberHints(), now=NOW)
     return found
 
 

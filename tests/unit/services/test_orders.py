@@ -131,6 +131,19 @@ def test_fulfillment_and_delivery_are_recorded_on_the_order_in_time_order():
     assert member(ledger).points_balance == 150                        # fulfilments move no points
 
 
+def test_an_update_in_the_same_second_wins_when_the_shipment_moved_forward():
+    ledger = InMemoryLedger()
+    deliver(ledger, "orders/paid", make_order())
+    deliver(ledger, "fulfillments/create", FULFILLED)
+    same_second = {**FULFILLED, "shipment_status": "delivered"}         # label printed and delivered in one sync
+    assert deliver(ledger, "fulfillments/update", same_second).status == "recorded"
+    backwards = {**FULFILLED, "shipment_status": "in_transit"}            # same second, but an earlier state
+    assert deliver(ledger, "fulfillments/update", backwards).status == "unchanged"
+    [fulfillment] = ledger.orders[("demo", SHOP, ORDER_ID)].fulfillments.values()
+    assert fulfillment.shipment_status == "delivered"
+    assert fulfillment.delivered_at.isoformat() == FULFILLED["updated_at"]
+
+
 def test_products_with_an_excluded_tag_earn_nothing_and_the_rule_version_says_so():
     from chalicelib.domain.program import ProgramRules
     from chalicelib.domain.rules import EarningRule

@@ -1,0 +1,26 @@
+"""The admin API for one member per person: a merchant says two members are the same person."""
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib import bootstrap
+from chalicelib.services import merges
+from chalicelib.web.auth import caller
+from chalicelib.web.errors import handles_errors
+from chalicelib.web.wire import member_body
+
+bp = Blueprint(__name__)
+
+
+@bp.route("/admin/members/{member_id}/merge", methods=["POST"], content_types=["application/json"])
+@handles_errors
+def merge_members(member_id: str) -> dict[str, Any]:
+    """Merge another member into this one (the Shopify customer's member stays); answers the surviving member."""
+    key = caller(bp, "write")
+    other, reason = merges.merge_request(bp.current_request.json_body)
+    now = bootstrap.get_clock().now()
+    survivor = merges.merge_on_request(key.program_id, member_id, other, reason, key.key_id, bootstrap.get_ledger(),
+                                       bootstrap.get_rules().rules_at(key.program_id, now), bootstrap.get_clock())
+    return member_body(survivor)
