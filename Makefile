@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook bench clean
+.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook bench bench-local clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -33,9 +33,14 @@ run: deps ## start the local stack (API :8000, DynamoDB Local :8001, moto :4566)
 # (time-machine, ticking on past midnight): no test and no business rule may depend on today's date or hour.
 TRAVEL_TO ?= $(shell date -u -d '+5 years' +%Y-%m-%dT23:59:30+00:00)
 
+# Unit, integration and infra tests run on TEST_WORKERS processes (pytest-xdist); the tests that start real local
+# stacks (e2e, local) run one at a time.
+TEST_WORKERS ?= 2
+
 test: deps lint ## run the whole test suite, then the unit and integration tests again years ahead at 23:59 UTC
-	$(PY) -m pytest
-	LOYALTY_TEST_NOW=$(TRAVEL_TO) $(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(PY) -m pytest -n $(TEST_WORKERS) --ignore=tests/e2e --ignore=tests/local
+	$(PY) -m pytest tests/e2e tests/local
+	LOYALTY_TEST_NOW=$(TRAVEL_TO) $(PY) -m pytest -q -n $(TEST_WORKERS) -p no:cacheprovider tests/unit tests/integration
 
 lint: $(VENV)/.installed ## ruff on the sources
 	$(PY) -m ruff check .
@@ -61,8 +66,12 @@ webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack:
 hubspot-webhook: $(VENV)/.installed ## send a v3-signed HubSpot event batch to the local stack: make hubspot-webhook FILE=...
 	$(PY) -m infra.hubspot_webhook "$(FILE)"
 
-bench: deps ## DynamoDB round trips, write units and events/s of the worker path on DynamoDB Local (in memory)
+bench: deps ## worker-path costs on DynamoDB Local, ingress costs, then the local stack under 10,000 webhooks (~7 min)
 	$(PY) -m infra.bench
+	$(PY) -m infra.bench.local_stack $(BENCH_LOCAL_ARGS)
+
+bench-local: deps ## the whole local stack under 10,000 webhooks at 50/s: intake latency, drain rate (~5 min)
+	$(PY) -m infra.bench.local_stack $(BENCH_LOCAL_ARGS)
 
 clean: ## remove dependencies, build output and local data
 	rm -rf $(VENV) node_modules dist .local

@@ -6,6 +6,7 @@ from chalicelib.observability import logger
 from chalicelib.web import (
     admin,
     admin_connectors,
+    admin_deliveries,
     admin_exports,
     admin_jobs,
     admin_merges,
@@ -26,6 +27,7 @@ app.register_blueprint(admin_rules.bp)
 app.register_blueprint(admin_exports.bp)
 app.register_blueprint(admin_connectors.bp)
 app.register_blueprint(admin_jobs.bp)
+app.register_blueprint(admin_deliveries.bp)
 app.register_blueprint(admin_merges.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(worker.bp)

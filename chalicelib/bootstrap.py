@@ -5,15 +5,19 @@ Tests replace any dependency with `override(name, value)` and start fresh with `
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+from botocore.config import Config
 
+from chalicelib.adapters.availability import DependencyProbe
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
 from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
+from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
 from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
 from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
 from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
@@ -26,6 +30,7 @@ from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
 from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
+from chalicelib.adapters.s3_payloads import S3PayloadStore
 from chalicelib.adapters.ses_mailer import SesMailer
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
@@ -54,8 +59,34 @@ def get_settings() -> Settings:
     return _get("settings", load_settings)
 
 
+API_HANDLER = "app.app"  # Lambda's _HANDLER of the function API Gateway calls (the local API server sets it too)
+
+
+def client_config(environ: Mapping[str, str] = os.environ) -> Config:
+    """Every AWS call gives up instead of hanging: 2 s to connect, then a read timeout, 3 attempts in all (standard
+    retries, with backoff). The API function reads for 2 s at most, so three attempts end well inside its 10 s
+    Lambda timeout and the caller gets a 503 rather than a gateway timeout; the workers and jobs allow 10 s."""
+    api = environ.get("_HANDLER") == API_HANDLER
+    return Config(connect_timeout=2, read_timeout=2 if api else 10, retries={"mode": "standard", "max_attempts": 3})
+
+
+HEALTH_CONFIG = Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "max_attempts": 1})
+
+
 def client(service: str) -> Any:
-    return _get(f"client:{service}", lambda: boto3.client(service))  # type: ignore[call-overload]
+    return _get(f"client:{service}",
+                lambda: boto3.client(service, config=client_config()))  # type: ignore[call-overload]
+
+
+def health_client(service: str) -> Any:
+    """For GET /health: one attempt, one second each to connect and to read."""
+    return _get(f"health_client:{service}",
+                lambda: boto3.client(service, config=HEALTH_CONFIG))  # type: ignore[call-overload]
+
+
+def get_health_probe() -> DependencyProbe:
+    return _get("health_probe", lambda: DependencyProbe(get_settings().table_name, health_client("dynamodb"),
+                                                        get_settings().ingest_queue_name, health_client("sqs")))
 
 
 def get_api_keys() -> DynamoDBApiKeys:
@@ -119,8 +150,19 @@ def get_due_work() -> DynamoDBDueWork:
     return _get("due_work", lambda: DynamoDBDueWork(get_settings().table_name, client("dynamodb"), get_clock()))
 
 
+def get_refused_deliveries() -> DynamoDBRefusedDeliveries:
+    return _get("refused_deliveries",
+                lambda: DynamoDBRefusedDeliveries(get_settings().table_name, client("dynamodb")))
+
+
 def get_ingest_queue() -> SqsIngestQueue:
-    return _get("ingest_queue", lambda: SqsIngestQueue(get_settings().ingest_queue_name, client("sqs")))
+    return _get("ingest_queue", lambda: SqsIngestQueue(get_settings().ingest_queue_name, client("sqs"),
+                                                       get_payload_store()))
+
+
+def get_payload_store() -> S3PayloadStore:
+    """Webhook bodies too large for the queue (the bucket's name is read from SSM when first needed)."""
+    return _get("payload_store", lambda: S3PayloadStore(client("s3"), get_directory().payload_bucket))
 
 
 def get_directory() -> ParameterProgramDirectory:

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from chalicelib.web.signatures import hubspot_v3_signature
+from infra.local.settings import no_stack_message, require_stack
 
 
 def signed_headers(body: bytes, url: str, secret: str, now_ms: int) -> dict[str, str]:
@@ -26,12 +27,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="a JSON array of events, sent byte for byte")
     args = parser.parse_args(argv)
     body = args.file.read_bytes()
-    port = os.environ.get("LOYALTY_PORT", "8000")
+    port = int(os.environ.get("LOYALTY_PORT") or "8000")
+    require_stack(port)
     public = os.environ.get("LOYALTY_PUBLIC_URL") or f"http://127.0.0.1:{port}"
     url = f"{public.rstrip('/')}/webhooks/hubspot"
     headers = signed_headers(body, url, os.environ.get("HUBSPOT_CLIENT_SECRET", "local-hubspot-secret"),
                              int(time.time() * 1000))
-    response = requests.post(f"http://127.0.0.1:{port}/webhooks/hubspot", data=body, headers=headers, timeout=10)
+    try:
+        response = requests.post(f"http://127.0.0.1:{port}/webhooks/hubspot", data=body, headers=headers, timeout=10)
+    except requests.ConnectionError:
+        print(no_stack_message(port), file=sys.stderr)
+        return 1
     print(response.status_code, response.text)
     return 0 if response.ok else 1
 

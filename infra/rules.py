@@ -1,7 +1,7 @@
-"""Show or add a program's rule versions (until the admin API edits them): validated, never overwritten.
+"""Show or add a program's rule versions: validated and audited exactly as POST /admin/rules does them.
 
     python -m infra.rules show --program demo               # the versions stored, oldest first
-    python -m infra.rules add --program demo rules.json     # a new version, effective at its effective_from
+    python -m infra.rules add --program demo rules.json     # a new version, effective now or at a later effective_from
     python -m infra.rules template                          # the defaults as JSON, a starting point
 
 Against the running local stack by default (its endpoints); pass --aws to use the AWS credentials and
@@ -13,20 +13,24 @@ import argparse
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
+from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.errors import LoyaltyError
 from chalicelib.domain.program import DEFAULT_RULES
-from infra.local.settings import aws_env, port_open, ports_from
+from chalicelib.services.ports import ApiKey
+from chalicelib.services.rules_admin import create_rules
+from infra.local.settings import aws_env, port_open, ports_from, require_stack
 
 
 def store(stage: str, local: bool) -> DynamoDBRules:
     if local:
         ports = ports_from()
+        require_stack(ports.aws)
         os.environ.update(aws_env(ports, dynamodb_local=port_open(ports.ddb)))
     return DynamoDBRules(f"loyalty-{stage}", boto3.client("dynamodb"), max_age=0)
 
@@ -40,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws", action="store_true", help="use the environment's AWS account, not the local stack")
     args = parser.parse_args(argv)
     if args.command == "template":
-        print(json.dumps(rules_to_json(DEFAULT_RULES), indent=2))
+        template = {k: v for k, v in rules_to_json(DEFAULT_RULES).items() if k not in ("version", "effective_from")}
+        print(json.dumps(template, indent=2))        # no name or time: a new version is named and starts when stored
         return 0
     rules = store(args.stage, local=not args.aws)
     if args.command == "show":
@@ -50,13 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.file is None:
         parser.error("add needs a JSON file")
     try:
-        version = rules_from_json(json.loads(args.file.read_text()))
-        rules.add_version(args.program, version)
+        body = json.loads(args.file.read_text())
+        version = create_rules(body, command_key(args.program), rules, datetime.now(UTC))
     except (LoyaltyError, ValueError) as e:
-        print(f"refused: {e}", file=sys.stderr)
+        print(f"refused: {getattr(e, 'message', e)}", file=sys.stderr)
         return 2
     print(f"rules version {version.version} stored, effective from {version.effective_from.isoformat()}")
     return 0
+
+
+def command_key(program_id: str) -> ApiKey:
+    """Who the audit record names: this command, with the same rights and checks as POST /admin/rules."""
+    return ApiKey(key_id="cli:make-rules", program_id=program_id, scopes=frozenset({"write"}))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from infra.local.settings import no_stack_message, require_stack
+
 
 def signed_headers(body: bytes, topic: str, shop: str, secret: str, webhook_id: str) -> dict[str, str]:
     signature = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
@@ -41,8 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     headers = signed_headers(body, args.topic, os.environ.get("SHOPIFY_SHOP_DOMAIN", "demo-shop.myshopify.com"),
                              os.environ.get("SHOPIFY_WEBHOOK_SECRET", "local-shopify-secret"),
                              args.webhook_id or str(uuid.uuid4()))
-    url = f"http://127.0.0.1:{os.environ.get('LOYALTY_PORT', '8000')}/webhooks/shopify"
-    response = requests.post(url, data=body, headers=headers, timeout=10)
+    port = int(os.environ.get("LOYALTY_PORT") or "8000")
+    require_stack(port)
+    try:
+        response = requests.post(f"http://127.0.0.1:{port}/webhooks/shopify", data=body, headers=headers, timeout=10)
+    except requests.ConnectionError:
+        print(no_stack_message(port), file=sys.stderr)
+        return 1
     print(response.status_code, response.text)
     return 0 if response.ok else 1
 

@@ -21,6 +21,7 @@ from chalicelib.services.ports import (
     IdentityLink,
     MemberChange,
     OrderRead,
+    RefusedDelivery,
 )
 
 
@@ -240,6 +241,22 @@ class InMemoryDataRequests:
         return self.requests.get((program_id, request_id))
 
 
+class InMemoryRefusedDeliveries:
+    """Refused deliveries by program, with the time each is kept until (paging is exercised against moto)."""
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[str, datetime, str, str, str], tuple[RefusedDelivery, datetime]] = {}
+
+    def record(self, program_id: str, refused: RefusedDelivery, keep_until: datetime) -> None:
+        key = (program_id, refused.received_at, refused.source, refused.topic, refused.webhook_id)
+        self.kept[key] = (refused, keep_until)      # the same delivery again overwrites its record
+
+    def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[RefusedDelivery], str | None]:
+        found = sorted((r for k, (r, _) in self.kept.items() if k[0] == program_id), key=lambda r: r.received_at,
+                       reverse=True)
+        return found[:limit], None
+
+
 class RecordingShops:
     """Shop erasure requests, recorded (the deletion itself is exercised against moto)."""
 
@@ -290,6 +307,9 @@ class FakeDirectory:
 
     def api_key(self, key_sha256: str) -> ApiKey | None:
         return self.keys.get(key_sha256)
+
+    def programs(self) -> list[str]:
+        return sorted(set(self.shops.values()) | set(self.secrets_by_program))
 
 
 class HubSpotDirectory(FakeDirectory):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
 from chalicelib.domain.audit import AuditRecord
 
 if TYPE_CHECKING:
@@ -48,12 +48,13 @@ class DynamoDBAuditTrail:
         pk = audit_pk(program_id)
         request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
                                    "ExpressionAttributeValues": {":pk": {"S": pk}}, "ScanIndexForward": False,
-                                   "Limit": limit}
+                                   "Limit": limit + 1}        # one ahead: the last page carries no cursor
         if cursor:
             request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
         response = self.client.query(**request)
-        last = response.get("LastEvaluatedKey")
-        return [_record(i) for i in response.get("Items", [])], encode_cursor(last) if last else None
+        items, last = response.get("Items", []), response.get("LastEvaluatedKey")
+        following = item_cursor(items[limit - 1]) if len(items) > limit else encode_cursor(last) if last else None
+        return [_record(i) for i in items[:limit]], following if items else None
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:

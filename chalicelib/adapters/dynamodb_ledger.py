@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters import dynamodb_orders as orders
-from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import batch_get, cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
@@ -169,16 +169,15 @@ class DynamoDBLedger:
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": keys.ENTRY_PREFIX}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": limit + 1,                # one ahead: a page that ends the ledger carries no cursor
         }
         if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
+            request["ExclusiveStartKey"] = decode_cursor(cursor, pk, keys.ENTRY_PREFIX)
         response = self.client.query(**request)
-        last = response.get("LastEvaluatedKey")
-        return LedgerPage(
-            entries=tuple(codec.entry_from_item(item) for item in response.get("Items", [])),
-            next_cursor=encode_cursor(last) if last else None,
-        )
+        items, last = response.get("Items", []), response.get("LastEvaluatedKey")
+        following = item_cursor(items[limit - 1]) if len(items) > limit else encode_cursor(last) if last else None
+        return LedgerPage(entries=tuple(codec.entry_from_item(item) for item in items[:limit]),
+                          next_cursor=following if items else None)
 
     def _transact(self, writes: list[dict[str, Any]], on_condition: Exception, any_condition: bool = False) -> None:
         """Run one transaction; a failed condition on its first item (or any, if asked) raises `on_condition`."""

@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.rewards import Reward
@@ -35,6 +37,25 @@ class DynamoDBRewards:
             {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, program_id, audit)])
         self._cache.pop(program_id, None)
+
+    def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
+        """Stop offering the reward (it stays, for the redemptions that name it); False when not active."""
+        try:
+            self.client.transact_write_items(TransactItems=[
+                {"Update": {"TableName": self.table, "Key": {"PK": {"S": _pk(program_id)},
+                                                             "SK": {"S": f"R#{reward_id}"}},
+                            "UpdateExpression": "SET active = :no, retired_at = :at",
+                            "ConditionExpression": "attribute_exists(PK) AND active = :yes",
+                            "ExpressionAttributeValues": {":no": {"BOOL": False}, ":yes": {"BOOL": True},
+                                                          ":at": {"S": at.isoformat()}}}},
+                audit_put(self.table, program_id, audit)])
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        finally:
+            self._cache.pop(program_id, None)
+        return True
 
     def list(self, program_id: str) -> list[Reward]:
         cached = self._cache.get(program_id)

@@ -69,6 +69,27 @@ class DynamoDBRules:
             raise
         self._cache.pop(program_id, None)
 
+    def withdraw(self, program_id: str, rules: ProgramRules, audit: AuditRecord) -> bool:
+        """Remove a version that has not taken effect; False when it was removed already."""
+        try:
+            self.client.transact_write_items(TransactItems=build_withdraw_input(self.table, program_id, rules, audit))
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        finally:
+            self._cache.pop(program_id, None)
+        return True
+
+
+def build_withdraw_input(table: str, program_id: str, rules: ProgramRules, audit: AuditRecord) -> list[dict[str, Any]]:
+    """Delete a version and its time guard (the name stays taken), each only if still there, with the audit record."""
+    stamp = rules.effective_from.astimezone(UTC).isoformat()
+    deletes = [{"Delete": {"TableName": table, "ConditionExpression": "attribute_exists(PK)",
+                           "Key": {"PK": {"S": _pk(program_id)}, "SK": {"S": sk}}}}
+               for sk in (f"{VERSION_PREFIX}{stamp}#{rules.version}", f"T#{stamp}")]
+    return [*deletes, audit_put(table, program_id, audit)]
+
 
 def build_add_version_input(table: str, program_id: str, rules: ProgramRules,
                             audit: AuditRecord | None) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters import json_input
+from chalicelib.domain import limits
 from chalicelib.domain.errors import InvalidPayload
 from chalicelib.domain.hubspot import HubSpotEvent
 
@@ -17,24 +19,16 @@ DEDUPE_FIELDS = ("portalId", "subscriptionId", "eventId", "objectId", "occurredA
 
 
 def load_batch(raw_body: bytes) -> list[dict[str, Any]]:
-    """The batch: a JSON array of 1..MAX_EVENTS objects."""
-    try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise InvalidPayload("body must be JSON in UTF-8") from e
+    """The batch: a JSON array of 1..MAX_EVENTS objects, each naming its portal (strict, depth-bounded JSON)."""
+    body = json_input.loads(raw_body, parse_float=json_input.finite_float)
     if not isinstance(body, list) or not 1 <= len(body) <= MAX_EVENTS:
         raise InvalidPayload(f"body must be a JSON array of 1 to {MAX_EVENTS} events")
     if not all(isinstance(event, dict) for event in body):
         raise InvalidPayload("every event must be a JSON object")
+    if not all(portal_of(event) for event in body):
+        raise InvalidPayload(f"every event must name its portal (portalId: a positive integer of at most "
+                             f"{limits.MAX_ID_DIGITS} digits)")
     return body
-
-
-def portal_ids(raw_body: bytes) -> list[str]:
-    """The portals a body names, read before verification only to pick the secrets to verify with."""
-    try:
-        return sorted({p for event in load_batch(raw_body) if (p := portal_of(event))})
-    except InvalidPayload:
-        return []
 
 
 def portal_of(event: Mapping[str, Any]) -> str | None:
@@ -62,7 +56,10 @@ def parse_event(body: Mapping[str, Any], dedupe: str) -> HubSpotEvent:
         raise InvalidPayload("HubSpot event lacks portalId or objectId")
     if isinstance(occurred, bool) or not isinstance(occurred, int):
         raise InvalidPayload("HubSpot event lacks occurredAt (epoch milliseconds)")
+    limits.epoch_millis(occurred, "occurredAt")
     value = body.get("propertyValue")
+    if isinstance(value, (dict, list)):
+        raise InvalidPayload("propertyValue must be a string, a number or a boolean")
     return HubSpotEvent(portal_id=portal, subscription_type=subscription_type(body), object_id=object_id,
                         occurred_at=from_epoch_ms(occurred), dedupe_key=dedupe,
                         event_id=_text(body.get("eventId")), property_name=_text(body.get("propertyName")),
@@ -73,9 +70,9 @@ def _id(value: Any) -> str | None:
     """A HubSpot numeric id (portal, object) as a string; anything else is None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and 0 < value < 10 ** limits.MAX_ID_DIGITS:
         return str(value)
-    if isinstance(value, str) and value.isascii() and value.isdigit() and int(value) > 0:
+    if isinstance(value, str) and limits.is_platform_id(value) and int(value) > 0:
         return str(int(value))
     return None
 

@@ -1,27 +1,49 @@
-"""ParameterProgramDirectory: program settings from SSM, secrets from Secrets Manager, cached (Powertools)."""
+"""ParameterProgramDirectory: program settings from SSM, secrets from Secrets Manager, cached (Powertools).
+
+Values found are cached by Powertools for `max_age` (only names that exist can be found, so that cache is as large
+as the deployment's settings, whatever callers send). Names found missing are remembered in a bounded set for the
+same age, so unknown callers cannot make us ask again, nor grow memory. A failure that is not "not found"
+(throttling, an outage, a missing permission) is never taken for "not found": it raises TemporarilyUnavailable
+(503 with Retry-After on the HTTP path, a retry on the queue), so a throttle cannot turn real webhooks away.
+"""
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import GetParameterError, SecretsProvider, SSMProvider
+from botocore.exceptions import ClientError
 
+from chalicelib.adapters.ttl_cache import ExpiringSet
+from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.domain.gates import MessagingPolicy
+from chalicelib.observability import logger
 from chalicelib.services.ports import ApiKey, ConnectorSettings, HubSpotSettings, MessagingSettings
+
+MISSES_REMEMBERED = 1024     # names found missing, kept for the cache age (least recently asked leave first)
+# The answers that mean "there is no such parameter / secret"; anything else is a failure, not an answer.
+_NOT_FOUND = frozenset({"ParameterNotFound", "ParameterVersionNotFound", "ResourceNotFoundException",
+                        "ValidationException"})
+_SHOP = re.compile(r"[a-z0-9][a-z0-9.-]{0,254}")
 
 
 class ParameterProgramDirectory:
     def __init__(self, param_prefix: str, secret_prefix: str, ssm: SSMProvider, secrets: SecretsProvider,
-                 max_age: int = 300) -> None:
+                 max_age: int = 300, misses_remembered: int = MISSES_REMEMBERED,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.param_prefix = param_prefix
         self.secret_prefix = secret_prefix
         self.ssm = ssm
         self.secrets = secrets
         self.max_age = max_age
-        self._missing: dict[str, float] = {}
+        self._missing = ExpiringSet(misses_remembered, max_age, monotonic)
 
     def program_for_shop(self, shop_domain: str) -> str | None:
+        if not _SHOP.fullmatch(shop_domain):
+            return None
         value = self._parameter(f"{self.param_prefix}/shops/{shop_domain}")
         return value or None
 
@@ -32,7 +54,7 @@ class ParameterProgramDirectory:
 
     def program_for_portal(self, portal_id: str) -> str | None:
         """The program a HubSpot account (portal) belongs to: `<prefix>/hubspot-portals/<portal id>`."""
-        if not (portal_id.isascii() and portal_id.isdigit()):
+        if not (portal_id.isascii() and portal_id.isdigit() and len(portal_id) <= 20):
             return None
         return self._parameter(f"{self.param_prefix}/hubspot-portals/{portal_id}") or None
 
@@ -57,7 +79,10 @@ class ParameterProgramDirectory:
 
     def programs(self) -> list[str]:
         """Every program of this deployment: one `<prefix>/programs/<id>/config` parameter each."""
-        found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
+        try:
+            found = self.ssm.get_multiple(f"{self.param_prefix}/programs", recursive=True, max_age=self.max_age)
+        except GetParameterError as e:
+            raise _unavailable("SSM Parameter Store", e) from e
         return sorted({name.split("/")[0] for name in found if name.endswith("/config")})
 
     def hubspot_portal(self, program_id: str) -> str:
@@ -110,18 +135,48 @@ class ParameterProgramDirectory:
         record = json.loads(raw)
         return ApiKey(key_id=record["key_id"], program_id=record["program_id"], scopes=frozenset(record["scopes"]))
 
+    def payload_bucket(self) -> str:
+        """The S3 bucket that holds webhook bodies too large for the queue (`<prefix>/payload-bucket`)."""
+        bucket = self._parameter(f"{self.param_prefix}/payload-bucket")
+        if not bucket:
+            raise RuntimeError("the payload-bucket parameter is missing: deploy infra/template.yaml")
+        return bucket
+
     def _parameter(self, name: str, decrypt: bool = False) -> str | None:
-        """A parameter's value, or None; misses are remembered too, so unknown callers cannot flood SSM."""
-        missed_at = self._missing.get(name)
-        if missed_at is not None and time.monotonic() - missed_at < self.max_age:
+        """A parameter's value, or None when there is no such parameter (remembered for the cache age)."""
+        if name in self._missing:
             return None
         try:
             return str(self.ssm.get(name, max_age=self.max_age, decrypt=decrypt))
-        except GetParameterError:
-            self._missing[name] = time.monotonic()
+        except GetParameterError as e:
+            if not _not_found(e):
+                raise _unavailable("SSM Parameter Store", e) from e
+            self._missing.add(name)
             return None
 
     def _secret(self, program_id: str) -> dict[str, Any]:
-        value = self.secrets.get(f"{self.secret_prefix}/programs/{program_id}", max_age=self.max_age,
-                                 transform="json")
+        """The program's secret (JSON), or {} when there is none (remembered for the cache age)."""
+        name = f"{self.secret_prefix}/programs/{program_id}"
+        if name in self._missing:
+            return {}
+        try:
+            value = self.secrets.get(name, max_age=self.max_age, transform="json")
+        except GetParameterError as e:
+            if not _not_found(e):
+                raise _unavailable("Secrets Manager", e) from e
+            self._missing.add(name)
+            return {}
         return value if isinstance(value, dict) else {}
+
+
+def _not_found(error: GetParameterError) -> bool:
+    """Powertools wraps every failure in GetParameterError; the botocore error it caught says which it was."""
+    cause = error.__cause__ or error.__context__
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") in _NOT_FOUND
+
+
+def _unavailable(service: str, error: GetParameterError) -> TemporarilyUnavailable:
+    cause = error.__cause__ or error.__context__
+    code = cause.response.get("Error", {}).get("Code") if isinstance(cause, ClientError) else type(cause).__name__
+    logger.warning("settings_unavailable", extra={"service": service, "error": code})
+    return TemporarilyUnavailable(f"{service} did not answer; try again shortly")

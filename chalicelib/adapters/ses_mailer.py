@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.ses_tags import ses_tags
+from chalicelib.domain.addresses import single_address
 from chalicelib.domain.errors import MailRejected, MailUnavailable
 
 if TYPE_CHECKING:
@@ -25,6 +26,9 @@ class SesMailer:
 
     def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
                  program_id: str, kind: str) -> str:
+        """MailRejected unless `recipient` is exactly one plain address: SES gets that one destination only."""
+        if single_address(recipient) is None:
+            raise MailRejected("invalid recipient address")
         request: dict[str, Any] = {"Source": sender, "Destinations": [recipient], "RawMessage": {"Data": raw},
                                    "Tags": ses_tags(program_id, kind)}
         if configuration_set:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.domain.errors import InvalidRequest
 
 MAX_CURSOR = 1024
+_KEY = re.compile(r"[\x21-\x7e]{1,512}")
 MEMBERS, LEDGER, ORDERS = "members", "ledger", "orders"
 
 
@@ -29,6 +31,11 @@ def key_prefix(program_id: str, shop: str, listing: str) -> str:
     return f"P#{program_id}#O#{shop}#" if listing == ORDERS else keys.member_pk(program_id, "")
 
 
+def _key(value: object) -> bool:
+    """A key part we could have written: printable ASCII of bounded length (DynamoDB refuses keys over 1,024 bytes)."""
+    return isinstance(value, str) and _KEY.fullmatch(value) is not None
+
+
 def encode_position(listing: str, position: Position) -> str:
     plain = {"l": listing, "s": position.shard, "k": position.after, "e": position.entry}
     return base64.urlsafe_b64encode(json.dumps(plain, sort_keys=True).encode()).decode().rstrip("=")
@@ -42,17 +49,16 @@ def decode_position(cursor: str | None, listing: str, program_id: str, shop: str
         if len(cursor) > MAX_CURSOR:
             raise refused
         plain = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
-    except (binascii.Error, ValueError) as e:
+    except (binascii.Error, ValueError, RecursionError) as e:
         raise refused from e
     if not isinstance(plain, dict) or set(plain) != {"l", "s", "k", "e"} or plain["l"] != listing:
         raise refused
     shard, after, entry = plain["s"], plain["k"], plain["e"]
     if isinstance(shard, bool) or not isinstance(shard, int) or not 0 <= shard < keys.SHOP_SHARDS:
         raise refused
-    if after is not None and not (isinstance(after, str) and after.startswith(key_prefix(program_id, shop, listing))
+    if after is not None and not (_key(after) and after.startswith(key_prefix(program_id, shop, listing))
                                   and len(after) > len(key_prefix(program_id, shop, listing))):
         raise refused
-    if entry is not None and not (listing == LEDGER and after and isinstance(entry, str)
-                                  and entry.startswith(keys.ENTRY_PREFIX)):
+    if entry is not None and not (listing == LEDGER and after and _key(entry) and entry.startswith(keys.ENTRY_PREFIX)):
         raise refused
     return Position(shard, after, entry)

@@ -29,6 +29,8 @@ METAFIELDS = """mutation($set: [MetafieldsSetInput!]!, $delete: [MetafieldIdenti
   metafieldsDelete(metafields: $delete) { userErrors { field message } }
 }"""
 BY_CODE = "query($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"
+HANDLES = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id handle } } }"
+PRODUCTS_PER_CALL = 50
 
 
 class ShopifyAdmin:
@@ -73,6 +75,17 @@ class ShopifyAdmin:
             errors += [MetafieldError(c, None, code, "refused with the rest of its call") for c in customers
                        if culprit is None or c != culprit.customer_id]
         return _one_per_customer_and_key(errors)
+
+    def product_handles(self, product_ids: Sequence[str]) -> dict[str, str]:
+        """Storefront handles by product id (products Shopify does not know are left out)."""
+        found: dict[str, str] = {}
+        ids = list(dict.fromkeys(product_ids))
+        for start in range(0, len(ids), PRODUCTS_PER_CALL):
+            chunk = [f"gid://shopify/Product/{pid}" for pid in ids[start:start + PRODUCTS_PER_CALL]]
+            for node in self.graphql("product_handles", HANDLES, {"ids": chunk}).get("nodes") or []:
+                if isinstance(node, dict) and node.get("handle") and node.get("id"):
+                    found[str(node["id"]).rsplit("/", 1)[-1]] = str(node["handle"])
+        return found
 
     def create_discount_code(self, spec: DiscountSpec) -> str:
         """The codeDiscountNode id. A retry after an unseen answer that finds the code taken returns the

@@ -1,14 +1,15 @@
 """Shopify order and refund payloads → domain events. Wire names stay here; the domain never sees them."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from chalicelib.adapters import json_input
+from chalicelib.domain import limits
 from chalicelib.domain.errors import InvalidPayload
-from chalicelib.domain.money import Money, parse_decimal
+from chalicelib.domain.money import Money
 from chalicelib.domain.orders import (
     CustomerRef,
     Delivery,
@@ -27,43 +28,47 @@ PAID_STATES = frozenset({"paid", "partially_refunded", "refunded"})
 
 
 def load_json(raw: bytes | str) -> dict[str, Any]:
-    """Parse a payload keeping ids exact (Python ints) and any JSON number as a Decimal, never a float."""
-    try:
-        body = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidPayload("body is not valid JSON") from e
+    """Parse a payload keeping ids exact (Python ints) and any JSON number as a Decimal, never a float; strict and
+    depth-bounded (chalicelib/adapters/json_input.py)."""
+    body = json_input.loads(raw, parse_float=Decimal)
     if not isinstance(body, dict):
         raise InvalidPayload("body must be a JSON object")
     return body
 
 
 def parse_order(shop: str, body: Mapping[str, Any]) -> Order:
-    currency = _text(body, "currency")
+    currency = limits.currency(body.get("currency"), "currency")
+    taxes_included = bool(body.get("taxes_included"))
     return Order(
         shop=shop,
         order_id=shopify_id(body.get("id"), "id"),
         name=str(body.get("name") or ""),
         currency=currency,
-        presentment_currency=str(body.get("presentment_currency") or currency),
+        presentment_currency=limits.currency(body.get("presentment_currency") or currency, "presentment_currency"),
         processed_at=shopify_time(body.get("processed_at") or body.get("created_at"), "processed_at"),
         customer=_customer(body.get("customer")),
-        lines=tuple(_line(item) for item in _list(body, "line_items")),
-        taxes_included=bool(body.get("taxes_included")),
+        lines=tuple(_line(item, taxes_included) for item in _list(body, "line_items")),
+        taxes_included=taxes_included,
         test=bool(body.get("test")),
         subtotal=_money_set(body.get("subtotal_price_set"), "shop_money"),
     )
 
 
-def parse_refund(body: Mapping[str, Any], order_id: str | None = None) -> Refund:
+def parse_refund(body: Any, order_id: str | None = None) -> Refund:
+    if not isinstance(body, Mapping):
+        raise InvalidPayload("refunds[] must be objects")
     subtotal, tax = Decimal(0), Decimal(0)
-    for item in body.get("refund_line_items") or []:
+    for item in _optional_list(body, "refund_line_items"):
         if not isinstance(item, Mapping):
             raise InvalidPayload("refund_line_items[] must be objects")
-        if (item.get("line_item") or {}).get("gift_card"):
+        line = item.get("line_item")
+        if isinstance(line, Mapping) and line.get("gift_card"):
             continue
-        subtotal += _amount(item, "subtotal", "subtotal_set", "shop_money")
+        subtotal += _amount(item, "subtotal", "subtotal_set", "shop_money", "refund_line_items[]")
         has_tax = item.get("total_tax_set") or item.get("total_tax") is not None
-        tax += _amount(item, "total_tax", "total_tax_set", "shop_money") if has_tax else Decimal(0)
+        tax += _amount(item, "total_tax", "total_tax_set", "shop_money", "refund_line_items[]") if has_tax \
+            else Decimal(0)
+    limits.check_refund(subtotal, tax, "refund_line_items")
     return Refund(
         refund_id=shopify_id(body.get("id"), "refund id"),
         order_id=order_id or shopify_id(body.get("order_id"), "order_id"),
@@ -77,11 +82,12 @@ def _order_update(delivery: Delivery, shop: str, body: Mapping[str, Any]) -> Ord
     cancelled = body.get("cancelled_at")
     if delivery.topic == "orders/cancelled" and not cancelled:
         cancelled = body.get("updated_at") or body.get("processed_at")
+    status = body.get("financial_status")
     return OrderUpdate(
         order=order, delivery=delivery,
-        paid=delivery.topic == "orders/paid" or body.get("financial_status") in PAID_STATES,
+        paid=delivery.topic == "orders/paid" or (isinstance(status, str) and status in PAID_STATES),
         cancelled_at=shopify_time(cancelled, "cancelled_at") if cancelled else None,
-        refunds=tuple(parse_refund(r, order.order_id) for r in body.get("refunds") or []),
+        refunds=tuple(parse_refund(r, order.order_id) for r in _optional_list(body, "refunds")),
     )
 
 
@@ -90,9 +96,9 @@ def _fulfillment_changed(delivery: Delivery, shop: str, body: Mapping[str, Any])
     return FulfillmentChanged(
         shop=shop, order_id=shopify_id(body.get("order_id"), "order_id"),
         fulfillment_id=shopify_id(body.get("id"), "id"), status=str(body.get("status") or "pending"),
-        shipment_status=body.get("shipment_status") or None, created_at=created,
+        shipment_status=_optional_text(body, "shipment_status", "shipment_status"), created_at=created,
         updated_at=shopify_time(body["updated_at"], "updated_at") if body.get("updated_at") else created,
-        line_ids=tuple(shopify_id(li.get("id"), "line_items[].id") for li in body.get("line_items") or []
+        line_ids=tuple(shopify_id(li.get("id"), "line_items[].id") for li in _optional_list(body, "line_items")
                        if isinstance(li, Mapping)),
         delivery=delivery,
     )
@@ -128,45 +134,55 @@ ORDER_PARSERS: dict[str, Parser] = {
 }
 
 
-def _line(item: Any) -> OrderLine:
+def _line(item: Any, taxes_included: bool) -> OrderLine:
     if not isinstance(item, Mapping):
         raise InvalidPayload("line_items[] must be objects")
-    quantity = item.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
-        raise InvalidPayload("line_items[].quantity must be a non-negative integer")
+    quantity = limits.quantity(item.get("quantity"), "line_items[].quantity")
     product_id = item.get("product_id")
+    shop, presentment = _line_amounts(item, "shop_money"), _line_amounts(item, "presentment_money")
+    for amounts in (shop, presentment):
+        limits.check_line(amounts.unit_price, quantity, amounts.discount, amounts.tax, taxes_included,
+                          "line_items[]")
     return OrderLine(
         line_id=shopify_id(item.get("id"), "line_items[].id"),
         product_id=None if product_id is None else shopify_id(product_id, "line_items[].product_id"),
         quantity=quantity,
-        shop=_line_amounts(item, "shop_money"),
-        presentment=_line_amounts(item, "presentment_money"),
+        shop=shop,
+        presentment=presentment,
         gift_card=bool(item.get("gift_card")),
         title=str(item.get("title") or item.get("name") or ""),
     )
 
 
 def _line_amounts(item: Mapping[str, Any], which: str) -> LineAmounts:
+    discounts = _optional_list(item, "discount_allocations")
     return LineAmounts(
-        unit_price=_amount(item, "price", "price_set", which),
-        discount=sum((_amount(a, "amount", "amount_set", which) for a in item.get("discount_allocations") or []),
-                     Decimal(0)),
-        tax=sum((_amount(t, "price", "price_set", which) for t in item.get("tax_lines") or []), Decimal(0)),
+        unit_price=_amount(item, "price", "price_set", which, "line_items[]"),
+        discount=sum((_amount(a, "amount", "amount_set", which, "line_items[].discount_allocations[]")
+                      for a in discounts), Decimal(0)),
+        tax=sum((_amount(t, "price", "price_set", which, "line_items[].tax_lines[]")
+                 for t in _optional_list(item, "tax_lines")), Decimal(0)),
     )
 
 
-def _amount(obj: Mapping[str, Any], plain: str, money_set: str, which: str) -> Decimal:
+def _amount(obj: Any, plain: str, money_set: str, which: str, where: str) -> Decimal:
     """The amount in shop or presentment money from the `*_set` field; the plain field (shop money) otherwise."""
-    money = (obj.get(money_set) or {}).get(which) or {}
-    value = money.get("amount", obj.get(plain))
-    return parse_decimal(value, plain)
+    if not isinstance(obj, Mapping):
+        raise InvalidPayload(f"{where} must be objects")
+    sets = obj.get(money_set)
+    money = sets.get(which) if isinstance(sets, Mapping) else None
+    value = money.get("amount", obj.get(plain)) if isinstance(money, Mapping) else obj.get(plain)
+    return limits.amount(value, f"{where}.{plain}")
 
 
 def _money_set(value: Any, which: str) -> Money | None:
-    money = (value or {}).get(which) if isinstance(value, Mapping) else None
+    money = value.get(which) if isinstance(value, Mapping) else None
     if not money:
         return None
-    return Money(parse_decimal(money.get("amount"), which), str(money.get("currency_code") or ""))
+    if not isinstance(money, Mapping):
+        raise InvalidPayload(f"subtotal_price_set.{which} must be an object")
+    return Money(limits.amount(money.get("amount"), f"subtotal_price_set.{which}.amount"),
+                 str(money.get("currency_code") or ""))
 
 
 def _customer(value: Any) -> CustomerRef | None:
@@ -174,25 +190,21 @@ def _customer(value: Any) -> CustomerRef | None:
         return None
     return CustomerRef(
         customer_id=shopify_id(value["id"], "customer.id"),
-        email=value.get("email") or None,
-        first_name=value.get("first_name") or None,
+        email=_optional_text(value, "email", "customer.email"),
+        first_name=_optional_text(value, "first_name", "customer.first_name"),
     )
 
 
 def shopify_id(value: Any, field: str) -> str:
-    """Shopify ids exceed 2^53: accept an int or a digit string, never a float, and keep it as text."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
-    if isinstance(value, str) and value.isdigit():
-        return value
-    raise InvalidPayload(f"{field} must be an integer id")
+    """Shopify ids exceed 2^53: an int or a string of ASCII digits (domain/limits.py), never a float; kept as text."""
+    return limits.platform_id(value, field)
 
 
-def _text(body: Mapping[str, Any], field: str) -> str:
-    value = body.get(field)
-    if not isinstance(value, str) or not value:
-        raise InvalidPayload(f"{field} is required")
-    return value
+def _optional_text(body: Mapping[str, Any], name: str, field: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidPayload(f"{field} must be a string")
+    return value or None
 
 
 def _list(body: Mapping[str, Any], field: str) -> list[Any]:
@@ -202,13 +214,16 @@ def _list(body: Mapping[str, Any], field: str) -> list[Any]:
     return value
 
 
+def _optional_list(body: Mapping[str, Any], field: str) -> list[Any]:
+    return [] if body.get(field) is None else _list(body, field)
+
+
 def shopify_time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
+    """An ISO-8601 time with its offset, within the bounds of domain/limits.py (the value is never echoed)."""
+    if not isinstance(value, str) or not value.isascii():
         raise InvalidPayload(f"{field} must be an ISO-8601 time")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as e:
-        raise InvalidPayload(f"{field} is not an ISO-8601 time: {value!r}") from e
-    if parsed.tzinfo is None:
-        raise InvalidPayload(f"{field} must carry an offset")
-    return parsed
+        raise InvalidPayload(f"{field} is not an ISO-8601 time") from e
+    return limits.moment(parsed, field)

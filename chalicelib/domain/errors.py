@@ -31,6 +31,22 @@ class InvalidRequest(LoyaltyError):
             self.code = code
 
 
+class PayloadTooLarge(LoyaltyError):
+    """The request body is larger than the endpoint takes."""
+
+    code = "payload_too_large"
+
+
+class TemporarilyUnavailable(LoyaltyError):
+    """A dependency (SSM, Secrets Manager) failed or throttled: not an answer, so try again after `retry_after` s."""
+
+    code = "service_unavailable"
+
+    def __init__(self, message: str, retry_after: int = 10) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class InvalidPayload(LoyaltyError):
     """A platform payload lacks a field the engine needs or holds a value of the wrong kind."""
 

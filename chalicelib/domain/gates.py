@@ -5,9 +5,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.addresses import single_address
 from chalicelib.domain.messages import MARKETING, REVIEW, TRANSACTIONAL, Message
 
 CAPPED = frozenset({REVIEW, MARKETING})
+# Mail a person did not ask for waits for the morning; account mail (points, codes, welcome) goes at once.
+QUIET = frozenset({REVIEW, MARKETING, "feedback"})
 # When the cap holds several messages, they come back in this order as the window frees: the first takes
 # the free slot, the others are held again (or dropped once stale).
 PRIORITY_DELAY = {"review_request": timedelta(0), "review_reminder": timedelta(hours=1),
@@ -20,7 +23,7 @@ class MessagingPolicy:
         default_factory=lambda: {TRANSACTIONAL: False, REVIEW: False, MARKETING: True})
     cap_count: int = 2                       # review + marketing messages per member …
     cap_window: timedelta = timedelta(days=7)  # … in this window; transactional mail is exempt
-    quiet_start: time = time(21, 0)          # no mail from 21:00 …
+    quiet_start: time = time(21, 0)          # no review, feedback or marketing mail from 21:00 …
     quiet_end: time = time(9, 0)             # … to 09:00, in the program's time zone
     timezone: str = "UTC"
     stale_after: dict[str, timedelta] = field(default_factory=lambda: {
@@ -50,7 +53,7 @@ def decide(message: Message, to: Recipient, policy: MessagingPolicy, now: dateti
     blocked = _blocked(category, to, policy)
     if blocked:
         return Decision("skip", blocked)
-    quiet = _quiet_until(now, policy)
+    quiet = _quiet_until(now, policy) if category in QUIET else None
     capped = _capped_until(category, to, policy, now)
     if capped is not None:
         capped += PRIORITY_DELAY.get(message.kind, timedelta(hours=3))
@@ -76,6 +79,8 @@ def _capped_until(category: str, to: Recipient, policy: MessagingPolicy, now: da
 def _blocked(category: str, to: Recipient, policy: MessagingPolicy) -> str | None:
     if to.erased or not to.email:
         return "no email address"
+    if single_address(to.email) is None:              # "a@x.com, b@y.com" would mail two people
+        return "invalid recipient address"
     if to.hard_bounced:
         return "address suppressed: hard bounce"
     if to.complained and category != TRANSACTIONAL:

@@ -101,7 +101,8 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
     return _for_each_program("dispatch_messages", event, lambda program_id, now: messaging.dispatch_messages(
         program_id, now, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
         bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
-        bootstrap.get_directory().messaging(program_id), bootstrap.get_rules()))
+        bootstrap.get_directory().messaging(program_id), bootstrap.get_rules(),
+        bootstrap.get_connector_clients().for_program(program_id).shopify))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")

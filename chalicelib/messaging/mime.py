@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 
+from chalicelib.domain.addresses import single_address
 from chalicelib.messaging.render import Rendered
 
 # SMTP: CRLF line ends. refold_source="none": raw-stored headers (List-Unsubscribe) are written as given.
@@ -21,14 +23,15 @@ _HEADER_URL = re.compile(r"https?://[\x21-\x7e]{1,900}")
 
 def build_message(rendered: Rendered, *, sender: str, recipient: str, message_id: str, unsubscribe_url: str | None,
                   configuration_set: str | None, reply_to: str | None = None, now: datetime) -> bytes:
-    """ValueError for a naive `now`, a sender without a domain, an odd message id or an unusable unsubscribe URL."""
+    """ValueError for a naive `now`, a sender without a domain, a recipient that is not exactly one address, an odd
+    message id or an unusable unsubscribe URL."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     if not _MESSAGE_ID.fullmatch(message_id):
         raise ValueError(f"message id {message_id!r} is not usable in a Message-ID header")
     msg = EmailMessage(policy=policy.default)
     msg["From"] = sender
-    msg["To"] = recipient
+    msg["To"] = one_recipient(recipient)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = rendered.subject
@@ -46,6 +49,17 @@ def build_message(rendered: Rendered, *, sender: str, recipient: str, message_id
     for part in msg.iter_parts():
         del part["MIME-Version"]             # set_content puts one on each part; only the top level needs it
     return msg.as_bytes(policy=SMTP)
+
+
+def one_recipient(recipient: str) -> Address:
+    """The To header's one address, built from a validated addr-spec (a display name is kept), never from raw text."""
+    if "\r" in recipient or "\n" in recipient:
+        raise ValueError("recipient must not contain a linefeed or carriage return")
+    parsed = getaddresses([recipient])
+    address = single_address(parsed[0][1]) if len(parsed) == 1 else None
+    if address is None:
+        raise ValueError("recipient must be exactly one email address")
+    return Address(display_name=parsed[0][0], addr_spec=address)
 
 
 def sender_domain(msg: EmailMessage) -> str:

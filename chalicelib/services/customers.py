@@ -36,6 +36,7 @@ def apply_customer_change(event: CustomerChanged, program_id: str, rules: Progra
     key = f"shopify:{event.shop}:customer:{event.customer_id}:signup"
     bonus = LedgerEntry(entry_id=entry_id_for(key), business_key=key, kind=EntryKind.BONUS,
                         points=rules.signup_bonus, occurred_at=event.as_of, recorded_at=clock.now(),
+                        rule_version=rules.version,          # the version in force when the customer was created
                         reason="signup bonus", source={"platform": "shopify", "shop": event.shop,
                                                        "topic": event.delivery.topic,
                                                        "webhook_id": event.delivery.webhook_id})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.shopify_events import load_json
@@ -13,9 +14,21 @@ from chalicelib.services.customers import apply_consent, apply_customer_change, 
 from chalicelib.services.hubspot_events import apply_hubspot_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
 from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
-from chalicelib.services.ports import Clock, DataRequests, LedgerRepository, ProductCatalog, Profiles, RulesSource
+from chalicelib.services.ports import (
+    Clock,
+    DataRequests,
+    LedgerRepository,
+    ProductCatalog,
+    Profiles,
+    RefusedDeliveries,
+    RefusedDelivery,
+    RulesSource,
+)
 from chalicelib.services.rewards import RewardCatalog
 from chalicelib.services.shops import ShopData, record_shop_erasure
+
+REFUSED_KEPT_DAYS = 30      # then the table's TTL (expires_at) deletes the record
+REASON_LENGTH = 200
 
 
 def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
@@ -29,10 +42,45 @@ def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
 def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
                    requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
                    rewards: RewardCatalog | None = None,
-                   hubspot: Callable[[str], HubSpotContext] | None = None) -> Outcome:
-    if envelope.get("source") == "hubspot":
-        return apply_hubspot_delivery(envelope, hubspot, ledger, profiles, rules, clock)
-    return _apply_shopify(envelope, ledger, profiles, rules, requests, shops, products, clock, rewards)
+                   hubspot: Callable[[str], HubSpotContext] | None = None,
+                   refused: RefusedDeliveries | None = None) -> Outcome:
+    """Apply one queued delivery. With `refused`, a payload that can never apply (InvalidPayload: a retry would fail
+    the same way) is recorded there and answered `Outcome("refused", reason)` instead of raising; any other error
+    still raises, so that the queue tries the delivery again."""
+    try:
+        if envelope.get("source") == "hubspot":
+            return apply_hubspot_delivery(envelope, hubspot, ledger, profiles, rules, clock)
+        return _apply_shopify(envelope, ledger, profiles, rules, requests, shops, products, clock, rewards)
+    except InvalidPayload as e:
+        program_id = envelope.get("program_id")
+        if refused is None or not isinstance(program_id, str) or not program_id:
+            raise                   # no program to file it under: the queue's DLQ keeps it
+        return refuse_delivery(program_id, envelope, e.message, refused, clock)
+
+
+def refuse_delivery(program_id: str, envelope: Mapping[str, Any], reason: str, refused: RefusedDeliveries,
+                    clock: Clock) -> Outcome:
+    """Record why the delivery can never apply (no payload, no personal data), kept for REFUSED_KEPT_DAYS."""
+    now = clock.now()
+    record = RefusedDelivery(source=_text(envelope.get("source")), topic=_text(envelope.get("topic")),
+                             webhook_id=_text(envelope.get("webhook_id")),
+                             received_at=_received_at(envelope.get("received_at"), now), refused_at=now,
+                             reason=reason[:REASON_LENGTH])
+    refused.record(program_id, record, now + timedelta(days=REFUSED_KEPT_DAYS))
+    return Outcome("refused", record.reason)
+
+
+def _text(value: object) -> str:
+    return value[:REASON_LENGTH] if isinstance(value, str) else ""
+
+
+def _received_at(value: object, default: datetime) -> datetime:
+    """When the ingress accepted the delivery (it stamps the envelope); the refusal's time otherwise."""
+    try:
+        stamp = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        stamp = None
+    return stamp if stamp is not None and stamp.tzinfo is not None else default
 
 
 def _apply_shopify(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,

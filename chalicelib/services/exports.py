@@ -1,7 +1,10 @@
 """CSV exports of a program's members and ledger, a bounded page at a time (never everything in memory).
 
-Every page starts with the header row. Cells a spreadsheet would run as a formula (starting with = + - @, a tab
-or a carriage return) get a leading single quote, except plain numbers: negative points stay numbers.
+Every page starts with the header row. Text cells a spreadsheet could run as a formula get a leading single quote
+(OWASP, CSV injection): those starting with a tab or carriage return, and those whose first character after any
+whitespace and control characters is = + - or @ (or their fullwidth forms). Integer cells (points) and plain
+decimal numbers are written as they are, so negative points stay numbers. A lone surrogate (text from a platform
+that is not Unicode scalar values) is written as U+FFFD, so a page always encodes.
 """
 from __future__ import annotations
 
@@ -22,8 +25,9 @@ MEMBER_COLUMNS = ("member_id", "email", "first_name", "points_balance", "pending
                   "email_consent", "created_at", "updated_at", "erased_at")
 LEDGER_COLUMNS = ("member_id", "entry_id", "kind", "points", "pending_points", "occurred_at", "recorded_at",
                   "rule_version", "reason", "source")
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_FORMULA = re.compile(r"[\t\r]|[\s\x00-\x1f\x7f-\x9f]*[=+\-@\uff1d\uff0b\uff0d\uff20]")   # and fullwidth forms
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 class ExportSource(Protocol):
@@ -77,10 +81,10 @@ def safe_cell(value: Any) -> str:
     """The cell as text, defused when a spreadsheet would take it for a formula (OWASP CSV injection)."""
     if value is None:
         return ""
-    text = str(value)
-    if text.startswith(_FORMULA) and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)                       # a number column: -5 stays the number -5
+    text = _SURROGATE.sub("\ufffd", str(value))
+    return "'" + text if _FORMULA.match(text) and not _NUMBER.fullmatch(text) else text
 
 
 def page_size(limit: str | None) -> int:

@@ -1,4 +1,9 @@
-"""Webhook intake: verify, check, enqueue. No ledger work happens on the HTTP path."""
+"""Webhook intake: verify, check, enqueue. No ledger work happens on the HTTP path.
+
+Bad input never costs us: a body is refused on its size before anything else, and a signature is checked against
+the secrets of this deployment's programs (a small, known set, cached) before anything the request names (a shop,
+a portal) is looked up, so a forged request makes no per-tenant lookup and leaves nothing in any cache.
+"""
 from __future__ import annotations
 
 import json
@@ -8,11 +13,13 @@ from typing import Any
 
 from chalicelib.adapters import hubspot_events as hubspot
 from chalicelib.adapters.shopify_events import load_json
-from chalicelib.domain.errors import InvalidPayload, InvalidRequest, InvalidSignature
+from chalicelib.domain.errors import InvalidPayload, InvalidRequest, InvalidSignature, PayloadTooLarge
 from chalicelib.services.ports import Clock, IngestQueue, ProgramDirectory
 from chalicelib.web.signatures import verify_hubspot, verify_shopify
 
 _REQUIRED = ("topic", "webhook-id", "api-version")
+# API Gateway refuses larger requests itself (413); the same limit here holds wherever the app runs.
+MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,14 +36,18 @@ def shopify_header(headers: Mapping[str, str], name: str) -> str | None:
 
 def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: ProgramDirectory,
                    queue: IngestQueue, clock: Clock) -> Accepted:
+    check_size(raw_body)
     headers = {k.lower(): v for k, v in headers.items()}
     shop = shopify_header(headers, "shop-domain")
     if not shop:
         raise InvalidRequest("missing X-Shopify-Shop-Domain header", code="missing_header")
+    signature = shopify_header(headers, "hmac-sha256")
+    if not signature:
+        raise InvalidSignature("missing X-Shopify-Hmac-Sha256 header")
+    verified = _shopify_verified(raw_body, signature, directory)
     program_id = directory.program_for_shop(shop.lower())
-    if program_id is None:
+    if program_id is None or program_id not in verified:
         raise InvalidSignature("no program is configured for this shop")
-    verify_shopify(raw_body, shopify_header(headers, "hmac-sha256"), directory.shopify_secrets(program_id))
     missing = [name for name in _REQUIRED if not shopify_header(headers, name)]
     if missing:
         raise InvalidRequest(f"missing header X-Shopify-{missing[0].title()}", code="missing_header")
@@ -74,16 +85,20 @@ class HubSpotAccepted:
 
 def accept_hubspot(headers: Mapping[str, str], raw_body: bytes, method: str, directory: ProgramDirectory,
                    queue: IngestQueue, clock: Clock) -> HubSpotAccepted:
-    """Verify the batch with the secrets of the programs owning its portals (all programs when it names none
-    we know), then queue each event of a verified program's portal as its own delivery."""
+    """Verify the batch with the client secrets of every program (cached), then map its portals to programs and
+    queue each event of a verified program's portal as its own delivery. Nothing the body names is looked up
+    before the signature holds, so a forged batch costs no lookup however many portals it names."""
+    check_size(raw_body)
     headers = {k.lower(): v for k, v in headers.items()}
-    owners = {portal: directory.program_for_portal(portal) for portal in hubspot.portal_ids(raw_body)}
-    candidates = sorted({p for p in owners.values() if p}) or directory.programs()
-    verified = _hubspot_verified(candidates, headers, method.upper(), raw_body, directory, clock)
+    if not (headers.get("x-hubspot-signature-v3") or headers.get("x-hubspot-signature")):
+        raise InvalidSignature("missing X-HubSpot-Signature-v3 header")
+    verified = _hubspot_verified(directory.programs(), headers, method.upper(), raw_body, directory, clock)
     try:
         events = hubspot.load_batch(raw_body)
     except InvalidPayload as e:
         raise InvalidRequest(e.message, code="invalid_json") from e
+    owners = {portal: directory.program_for_portal(portal)
+              for portal in sorted({hubspot.portal_of(event) or "" for event in events})}
     received_at = clock.now().isoformat()
     owned = [(event, owners.get(hubspot.portal_of(event) or "")) for event in events]
     envelopes = [hubspot_envelope(event, program_id, received_at) for event, program_id in owned
@@ -91,6 +106,11 @@ def accept_hubspot(headers: Mapping[str, str], raw_body: bytes, method: str, dir
     if envelopes:
         queue.put_many(envelopes)
     return HubSpotAccepted(len(envelopes), len(events) - len(envelopes), tuple(sorted(verified)))
+
+
+def check_size(raw_body: bytes) -> None:
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB")
 
 
 def hubspot_uri(public_url: str) -> str:
@@ -105,6 +125,25 @@ def hubspot_envelope(event: dict[str, Any], program_id: str, received_at: str) -
             "body": json.dumps(event, separators=(",", ":"))}
 
 
+def _shopify_verified(raw_body: bytes, signature: str, directory: ProgramDirectory) -> set[str]:
+    """The programs whose Shopify secret (current or previous) signed the body; InvalidSignature when none did."""
+    verified: set[str] = set()
+    failure = InvalidSignature("signature does not match")
+    for program_id in directory.programs():
+        secrets = directory.shopify_secrets(program_id)
+        if not secrets:
+            continue
+        try:
+            verify_shopify(raw_body, signature, secrets)
+        except InvalidSignature as e:
+            failure = e
+            continue
+        verified.add(program_id)
+    if not verified:
+        raise failure
+    return verified
+
+
 def _hubspot_verified(candidates: list[str], headers: Mapping[str, str], method: str, raw_body: bytes,
                       directory: ProgramDirectory, clock: Clock) -> set[str]:
     now_ms = int(clock.now().timestamp() * 1000)
@@ -112,6 +151,8 @@ def _hubspot_verified(candidates: list[str], headers: Mapping[str, str], method:
     failure = InvalidSignature("no program is configured for HubSpot")
     for program_id in candidates:
         settings = directory.hubspot_settings(program_id)
+        if not settings.client_secrets:
+            continue
         try:
             verify_hubspot(headers, method, hubspot_uri(settings.public_url), raw_body, settings.client_secrets,
                            settings.signature_versions, now_ms)

@@ -19,6 +19,7 @@ from chalicelib.services.ports import (
     Mailer,
     MessagingSettings,
     Outbox,
+    ProductHandles,
     Profiles,
     RulesSource,
 )
@@ -37,7 +38,7 @@ def recipient(member: Member | None) -> Recipient:
 
 def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
                       profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings,
-                      rules: RulesSource) -> JobReport:
+                      rules: RulesSource, shopify: ProductHandles | None = None) -> JobReport:
     current = rules.rules_at(program_id, now)
 
     def handle(item: DueItem) -> None:
@@ -49,7 +50,7 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
         member = ledger.get_member(program_id, member_id)
         decision = decide(message, recipient(member), settings.policy, now)
         if message.kind in REVIEW_KINDS and decision.action != "skip":
-            held, message = review_gate(program_id, message, ledger, current.reviews, settings, now)
+            held, message = review_gate(program_id, message, ledger, current.reviews, settings, now, shopify)
             decision = held or decision
         if message.kind in LIFECYCLE_KINDS and decision.action != "skip":
             held, message = lifecycle_gate(message, member, current, settings.currency)

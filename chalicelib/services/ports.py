@@ -191,6 +191,28 @@ class DueWork(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RefusedDelivery:
+    """A queued delivery that can never apply (services/deliveries.py): where it came from and why it was refused.
+    No payload and no personal data."""
+    source: str               # shopify, hubspot
+    topic: str
+    webhook_id: str
+    received_at: datetime     # when the ingress accepted it
+    refused_at: datetime
+    reason: str
+
+
+class RefusedDeliveries(Protocol):
+    def record(self, program_id: str, refused: RefusedDelivery, keep_until: datetime) -> None:
+        """Keep the refusal until `keep_until`; recording the same delivery again changes nothing."""
+        ...
+
+    def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[RefusedDelivery], str | None]:
+        """Newest received first, and the cursor of the next page (None on the last)."""
+        ...
+
+
 class RulesSource(Protocol):
     def rules_at(self, program_id: str, at: datetime) -> ProgramRules:
         """The rules version in force at `at` (the defaults when the program has stored none)."""
@@ -436,8 +458,14 @@ class ConnectorSettings:
     shopify_access_token: str = field(default="", repr=False)
 
 
-class ShopifyAdminApi(CustomerMetafields, DiscountCodes, Protocol):
-    """The Shopify Admin calls the engine makes: loyalty metafields and reward discount codes."""
+class ProductHandles(Protocol):
+    def product_handles(self, product_ids: Sequence[str]) -> dict[str, str]:
+        """The storefront handle of each product Shopify knows (for review links); raises LoyaltyError."""
+        ...
+
+
+class ShopifyAdminApi(CustomerMetafields, DiscountCodes, ProductHandles, Protocol):
+    """The Shopify Admin calls the engine makes: loyalty metafields, reward discount codes, product handles."""
 
 
 @dataclass(frozen=True)

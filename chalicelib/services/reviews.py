@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from chalicelib.domain import accounting as acc
+from chalicelib.domain.errors import LoyaltyError
 from chalicelib.domain.gates import Decision
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import ReviewTiming
-from chalicelib.services.ports import LedgerRepository, MessagingSettings
+from chalicelib.services.ports import LedgerRepository, MessagingSettings, ProductHandles
 
 REVIEW_KINDS = frozenset({"review_request", "review_reminder"})
 
@@ -31,7 +33,8 @@ def ready_at(account: acc.OrderAccount, timing: ReviewTiming, tags: frozenset[st
 
 
 def review_gate(program_id: str, message: Message, ledger: LedgerRepository, timing: ReviewTiming,
-                settings: MessagingSettings, now: datetime) -> tuple[Decision | None, Message]:
+                settings: MessagingSettings, now: datetime,
+                shopify: ProductHandles | None = None) -> tuple[Decision | None, Message]:
     """A decision when the order says no or not yet; else the message with its review links filled in."""
     data = message.data
     products = [tuple(p) for p in data["products"]]
@@ -47,11 +50,31 @@ def review_gate(program_id: str, message: Message, ledger: LedgerRepository, tim
         if ready is None or ready > now:
             return Decision("defer", "waiting for delivery, or for the fallback delay after shipment",
                             ready or now + timedelta(days=1)), message
+    handles = {**read.product_handles, **_missing_handles(products, read.product_handles, settings, shopify)}
     store = settings.store_url or f"https://{data['shop']}"
-    items = [{"title": title, "url": settings.review_url.format(store=store, product_id=pid,
-                                                                handle=read.product_handles.get(pid, pid))}
+    items = [{"title": title, "url": review_link(settings.review_url, store, pid, title, handles.get(pid))}
              for pid, title in products]
     return None, replace(message, data={**data, "items": items})
+
+
+def review_link(template: str, store: str, product_id: str, title: str, handle: str | None) -> str:
+    """The review destination; a link that needs the product's handle, which is unknown (products created
+    before the app was installed never sent products/create), goes to the storefront's search for the product."""
+    if handle is None and "{handle}" in template:
+        return f"{store.rstrip('/')}/search?{urlencode({'q': title, 'type': 'product'})}"
+    return template.format(store=store, product_id=product_id, handle=handle or product_id)
+
+
+def _missing_handles(products: list[tuple[str, ...]], known: dict[str, str], settings: MessagingSettings,
+                     shopify: ProductHandles | None) -> dict[str, str]:
+    """Handles the products/* topics never told us, from the Shopify Admin API when it is connected."""
+    missing = [pid for pid, _ in products if pid not in known]
+    if not missing or shopify is None or "{handle}" not in settings.review_url:
+        return {}
+    try:
+        return shopify.product_handles(missing)
+    except LoyaltyError:            # Shopify unavailable: the links fall back to the storefront search
+        return {}
 
 
 def reminder_for(request: Message, timing: ReviewTiming, now: datetime) -> Message:

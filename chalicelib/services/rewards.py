@@ -1,24 +1,46 @@
 """The rewards catalog through the admin API: validated, with field-level errors."""
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditRecord, audit_record
-from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.rewards import FIXED_AMOUNT, FREE_SHIPPING, KINDS, PERCENTAGE, Reward
+from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.rewards import FREE_SHIPPING, KINDS, PERCENTAGE, Reward
 from chalicelib.services.ports import ApiKey
 
 ALLOWED = {"name", "kind", "value", "points_cost", "minimum_subtotal", "validity_days"}
+# Amounts a shop could honour: a plain decimal string of ASCII digits with at most 2 decimals (no sign, exponent,
+# NaN or Infinity, no other scripts' digits) up to MAX_AMOUNT in the shop's currency. The OpenAPI document uses it.
+MAX_AMOUNT = Decimal("100000.00")
+AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,4})(?:\.[0-9]{1,2})?|100000(?:\.0{1,2})?")
 
 
 class RewardCatalog(Protocol):
     def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None: ...
 
     def list(self, program_id: str) -> list[Reward]: ...
+
+    def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
+        """Stop offering it, with its audit record; False when it was not active."""
+        ...
+
+
+def retire_reward(reward_id: str, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:
+    """The reward is no longer offered or redeemable; codes already issued stay valid. Asking again is fine."""
+    found = next((r for r in catalog.list(caller.program_id) if r.reward_id == reward_id), None)
+    if found is None:
+        raise NotFound(f"no reward {reward_id}")
+    if found.active:
+        audit = audit_record(caller.key_id, now, "reward.retire", f"reward:{reward_id}",
+                             before=reward_summary(found), after={"active": False})
+        catalog.retire(caller.program_id, reward_id, now, audit)
+    return replace(found, active=False)
 
 
 def create_reward(body: Any, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:
@@ -33,8 +55,7 @@ def create_reward(body: Any, caller: ApiKey, catalog: RewardCatalog, now: dateti
     if isinstance(cost, bool) or not isinstance(cost, int) or not 1 <= cost <= 10_000_000:
         errors.append("points_cost: an integer from 1 to 10,000,000 is required")
     value = _value(body, kind, errors)
-    minimum = _decimal(body.get("minimum_subtotal"), "minimum_subtotal", errors) \
-        if body.get("minimum_subtotal") is not None else None
+    minimum = _minimum(body.get("minimum_subtotal"), errors)
     days = body.get("validity_days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650):
         errors.append("validity_days: an integer from 1 to 3650 is required")
@@ -58,21 +79,21 @@ def _value(body: Mapping[str, Any], kind: Any, errors: list[str]) -> Decimal | N
         if raw is not None:
             errors.append("value: free shipping takes no value")
         return None
-    value = _decimal(raw, "value", errors)
-    if value is not None and kind == PERCENTAGE and not Decimal(0) < value <= 100:
-        errors.append("value: a percentage from 0 (excluded) to 100 is required")
-    if value is not None and kind == FIXED_AMOUNT and value <= 0:
-        errors.append("value: a positive amount is required")
+    if kind == PERCENTAGE:
+        return _decimal(raw, errors, "value", Decimal(100), "a percentage above 0 and at most 100")
+    return _decimal(raw, errors, "value", MAX_AMOUNT, f"an amount above 0 and at most {MAX_AMOUNT}")
+
+
+def _minimum(raw: Any, errors: list[str]) -> Decimal | None:
+    if raw is None:
+        return None
+    return _decimal(raw, errors, "minimum_subtotal", MAX_AMOUNT, f"an amount from 0 to {MAX_AMOUNT}", zero=True)
+
+
+def _decimal(raw: Any, errors: list[str], field: str, most: Decimal, wanted: str, zero: bool = False) -> Decimal | None:
+    """A plain decimal string (ASCII digits, at most 2 decimals, no sign or exponent) up to `most`."""
+    value = Decimal(raw) if isinstance(raw, str) and AMOUNT.fullmatch(raw) else None
+    if value is None or value > most or (value == 0 and not zero):
+        errors.append(f"{field}: {wanted}, as a decimal string with at most 2 decimals, is required")
+        return None
     return value
-
-
-def _decimal(raw: Any, field: str, errors: list[str]) -> Decimal | None:
-    try:
-        if isinstance(raw, str):
-            value = Decimal(raw)
-            if value.is_finite() and value >= 0 and -value.as_tuple().exponent <= 2:
-                return value
-    except InvalidOperation:
-        pass
-    errors.append(f"{field}: a decimal string with at most 2 decimals is required")
-    return None

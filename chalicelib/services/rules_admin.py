@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.audit import AuditRecord, audit_record
-from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest
+from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest, NotFound
 from chalicelib.domain.program import ProgramRules, rules_at
 from chalicelib.services.ports import ApiKey
 from chalicelib.services.rules_input import parse_rules
@@ -22,6 +22,10 @@ class RulesStore(Protocol):
 
     def add_version(self, program_id: str, rules: ProgramRules, audit: AuditRecord | None = None) -> None:
         """Store the version and its audit record at once; DuplicateEntry when its name or time is taken."""
+        ...
+
+    def withdraw(self, program_id: str, rules: ProgramRules, audit: AuditRecord) -> bool:
+        """Remove a version (and write its audit record) at once; False when it was removed already."""
         ...
 
 
@@ -58,4 +62,19 @@ def create_rules(body: Any, key: ApiKey, store: RulesStore, now: datetime) -> Pr
         store.add_version(key.program_id, rules, audit)
     except DuplicateEntry as e:
         raise Conflict(f"rules version {rules.version} or its effective time is taken", code="version_exists") from e
+    return rules
+
+
+def withdraw_rules(version: str, key: ApiKey, store: RulesStore, now: datetime) -> ProgramRules:
+    """Take back a version before it takes effect. A version that was ever in force stays: entries name it."""
+    found = [v for v in store.versions(key.program_id) if v.version == version]
+    if not found:
+        raise NotFound(f"no rules version {version}")
+    rules = found[0]
+    if rules.effective_from <= now:
+        raise Conflict(f"rules version {version} took effect at {rules.effective_from.isoformat()}; publish a new "
+                       "version to change the rules from now on", code="version_in_force")
+    audit = audit_record(key.key_id, now, "rules.withdraw", f"rules:{version}", before=rules_to_json(rules))
+    if not store.withdraw(key.program_id, rules, audit):
+        raise NotFound(f"no rules version {version}")
     return rules

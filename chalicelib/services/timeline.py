@@ -55,8 +55,12 @@ def _encode(ledger_cursor: str, before: datetime) -> str:
 def _decode(cursor: str | None) -> tuple[str | None, datetime | None]:
     if not cursor:
         return None, None
+    refused = InvalidRequest("cursor is not one this API issued", code="invalid_cursor")
     try:
-        plain = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(plain["l"]), datetime.fromisoformat(plain["t"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as e:
-        raise InvalidRequest("cursor is not one this API issued", code="invalid_cursor") from e
+        plain = json.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
+        ledger_cursor, before = plain["l"], datetime.fromisoformat(plain["t"])
+    except (binascii.Error, ValueError, KeyError, TypeError, RecursionError) as e:
+        raise refused from e
+    if set(plain) != {"l", "t"} or not isinstance(ledger_cursor, str) or not ledger_cursor or before.tzinfo is None:
+        raise refused                      # the ledger cursor itself is checked by the ledger
+    return ledger_cursor, before

@@ -7,14 +7,17 @@ from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.ids import PLATFORM_ID, REWARD_ID, SHOP_DOMAIN, well_formed
 from chalicelib.domain.standing import standing
 from chalicelib.messaging.composer import preview
 from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards, timeline
 from chalicelib.services.privacy import data_request_export
 from chalicelib.web import openapi
 from chalicelib.web.auth import caller, query
+from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.inputs import json_body, key_in_path, member_in_path, member_in_query, request_in_path
 from chalicelib.web.wire import (
     api_key_body,
     audit_body,
@@ -49,7 +52,7 @@ def find_members() -> dict[str, Any]:
 @handles_errors
 def get_member(member_id: str) -> dict[str, Any]:
     key = caller(bp, "read")
-    member = members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
+    member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     now = bootstrap.get_clock().now()
     where = standing(member, bootstrap.get_rules().rules_at(key.program_id, now), now)
     return profile_body(member, where, bootstrap.get_directory().messaging(key.program_id).currency)
@@ -59,9 +62,11 @@ def get_member(member_id: str) -> dict[str, Any]:
 @handles_errors
 def member_ledger(member_id: str) -> dict[str, Any]:
     key = caller(bp, "read")
-    page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id, query(bp, "cursor"),
-                                 query(bp, "limit"))
-    return {"entries": [entry_body(e) for e in page.entries], "next": page.next_cursor}
+    listing = f"ledger:{member_in_path(member_id)}"
+    page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id,
+                                 opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
+    return {"entries": [entry_body(e) for e in page.entries],
+            "next": sealed(page.next_cursor, key.program_id, listing)}
 
 
 @bp.route("/admin/members/{member_id}/timeline", methods=["GET"])
@@ -69,9 +74,11 @@ def member_ledger(member_id: str) -> dict[str, Any]:
 def member_timeline(member_id: str) -> dict[str, Any]:
     """Ledger entries and messages in one list, newest first."""
     key = caller(bp, "read")
+    listing = f"timeline:{member_in_path(member_id)}"
     page = timeline.timeline(bootstrap.get_ledger(), bootstrap.get_outbox(), key.program_id, member_id,
-                             query(bp, "cursor"), query(bp, "limit"))
-    return {"events": [timeline_body(at, item) for at, item in page.items], "next": page.next_cursor}
+                             opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
+    return {"events": [timeline_body(at, item) for at, item in page.items],
+            "next": sealed(page.next_cursor, key.program_id, listing)}
 
 
 @bp.route("/admin/data-requests", methods=["GET"])
@@ -86,11 +93,13 @@ def list_data_requests() -> dict[str, Any]:
 def data_request(request_id: str) -> dict[str, Any]:
     """The customer's data for the merchant to send: profile, ledger (paged) and the orders asked about."""
     key = caller(bp, "read")
+    listing = f"data-request:{request_in_path(request_id)}"
     export = data_request_export(bootstrap.get_requests(), bootstrap.get_ledger(), key.program_id, request_id,
-                                 query(bp, "cursor"))
+                                 opened(query(bp, "cursor"), key.program_id, listing))
     return {"request": data_request_body(export.request),
             "member": member_body(export.member) if export.member else None,
-            "entries": [entry_body(e) for e in export.ledger.entries], "next": export.ledger.next_cursor,
+            "entries": [entry_body(e) for e in export.ledger.entries],
+            "next": sealed(export.ledger.next_cursor, key.program_id, listing),
             "orders": [order_body(o) for o in export.orders]}
 
 
@@ -99,7 +108,7 @@ def data_request(request_id: str) -> dict[str, Any]:
 def member_messages() -> dict[str, Any]:
     """Every message of a member: kind, status, due time, and why it went out or did not."""
     key = caller(bp, "read")
-    member = members.get_member(bootstrap.get_ledger(), key.program_id, query(bp, "member_id") or "")
+    member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_query(bp))
     return {"messages": [message_body(m) for m in bootstrap.get_outbox().messages(key.program_id, member.member_id)]}
 
 
@@ -116,7 +125,7 @@ def preview_message() -> dict[str, Any]:
 @handles_errors
 def create_reward() -> Response:
     key = caller(bp, "write")
-    reward = rewards.create_reward(bp.current_request.json_body, key, bootstrap.get_rewards(),
+    reward = rewards.create_reward(json_body(bp), key, bootstrap.get_rewards(),
                                    bootstrap.get_clock().now())
     return Response(body=reward_body(reward), status_code=201)
 
@@ -128,17 +137,28 @@ def list_rewards() -> dict[str, Any]:
     return {"rewards": [reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]}
 
 
+@bp.route("/admin/rewards/{reward_id}", methods=["DELETE"])
+@handles_errors
+def retire_reward(reward_id: str) -> dict[str, Any]:
+    """Stop offering a reward (audited); codes already issued for it stay valid."""
+    key = caller(bp, "write")
+    if not well_formed(REWARD_ID, reward_id):
+        raise NotFound(f"no reward {reward_id[:64]}")
+    return reward_body(rewards.retire_reward(reward_id, key, bootstrap.get_rewards(), bootstrap.get_clock().now()))
+
+
 @bp.route("/admin/reviews", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def record_review() -> Response:
     """For the merchant's review app: `{"order_id": "...", "shop"?: "..."}`; later reminders are skipped."""
     key = caller(bp, "write")
-    body = bp.current_request.json_body
+    body = json_body(bp)
     order_id = body.get("order_id") if isinstance(body, dict) else None
-    if not isinstance(order_id, str) or not order_id.isdigit():
-        raise InvalidRequest("order_id: the Shopify order id as a digit string is required", code="invalid_body")
+    if not well_formed(PLATFORM_ID, order_id):
+        raise InvalidRequest("order_id: the Shopify order id as a string of 1 to 20 digits is required",
+                             code="invalid_body")
     shop = body.get("shop")
-    if shop is not None and not isinstance(shop, str):
+    if shop is not None and not well_formed(SHOP_DOMAIN, shop):
         raise InvalidRequest("shop: the shop's domain as a string, or absent for the program's shop",
                              code="invalid_body")
     shop = shop or bootstrap.get_directory().shop_of(key.program_id)
@@ -156,7 +176,7 @@ def record_review() -> Response:
 def adjust_member(member_id: str) -> Response:
     """Add or take points with a reason; the idempotency key makes a retry return the same entry."""
     key = caller(bp, "write")
-    entry, created = adjustments.adjust(bp.current_request.json_body, member_id, key, bootstrap.get_ledger(),
+    entry, created = adjustments.adjust(json_body(bp), member_in_path(member_id), key, bootstrap.get_ledger(),
                                         bootstrap.get_clock())
     return Response(body=entry_body(entry), status_code=201 if created else 200)
 
@@ -169,7 +189,7 @@ def redeem(member_id: str) -> Response:
     now = bootstrap.get_clock().now()
     connected = bootstrap.get_connector_clients().for_program(key.program_id).shopify is not None
     redemption, created = redemptions.redeem(
-        bp.current_request.json_body, member_id, key, bootstrap.get_redemptions(), bootstrap.get_ledger(),
+        json_body(bp), member_in_path(member_id), key, bootstrap.get_redemptions(), bootstrap.get_ledger(),
         bootstrap.get_rewards(), bootstrap.get_rules().rules_at(key.program_id, now), bootstrap.get_clock(),
         shopify_connected=connected)
     return Response(body=redemption_body(redemption), status_code=201 if created else 200)
@@ -179,7 +199,7 @@ def redeem(member_id: str) -> Response:
 @handles_errors
 def member_redemptions(member_id: str) -> dict[str, Any]:
     key = caller(bp, "read")
-    members.get_member(bootstrap.get_ledger(), key.program_id, member_id)
+    members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     found = bootstrap.get_redemptions().list(key.program_id, member_id)
     return {"redemptions": [redemption_body(r) for r in found]}
 
@@ -188,7 +208,7 @@ def member_redemptions(member_id: str) -> dict[str, Any]:
 @handles_errors
 def create_api_key() -> Response:
     """A new key of the caller's program: the key itself is in this response only."""
-    key, plain = api_keys.create_key(bp.current_request.json_body, caller(bp, "owner"), bootstrap.get_api_keys(),
+    key, plain = api_keys.create_key(json_body(bp), caller(bp, "owner"), bootstrap.get_api_keys(),
                                      bootstrap.get_clock())
     return Response(body={**api_key_body(key), "key": plain}, status_code=201)
 
@@ -203,7 +223,8 @@ def list_api_keys() -> dict[str, Any]:
 @bp.route("/admin/api-keys/{key_id}", methods=["DELETE"])
 @handles_errors
 def revoke_api_key(key_id: str) -> dict[str, Any]:
-    return api_key_body(api_keys.revoke_key(key_id, caller(bp, "owner"), bootstrap.get_api_keys(),
+    owner = caller(bp, "owner")
+    return api_key_body(api_keys.revoke_key(key_in_path(key_id), owner, bootstrap.get_api_keys(),
                                             bootstrap.get_clock()))
 
 
@@ -213,8 +234,9 @@ def audit_trail() -> dict[str, Any]:
     """Every change made through the API, newest first: who, when, what, before and after, why."""
     key = caller(bp, "read")
     limit = members.page_limit(query(bp, "limit"))
-    records, cursor = bootstrap.get_audit().page(key.program_id, query(bp, "cursor"), limit)
-    return {"records": [audit_body(r) for r in records], "next": cursor}
+    records, cursor = bootstrap.get_audit().page(key.program_id, opened(query(bp, "cursor"), key.program_id, "audit"),
+                                                 limit)
+    return {"records": [audit_body(r) for r in records], "next": sealed(cursor, key.program_id, "audit")}
 
 
 @bp.route("/admin/openapi.json", methods=["GET"])

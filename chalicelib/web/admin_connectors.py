@@ -10,6 +10,7 @@ from chalicelib.services import crm_admin
 from chalicelib.services.ports import ConnectorStatus
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.inputs import member_in_path
 
 bp = Blueprint(__name__)
 
@@ -27,8 +28,9 @@ def connectors() -> dict[str, Any]:
 @handles_errors
 def member_sync(member_id: str) -> dict[str, Any]:
     key = caller(bp, "read")
-    sync = crm_admin.member_sync(key.program_id, member_id, bootstrap.get_ledger(), bootstrap.get_crm_sync(),
-                                 bootstrap.get_connector_clients().for_program(key.program_id))
+    clients = bootstrap.get_connector_clients().for_program(key.program_id)
+    sync = crm_admin.member_sync(key.program_id, member_in_path(member_id), bootstrap.get_ledger(),
+                                 bootstrap.get_crm_sync(), clients)
     return {"member_id": member_id, "due_at": sync.due_at.isoformat() if sync.due_at else None,
             "connectors": {name: _status_body(s) for name, s in sync.statuses.items()}}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
@@ -9,6 +10,7 @@ from chalice import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.services import exports
 from chalicelib.web.auth import caller, query
+from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
 
 bp = Blueprint(__name__)
@@ -30,9 +32,10 @@ def export_ledger() -> Response:
 
 def _export(listing: Callable[..., exports.CsvPage], name: str) -> Response:
     key = caller(bp, "read")
+    cursor = opened(query(bp, "cursor"), key.program_id, f"export:{name}")
     page = listing(bootstrap.get_shop_index(), key.program_id, bootstrap.get_directory().shop_of(key.program_id),
-                   query(bp, "cursor"), query(bp, "limit"))
-    return csv_response(page, name)
+                   cursor, query(bp, "limit"))
+    return csv_response(replace(page, next_cursor=sealed(page.next_cursor, key.program_id, f"export:{name}")), name)
 
 
 def csv_response(page: exports.CsvPage, name: str) -> Response:

@@ -1,27 +1,26 @@
 """The admin API for program rules: the versions, a new version, and a dry run of proposed rules."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from chalice import BadRequestError, Blueprint, Response
+from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.adapters.rules_codec import rules_to_json
-from chalicelib.domain.errors import InvalidRequest
 from chalicelib.services import dry_run, rules_admin
 from chalicelib.web.auth import caller
+from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.inputs import json_body, version_in_path
 
 bp = Blueprint(__name__)
 
 
 
 def _body() -> Any:
-    """The JSON body; malformed JSON is the caller's 400, not a fault (handles_errors would make it a 500)."""
-    try:
-        return bp.current_request.json_body
-    except BadRequestError as e:
-        raise InvalidRequest("the body is not valid JSON", code="invalid_json") from e
+    """The JSON body, strictly parsed (web/inputs.py): bad JSON is the caller's 400, never a fault."""
+    return json_body(bp)
 
 
 @bp.route("/admin/rules", methods=["GET"])
@@ -42,15 +41,28 @@ def create_rules() -> Response:
     return Response(body=rules_to_json(rules), status_code=201)
 
 
+@bp.route("/admin/rules/{version}", methods=["DELETE"])
+@handles_errors
+def withdraw_rules(version: str) -> dict[str, Any]:
+    """Take back a version that has not taken effect yet (audited); 409 for a version that was in force."""
+    key = caller(bp, "write")
+    rules = rules_admin.withdraw_rules(version_in_path(version), key, bootstrap.get_rules(),
+                                       bootstrap.get_clock().now())
+    return {"withdrawn": rules_to_json(rules)}
+
+
 @bp.route("/admin/rules/dry-run", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def dry_run_rules() -> dict[str, Any]:
     """What proposed rules would have awarded on orders paid in a range, beside what was awarded; writes nothing."""
     key = caller(bp, "read")
-    report = dry_run.dry_run(_body(), key.program_id,
+    body = _body()
+    if isinstance(body, dict) and isinstance(body.get("cursor"), str) and body["cursor"]:
+        body = {**body, "cursor": opened(body["cursor"], key.program_id, "dry-run")}
+    report = dry_run.dry_run(body, key.program_id,
                              bootstrap.get_directory().shop_of(key.program_id), bootstrap.get_shop_index(),
                              bootstrap.get_clock().now())
-    return report_body(report)
+    return report_body(replace(report, next_cursor=sealed(report.next_cursor, key.program_id, "dry-run")))
 
 
 def report_body(report: dry_run.DryRunReport) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice import BadRequestError, Response
 
+from chalicelib.adapters.availability import unavailable
 from chalicelib.domain.errors import (
     ConcurrentChange,
     Conflict,
@@ -21,6 +22,8 @@ from chalicelib.domain.errors import (
     InvalidSignature,
     LoyaltyError,
     NotFound,
+    PayloadTooLarge,
+    TemporarilyUnavailable,
     Unauthorized,
 )
 from chalicelib.observability import logger
@@ -38,6 +41,8 @@ _STATUS: dict[type[LoyaltyError], int] = {
     ConcurrentChange: 409,
     ConnectorUnavailable: 503,
     ConnectorRejected: 502,
+    PayloadTooLarge: 413,
+    TemporarilyUnavailable: 503,
 }
 
 
@@ -62,12 +67,23 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(400, "invalid_json", str(e) or "the body is not valid JSON")
         except LoyaltyError as e:
             status = status_for(e)
-            headers = {"WWW-Authenticate": "Bearer"} if isinstance(e, Unauthorized) else None
-            return error_response(status, e.code, e.message, headers)
-        except Exception:
+            return error_response(status, e.code, e.message, _error_headers(e))
+        except Exception as e:
+            if unavailable(e):                  # botocore gave up: DynamoDB, SQS, … refused or did not answer
+                logger.warning("dependency_unavailable", extra={"error": type(e).__name__})
+                return error_response(503, "service_unavailable", "A service the API depends on did not answer; "
+                                      "try again shortly.", {"Retry-After": "5"})
             logger.exception("unhandled_error")
             return error_response(500, "internal_error", "An internal error occurred.")
     return wrapper
+
+
+def _error_headers(error: LoyaltyError) -> dict[str, str] | None:
+    if isinstance(error, Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TemporarilyUnavailable):
+        return {"Retry-After": str(error.retry_after)}
+    return None
 
 
 def normalise_framework_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:

@@ -3,15 +3,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.ledger import EntryKind
+from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
 from chalicelib.services.exports import MAX_LIMIT
 from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
+from chalicelib.services.rewards import AMOUNT
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 # Any route may refuse the request: bad input, no key, a key without the scope, an unknown id, and a Content-Type
 # the route does not take (Chalice answers 415 before the view, even on a GET that sends one).
 _ERRORS = {"400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "415": _ERROR}
-_ID = {"name": "member_id", "in": "path", "required": True, "schema": {"type": "string"}}
+# Ids have the shapes we issue (domain/ids.py): an id of another shape names nothing (404).
+_MEMBER_ID = {"type": "string", "pattern": "^m_[0-9a-f]{24}$"}
+_ID = {"name": "member_id", "in": "path", "required": True, "schema": _MEMBER_ID}
+_AMOUNT = {"type": "string", "pattern": f"^(?:{AMOUNT.pattern})$",
+           "description": "a decimal string with at most 2 decimals, at most 100000.00 (a percentage: 100)"}
 
 
 def _ok(schema: str, status: str = "200", description: str = "OK") -> dict[str, Any]:
@@ -67,7 +74,7 @@ SCHEMAS: dict[str, Any] = {
     "Members": _list("members", "Member"),
     "Entry": {"type": "object", "required": ["entry_id", "kind", "points", "occurred_at"],
               "properties": {"entry_id": {"type": "string"}, "kind": {"type": "string", "enum": [
-                  "earn", "pending_earn", "release", "reverse", "redeem", "expire", "adjust", "bonus"]},
+                  kind.value for kind in EntryKind]},
                   "points": {"type": "integer"}, "pending_points": {"type": "integer"}, "occurred_at": _TIME,
                   "recorded_at": _TIME, "source": {"type": "object"}, "base_amount": _MONEY,
                   "presentment_amount": _MONEY, "rule_version": {"type": ["string", "null"]},
@@ -98,8 +105,8 @@ SCHEMAS: dict[str, Any] = {
     "NewReward": {"type": "object", "required": ["name", "kind", "points_cost"], "additionalProperties": False,
                   "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 100},
                                  "kind": {"type": "string", "enum": ["fixed_amount", "percentage", "free_shipping"]},
-                                 "value": {"type": "string"}, "points_cost": {"type": "integer", "minimum": 1},
-                                 "minimum_subtotal": {"type": "string"},
+                                 "value": _AMOUNT, "points_cost": {"type": "integer", "minimum": 1},
+                                 "minimum_subtotal": _AMOUNT,
                                  "validity_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
     "Reward": {"type": "object", "required": ["reward_id", "name", "kind", "points_cost"],
                "properties": {"reward_id": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
@@ -109,7 +116,7 @@ SCHEMAS: dict[str, Any] = {
                               "created_at": _TIME}},
     "Rewards": _list("rewards", "Reward"),
     "Review": {"type": "object", "required": ["order_id"], "properties": {
-        "order_id": {"type": "string", "pattern": "^[0-9]+$"}, "shop": {"type": "string"}}},
+        "order_id": {"type": "string", "pattern": "^[0-9]{1,20}$"}, "shop": {"type": "string", "maxLength": 128}}},
     "ReviewRecorded": {"type": "object", "properties": {"order_id": {"type": "string"},
                                                          "recorded": {"type": "boolean"}}},
     "Profile": {"allOf": [{"$ref": "#/components/schemas/Member"}, {"type": "object", "properties": {
@@ -239,20 +246,26 @@ PATHS: dict[str, Any] = {
                    "(scope write)", "parameters": [_ID], "requestBody": _body("Merge"),
         "responses": {**_ok("Member"), "409": _ERROR}}},
     "/admin/messages": {"get": {"summary": "A member's messages and why each went out or not",
-                                "parameters": [_query("member_id", True)], "responses": _ok("Messages")}},
+                                "parameters": [{**_query("member_id", True), "schema": _MEMBER_ID}],
+                                "responses": _ok("Messages")}},
     "/admin/messages/preview": {"get": {"summary": "A template rendered with sample data",
                                         "parameters": [_query("kind", True)], "responses": _ok("Preview")}},
     "/admin/rewards": {
         "get": {"summary": "The rewards catalog", "responses": _ok("Rewards")},
         "post": {"summary": "Add a reward (scope write)", "requestBody": _body("NewReward"),
                  "responses": _ok("Reward", "201", "Created")}},
+    "/admin/rewards/{reward_id}": {"delete": {
+        "summary": "Retire a reward: no longer offered or redeemable; issued codes stay valid (scope write; audited)",
+        "parameters": [{"name": "reward_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": _ok("Reward")}},
     "/admin/reviews": {"post": {"summary": "Record that an order was reviewed (scope write)",
                                 "requestBody": _body("Review"), "responses": _ok("ReviewRecorded")}},
     "/admin/data-requests": {"get": {"summary": "Shopify customers/data_request received",
                                      "responses": _ok("DataRequests")}},
     "/admin/data-requests/{request_id}": {"get": {
         "summary": "The data to hand the customer", "responses": _ok("DataExport"),
-        "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        "parameters": [{"name": "request_id", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"}},
                        _query("cursor")]}},
     # Rules and CSV exports (web/admin_rules.py, web/admin_exports.py)
     "/admin/rules": {
@@ -260,6 +273,13 @@ PATHS: dict[str, Any] = {
                 "responses": _ok("RulesVersions")},
         "post": {"summary": "A new rules version, effective now or later (scope write; audited)",
                  "requestBody": _body("Rules"), "responses": {**_ok("Rules", "201", "Created"), "409": _ERROR}}},
+    "/admin/rules/{version}": {"delete": {
+        "summary": "Withdraw a version before it takes effect (scope write; audited); 409 once it was in force",
+        "parameters": [{"name": "version", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The withdrawn version", "content": {"application/json": {
+            "schema": {"type": "object", "required": ["withdrawn"],
+                       "properties": {"withdrawn": {"$ref": "#/components/schemas/Rules"}}}}}},
+            **_ERRORS, "409": _ERROR}}},
     "/admin/rules/dry-run": {"post": {
         "summary": "What proposed rules would have awarded on orders paid in a range (writes nothing)",
         "requestBody": _body("DryRunRequest"), "responses": _ok("DryRunReport")}},
@@ -288,7 +308,8 @@ PATHS: dict[str, Any] = {
                  "responses": _ok("CreatedApiKey", "201", "Created")}},
     "/admin/api-keys/{key_id}": {"delete": {
         "summary": "Revoke a key (scope owner)", "responses": _ok("ApiKey"),
-        "parameters": [{"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+        "parameters": [{"name": "key_id", "in": "path", "required": True,
+                        "schema": {"type": "string", "pattern": "^k_[0-9a-f]{16}$"}}]}},
     "/admin/audit": {"get": {"summary": "Every change made through the API, newest first",
                              "parameters": [_query("cursor"), _limit(MAX_PAGE)], "responses": _ok("Audit")}},
     "/admin/openapi.json": {"get": {"summary": "This document", "security": [],
@@ -334,6 +355,24 @@ SCHEMAS |= {
 PATHS |= {
     "/admin/jobs/parked": {"get": {"summary": f"Due items a job gave up on after {MAX_ATTEMPTS} failures in a row",
                                    "responses": _ok("ParkedItems")}},
+}
+
+
+# Webhook deliveries the worker refused because they can never apply (web/admin_deliveries.py)
+SCHEMAS |= {
+    "RefusedDelivery": {"type": "object", "required": ["source", "topic", "webhook_id", "received_at", "refused_at",
+                                                       "reason"],
+                        "properties": {"source": {"type": "string"}, "topic": {"type": "string"},
+                                       "webhook_id": {"type": "string"}, "received_at": _TIME, "refused_at": _TIME,
+                                       "reason": {"type": "string"}}},
+    "RefusedDeliveries": {"type": "object", "required": ["refused", "next"], "properties": {
+        "refused": {"type": "array", "items": {"$ref": "#/components/schemas/RefusedDelivery"}},
+        "next": {"type": ["string", "null"]}}},
+}
+PATHS |= {
+    "/admin/deliveries/refused": {"get": {
+        "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
+        "parameters": [_query("cursor"), _limit(MAX_PAGE)], "responses": _ok("RefusedDeliveries")}},
 }
 
 def document() -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind;
-then the cost of a due-work job over a small and a large member population.
+then the cost of a due-work job over a small and a large member population; then the cost of a forged HubSpot
+batch beside a genuine one on the ingress path.
 
-Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--verbose] [--json out.json]
+Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--no-ingress] [--verbose] [--json out.json]
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra.bench import jobs_report, report
+from infra.bench import ingress, jobs_report, report
 from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.kinds import KINDS
 from infra.bench.local import create_table, dynamodb_client, dynamodb_local
@@ -32,6 +33,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--block", type=int, default=25, help="events per interleaved floor/kind block")
     parser.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the due-work job scaling section (default on)")
+    parser.add_argument("--ingress", action=argparse.BooleanOptionalAction, default=True,
+                        help="also compare a forged HubSpot batch with a genuine one on the ingress path (default on)")
     parser.add_argument("--verbose", action="store_true",
                         help="also break costs down by operation, and ask DynamoDB for its own ConsumedCapacity")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
@@ -55,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_bench(client, reader, table, args.kinds, args.events, args.block, ask_capacity=args.verbose)
         if args.jobs:  # last: it resets the table; its own clients, so the worker's recorder stays out of it
             scaling = job_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
+    ingress_cases = ingress.ingress_costs() if args.ingress else []     # last: rebuilds the composition root on moto
     meta = {"backend": f"DynamoDB Local (in memory) at {endpoint}, table {table}", "events_per_kind": args.events,
             "block": args.block, "python": platform.python_version(), "cpus": os.cpu_count(),
             "seconds": round(time.monotonic() - started, 1)}
@@ -63,8 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{jobs_report.NOTE}\n")
         print(jobs_report.job_table(scaling))
         print("\n".join(["", *jobs_report.job_lines(scaling)]))
+    if ingress_cases:
+        print(f"\n{ingress.NOTE}\n")
+        print(ingress.table(ingress_cases))
     if args.json:
         out = report.as_json(results, meta) | ({"jobs": jobs_report.as_json(scaling)} if scaling else {})
+        out |= {"ingress": [case.row() for case in ingress_cases]} if ingress_cases else {}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nDone in {meta['seconds']} s.")
     return 0

@@ -1,1 +1,1 @@
-"""The local development stack: moto, DynamoDB Local, chalice local and an event pump (`make run`)."""
+"""The local development stack: DynamoDB Local, moto, durable SQS, the Chalice API and an event pump (`make run`)."""

@@ -34,10 +34,11 @@ CREATORS: dict[str, Callable[[Clients, dict[str, Any]], Created]] = {
     "AWS::SES::ConfigurationSet": resources.create_configuration_set,
     "AWS::Events::Rule": resources.put_rule,
     "AWS::SQS::QueuePolicy": resources.put_queue_policy,
+    "AWS::S3::Bucket": resources.create_bucket,
 }
 SKIPPED = {
     "AWS::Serverless::Function": "Chalice builds it; the local stack runs it in-process",
-    "AWS::ApiGateway::GatewayResponse": "API Gateway's own error pages; `chalice local` serves the API locally",
+    "AWS::ApiGateway::GatewayResponse": "API Gateway's own error pages; infra.local.api_server serves the API locally",
     "AWS::SES::ConfigurationSetEventDestination": "moto's SES neither bounces nor supports EventBridge destinations",
 }
 
@@ -107,7 +108,7 @@ def seed_program(settings: ProgramSettings, aws: Clients) -> None:
               "public_url": settings.public_url, "hubspot_api_base": settings.hubspot_api_base,
               "shopify_admin_api_base": settings.shopify_admin_api_base,
               "program_name": "Demo Shop Rewards", "sender_email": f"rewards@{settings.shop_domain}",
-              "postal_address": LOCAL_POSTAL_ADDRESS, "timezone": "UTC",
+              "postal_address": LOCAL_POSTAL_ADDRESS, "timezone": settings.timezone,
               "configuration_set": f"loyalty-{settings.stage}"}
     aws("ses").verify_domain_identity(Domain=settings.shop_domain)   # moto refuses unverified senders
     key = {"key_id": "local-admin", "program_id": pid, "scopes": ["read", "write", "owner"]}

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from chalice import Chalice
 
 from infra.local.invoke import ScheduledJob, load_app, run_job, scheduled_jobs
-from infra.local.settings import use_endpoints
+from infra.local.settings import ports_from, require_stack, use_endpoints
 
 log = logging.getLogger("infra.local.job")
 
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--at {args.at!r} is not an ISO-8601 time")
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("botocore").setLevel(logging.WARNING)
+    require_stack(ports_from().aws)
     use_endpoints()
     return run(load_app(), args.job, when)
 

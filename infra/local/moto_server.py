@@ -1,12 +1,16 @@
-"""moto server for the local stack: one request at a time (moto is not thread-safe), sent mail saved as .eml files.
+"""moto server for the local stack: one request at a time (moto is not thread-safe), sent mail saved as .eml files,
+and SQS served from the durable queue store (<data dir>/queues.sqlite3) instead of moto's memory.
 
-State is in memory only: a restart starts empty and `infra.local.bootstrap` seeds it again.
+moto's own state (parameters, secrets, SES) is in memory only: a restart starts empty and `infra.local.bootstrap`
+seeds it again. Queued messages survive a crash and a restart (infra/local/queue_store.py); EventBridge rules that
+target a queue deliver into that store too.
 Run: python -m infra.local.moto_server --port 4566 --data-dir .local
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import re
 import signal
@@ -18,11 +22,14 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from moto.events import models as events_models
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.ses.models import Message, RawMessage, TemplateMessage, ses_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.local.queue_store import QueueError, QueueStore
 from infra.local.settings import ports_from
+from infra.local.sqs_api import is_sqs, sqs_app
 
 log = logging.getLogger("infra.local.moto_server")
 _EML = re.compile(r"^(\d+)\.eml$")
@@ -79,11 +86,18 @@ def to_rfc5322(message: Any) -> bytes:
     return bytes(mail)
 
 
-def locked_app(mail: MailDrop) -> Callable[..., list[bytes]]:
+def locked_app(mail: MailDrop, queues: QueueStore) -> Callable[..., list[bytes]]:
+    """moto behind one lock; SQS (its own locking, long polls included) beside it, never waiting for moto."""
     moto = DomainDispatcherApplication(create_backend_app)
+    sqs = sqs_app(queues)
     lock = threading.Lock()
+    _deliver_rule_targets_to(queues)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if is_sqs(environ):
+            return sqs(environ, start_response)
+        if environ.get("PATH_INFO") == "/moto-api/reset":
+            queues.reset()
         with lock:  # the whole response is produced inside the lock
             body = list(moto(environ, start_response))
             try:
@@ -95,10 +109,28 @@ def locked_app(mail: MailDrop) -> Callable[..., list[bytes]]:
     return app
 
 
+def _deliver_rule_targets_to(queues: QueueStore) -> None:
+    """moto's EventBridge puts a rule's SQS target messages into moto's own SQS: put them in the store instead."""
+    def send_to_queue(rule: Any, resource_id: str, event: dict[str, Any], group_id: str | None = None) -> None:
+        if "time" in event:
+            event["time"] = events_models.iso_8601_datetime_without_milliseconds(
+                events_models.utcfromtimestamp(float(event["time"])))
+        try:
+            queues.send(resource_id, [(json.dumps(event), {}, None)])
+        except QueueError as e:
+            log.warning("rule %s: target queue %s: %s", getattr(rule, "name", "?"), resource_id, e.message)
+
+    events_models.Rule._send_to_sqs_queue = send_to_queue  # type: ignore[method-assign]
+
+
+QUEUE_FILE = "queues.sqlite3"
+
+
 def make_moto_server(port: int, data_dir: Path) -> BaseWSGIServer:
     """The locked moto server on 127.0.0.1:<port> (0: any free port); call serve_forever() / shutdown()."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access line per request
-    return make_server("127.0.0.1", port, locked_app(MailDrop(data_dir / "mail")), threaded=True)
+    queues = QueueStore(data_dir / QUEUE_FILE)
+    return make_server("127.0.0.1", port, locked_app(MailDrop(data_dir / "mail"), queues), threaded=True)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import base64
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from chalice import Chalice
 from chalice.app import SQSEventConfig
 
@@ -24,7 +26,9 @@ from infra.local.schedule import next_fire
 from infra.local.settings import REGION, use_endpoints
 
 log = logging.getLogger("infra.local.pump")
-IDLE_SECONDS = 0.2  # moto serves one request at a time: poll without WaitTimeSeconds, sleep when idle
+POLL_SECONDS = 2  # long polling: a receive waits up to this long for a message (and a stop is noticed as soon)
+CONCURRENCY = 2  # batches in flight per queue, as Lambda runs several invocations at once (LOYALTY_PUMP_CONCURRENCY)
+TICK_SECONDS = 1.0  # how often the scheduler looks for due schedules
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,10 @@ def failed_ids(result: Any, message_ids: list[str]) -> set[str]:
     return ids if ids <= set(message_ids) else set(message_ids)
 
 
-def deliver_once(sqs: Any, consumer: Consumer) -> int:
-    """Receive one batch and hand it to the handler; returns how many messages it received."""
+def deliver_once(sqs: Any, consumer: Consumer, wait: int = 0) -> int:
+    """Receive one batch (waiting up to `wait` s for one) and hand it to the handler; returns how many it received."""
     messages = sqs.receive_message(QueueUrl=consumer.queue_url, MaxNumberOfMessages=consumer.batch_size,
-                                   WaitTimeSeconds=0, AttributeNames=["All"],
+                                   WaitTimeSeconds=wait, MessageSystemAttributeNames=["All"],
                                    MessageAttributeNames=["All"]).get("Messages", [])
     if not messages:
         return 0
@@ -123,26 +127,36 @@ class Scheduler:
         return fired
 
 
+def consume(stop: threading.Event, sqs: Any, consumer: Consumer) -> None:
+    """One queue's poller, as Lambda's event source mapping: long-poll, hand over the batch, delete what succeeded."""
+    while not stop.is_set():
+        try:
+            deliver_once(sqs, consumer, wait=POLL_SECONDS)
+        except Exception:
+            log.exception("%s: polling failed", consumer.name)
+            stop.wait(1)
+
+
 def run_forever(stop: threading.Event, app: Chalice | None = None, sqs: Any = None,
                 ready_file: Path | None = None) -> None:
+    """CONCURRENCY poller threads per queue (a slow scheduled job never holds up deliveries); schedules here."""
+    concurrency = max(1, int(os.environ.get("LOYALTY_PUMP_CONCURRENCY") or CONCURRENCY))
     app = app or load_app()
-    sqs = sqs or boto3.client("sqs")
+    sqs = sqs or boto3.client("sqs", config=Config(max_pool_connections=max(10, 4 * concurrency)))
     queues = consumers(app, sqs)
     scheduler = Scheduler(app, datetime.now(UTC))
+    pollers = [threading.Thread(target=consume, args=(stop, sqs, c), name=f"pump-{c.name}-{n}", daemon=True)
+               for c in queues for n in range(concurrency)]
+    for poller in pollers:
+        poller.start()
     log.info("pump running: queues %s, schedules %s", [c.name for c in queues], [j.name for j in scheduler.jobs])
     if ready_file is not None:
         ready_file.write_text("ready\n", encoding="utf-8")
     while not stop.is_set():
-        received = 0
-        for consumer in queues:
-            try:
-                received += deliver_once(sqs, consumer)
-            except Exception:
-                log.exception("%s: polling failed", consumer.name)
-                stop.wait(1)
         scheduler.run_schedule_due(datetime.now(UTC))
-        if not received:
-            stop.wait(IDLE_SECONDS)
+        stop.wait(TICK_SECONDS)
+    for poller in pollers:
+        poller.join(timeout=POLL_SECONDS + 5)  # a batch in progress finishes; the stack kills a pump that hangs
 
 
 def main() -> None:

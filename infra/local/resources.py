@@ -174,3 +174,38 @@ def put_queue_policy(aws: Clients, props: dict[str, Any]) -> Created:
     for url in props["Queues"]:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(props["PolicyDocument"])})
     return Created(ref=",".join(props["Queues"]))
+
+
+def create_bucket(aws: Clients, props: dict[str, Any]) -> Created:
+    """An S3 bucket with the template's encryption, public access block and lifecycle rules (moto keeps them)."""
+    s3, name = aws("s3"), props["BucketName"]
+    region = s3.meta.region_name
+    try:
+        s3.create_bucket(Bucket=name, **({} if region == "us-east-1" else
+                                         {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    except ClientError as e:
+        if _code(e) != "BucketAlreadyOwnedByYou":
+            raise
+    if "BucketEncryption" in props:
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                      for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]})
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    rules = props.get("LifecycleConfiguration", {}).get("Rules", [])
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name,
+                                              LifecycleConfiguration={"Rules": [_lifecycle(r) for r in rules]})
+    return Created(ref=name, attrs={"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"})
+
+
+def _lifecycle(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the shape of the S3 API (expiry rules only: the template has no others)."""
+    converted: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule["Status"],
+                                 "Filter": {"Prefix": rule.get("Prefix", "")}}
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+    if "AbortIncompleteMultipartUpload" in rule:
+        converted["AbortIncompleteMultipartUpload"] = {
+            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])}
+    return converted

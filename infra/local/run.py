@@ -1,8 +1,10 @@
-"""The local stack behind `make run`: DynamoDB Local, moto, the bootstrap, the event pump and `chalice local`.
+"""The local stack behind `make run`: DynamoDB Local, moto, the bootstrap, the event pump and the API.
 
-Data: DynamoDB Local keeps its tables under <data dir>/dynamodb (-dbPath) across restarts. moto keeps its state
-(queues, parameters, secrets, mail) in memory only: every start seeds it again from infra/template.yaml, and queued
-messages not yet delivered are lost on a restart. Sent mail is also written to <data dir>/mail/<n>.eml.
+Data: DynamoDB Local keeps its tables under <data dir>/dynamodb (-dbPath) and the queues keep their messages in
+<data dir>/queues.sqlite3, both across crashes and restarts: a delivery accepted before a crash is applied after
+the next start. moto keeps the rest (parameters, secrets, SES) in memory only: every start seeds it again from
+infra/template.yaml. Sent mail is also written to <data dir>/mail/<n>.eml.
+Every child dies with this process, even on SIGKILL (infra/local/processes.py).
 Run: python -m infra.local.run   (LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_DATA_DIR)
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 
 from infra.local.bootstrap import bootstrap
 from infra.local.processes import ChildDied, Children, Interrupted, healthy, wait_until
-from infra.local.settings import REPO_ROOT, Ports, aws_env, port_open, ports_from, program_settings
+from infra.local.settings import REPO_ROOT, BadSetting, Ports, aws_env, port_open, ports_from, program_settings
 
 log = logging.getLogger("infra.local.run")
 
@@ -57,6 +59,7 @@ class LocalStack:
     def start(self) -> None:
         """Each part waits for what it needs; the API comes last, so /health answers once the pump runs."""
         python, data, ports = sys.executable, self.ports.data_dir, self.ports
+        settings = program_settings(self.env)  # a bad setting stops us before anything runs
         self._check_ports_free()
         data.mkdir(parents=True, exist_ok=True)
         os.environ.clear()
@@ -69,14 +72,12 @@ class LocalStack:
                                             "--data-dir", str(data)])
         for port in ([ports.ddb] if self.java else []) + [ports.aws]:
             wait_until(f"port {port}", lambda p=port: port_open(p), self.children)
-        bootstrap(program_settings(self.env))
+        bootstrap(settings)
         ready = data / "pump.ready"
         ready.unlink(missing_ok=True)
         self.children.spawn("event pump", [python, "-m", "infra.local.pump", "--ready-file", str(ready)])
         wait_until("the event pump", ready.exists, self.children)
-        chalice = str(os.path.join(os.path.dirname(python), "chalice"))
-        self.children.spawn("chalice local", [chalice, "local", "--stage", "local", "--host", "127.0.0.1",
-                                              "--port", str(ports.api), "--no-autoreload"])
+        self.children.spawn("API", [python, "-m", "infra.local.api_server", "--port", str(ports.api)])
         wait_until("GET /health", lambda: healthy(ports.api), self.children)
 
     def _check_ports_free(self) -> None:
@@ -102,9 +103,11 @@ class LocalStack:
                else f"in moto at http://127.0.0.1:{ports.aws} (not kept across restarts)")
         return "\n".join([
             f"Local stack ready in {seconds:.1f} s. Ctrl-C stops everything.",
-            f"  API        http://127.0.0.1:{ports.api}  (program {settings.program_id}, shop {settings.shop_domain})",
+            f"  API        http://127.0.0.1:{ports.api}  (program {settings.program_id}, shop {settings.shop_domain}, "
+            f"time zone {settings.timezone})",
             f"  DynamoDB   {ddb}",
-            f"  Other AWS  http://127.0.0.1:{ports.aws} (moto: SQS, SES, SSM, Secrets Manager; in memory)",
+            f"  Other AWS  http://127.0.0.1:{ports.aws} (moto: SES, SSM, Secrets Manager, in memory; "
+            f"SQS kept in {ports.data_dir / 'queues.sqlite3'})",
             f"  Admin API  Authorization: Bearer {key}",
             f"  Mail       {ports.data_dir / 'mail'}/<n>.eml",
         ])
@@ -130,7 +133,7 @@ def main() -> int:
     except ChildDied as e:
         print(f"ERROR: {e}. Stopping the rest of the local stack.", file=sys.stderr, flush=True)
         return 1
-    except PortInUse as e:
+    except (PortInUse, BadSetting) as e:
         print(f"ERROR: {e}", file=sys.stderr, flush=True)
         return 1
     except Exception:

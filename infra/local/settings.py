@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalice.config import Config
 
@@ -53,6 +55,18 @@ def port_open(port: int, timeout: float = 0.5) -> bool:
         return False
 
 
+def no_stack_message(port: int) -> str:
+    return (f"no local stack answers at http://127.0.0.1:{port} (start it with `make run`, or set LOYALTY_PORT, "
+            "LOYALTY_DDB_PORT and LOYALTY_AWS_PORT to the ports of the stack you started)")
+
+
+def require_stack(port: int) -> None:
+    """For the commands that talk to a running local stack: exit 1 with a plain sentence when nothing answers."""
+    if not port_open(port):
+        print(no_stack_message(port), file=sys.stderr)
+        raise SystemExit(1)
+
+
 def chalice_config(function_name: str = "api_handler", stage: str = STAGE) -> Config:
     """The stage's Chalice config, as `chalice local` and `chalice package` read it."""
     with open(REPO_ROOT / ".chalice" / "config.json", encoding="utf-8") as f:
@@ -62,6 +76,10 @@ def chalice_config(function_name: str = "api_handler", stage: str = STAGE) -> Co
 def apply_stage_env(environ: MutableMapping[str, str] = os.environ, stage: str = STAGE) -> None:
     """Set the stage's environment variables over the inherited ones, as `chalice local` and Lambda do."""
     environ.update(chalice_config(stage=stage).environment_variables)
+
+
+class BadSetting(ValueError):
+    """A local setting from the environment that cannot work; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,7 @@ class ProgramSettings:
     hubspot_access_token: str = field(repr=False)
     shopify_access_token: str = field(repr=False)
     admin_key_from_env: bool = False
+    timezone: str = "UTC"
     stage: str = STAGE
 
 
@@ -90,6 +109,12 @@ def program_settings(env: Mapping[str, str] | None = None) -> ProgramSettings:
         return env.get(name) or default
 
     shop = get("SHOPIFY_SHOP_DOMAIN", "demo-shop.myshopify.com").lower()
+    timezone = get("LOYALTY_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise BadSetting(f"LOYALTY_TIMEZONE={timezone!r} is not an IANA time zone (e.g. UTC, Europe/Berlin, "
+                         "America/New_York)") from None
     return ProgramSettings(
         program_id=get("LOYALTY_PROGRAM_ID", "demo"),
         shop_domain=shop,
@@ -103,6 +128,7 @@ def program_settings(env: Mapping[str, str] | None = None) -> ProgramSettings:
         hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN", ""),
         shopify_access_token=get("SHOPIFY_ACCESS_TOKEN", ""),
         admin_key_from_env=bool(env.get("LOYALTY_ADMIN_KEY")),
+        timezone=timezone,
     )
 
 

@@ -1,4 +1,4 @@
-"""The real local stack (`python -m infra.local.run`: DynamoDB Local, moto, chalice local, the pump), started
+"""The real local stack (`python -m infra.local.run`: DynamoDB Local, moto, the API, the pump), started
 and driven over HTTP by the e2e tests."""
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def start_stack(data_dir: Path) -> Stack:
 
 def stop_and_check(stack: Stack) -> None:
     children = stack.children()
-    assert len(children) == 4, children  # DynamoDB Local, moto, pump, chalice local
+    assert len(children) == 4, children  # DynamoDB Local, moto (+ durable SQS), pump, API (infra.local.api_server)
 
     assert stack.stop() == 0
 

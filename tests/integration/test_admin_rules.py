@@ -129,6 +129,26 @@ def test_a_version_name_used_before_is_409_and_changes_nothing(client):
     assert len(audits()) == 1
 
 
+def test_a_version_not_yet_in_force_can_be_withdrawn_once_and_one_in_force_cannot(client):
+    assert post_json(client, "/admin/rules", proposal(version="spring", effective_from="2027-03-01T00:00:00Z",
+                                                      hold_days=14)).status_code == 201
+    assert post_json(client, "/admin/rules", proposal(version="now")).status_code == 201      # in force from NOW
+
+    withdrawn = client.http.delete("/admin/rules/spring", headers=ADMIN)
+
+    assert (withdrawn.status_code, withdrawn.json_body["withdrawn"]["version"]) == (200, "spring")
+    versions = client.http.get("/admin/rules", headers=ADMIN).json_body["versions"]
+    assert [v["version"] for v in versions] == ["now"]
+    assert sorted(a.action for a in audits()) == ["rules.create", "rules.create", "rules.withdraw"]
+    again = client.http.delete("/admin/rules/spring", headers=ADMIN)
+    assert (again.status_code, again.json_body["error"]["code"]) == (404, "not_found")
+    in_force = client.http.delete("/admin/rules/now", headers=ADMIN)
+    assert (in_force.status_code, in_force.json_body["error"]["code"]) == (409, "version_in_force")
+    assert client.http.delete("/admin/rules/now", headers=READER).status_code == 403
+    reused = post_json(client, "/admin/rules", proposal(version="spring", effective_from="2027-04-01T00:00:00Z"))
+    assert reused.status_code == 409                         # a withdrawn name is not given to other rules
+
+
 @pytest.mark.parametrize("body", ["[]", "3", "null", '{"rules": ', json.dumps(proposal(hold_days="3"))])
 def test_malformed_bodies_are_400_in_the_contract_shape(client, body):
     response = client.http.post("/admin/rules", headers={**ADMIN, "Content-Type": "application/json"}, body=body)

@@ -216,3 +216,25 @@ def test_an_idempotency_key_ending_in_reversal_cannot_take_another_redemptions_g
     assert statuses[first["redemption_id"]] == "failed"
     assert set(statuses.values()) == {"failed"}
     assert balance(client, mid) == 1000                          # both give-backs landed
+
+
+def test_a_retired_reward_is_no_longer_redeemable_and_issued_codes_stay(unconnected):
+    client = unconnected
+    mid = member_with(client, 1000)
+    rid = reward(client)
+    issued = redeem(client, mid, rid, key="before").json_body
+
+    retired = client.http.delete(f"/admin/rewards/{rid}", headers=ADMIN)
+
+    assert (retired.status_code, retired.json_body["active"]) == (200, False)
+    assert client.http.delete(f"/admin/rewards/{rid}", headers=ADMIN).status_code == 200     # asked again: fine
+    listed = client.http.get("/admin/rewards", headers=ADMIN).json_body["rewards"]
+    assert [(r["reward_id"], r["active"]) for r in listed] == [(rid, False)]
+    refused = redeem(client, mid, rid, key="after")
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (404, "not_found")
+    assert client.http.get(f"/admin/members/{mid}/redemptions", headers=ADMIN).json_body["redemptions"][0][
+        "code"] == issued["code"]
+    audit = client.http.get("/admin/audit", headers=ADMIN).json_body["records"]
+    assert [a["action"] for a in audit].count("reward.retire") == 1
+    assert client.http.delete("/admin/rewards/rw_0000000000000000", headers=ADMIN).status_code == 404
+    assert client.http.delete("/admin/rewards/" + "x" * 3000, headers=ADMIN).status_code == 404

@@ -1,8 +1,13 @@
 """Review requests on the right day, through the worker, the dispatcher and SES (moto), as of chosen times."""
+import email
+import email.policy
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.domain.program import ProgramRules, ReviewTiming
@@ -71,6 +76,14 @@ def test_a_delivery_reported_in_the_shipments_own_second_still_times_the_request
     assert reviews()[-1] == ("review_request", "sent", None)
 
 
+def test_a_request_due_at_night_waits_for_the_morning_with_the_reason_shown(shipped):
+    night = SHIPPED.replace(hour=22) + timedelta(days=14)                # the program's time zone is UTC here
+    dispatch(night)
+    assert reviews() == [("review_request", "deferred", "quiet hours")]
+    dispatch(night + timedelta(hours=11, minutes=5))                      # 09:05 the next morning
+    assert reviews()[-1] == ("review_request", "sent", None)
+
+
 def test_a_skincare_product_waits_28_days_after_delivery(aws):
     deliver("products/update", {"id": 8123456789012345678, "tags": "Skincare", "handle": "merino-crew-sweater",
                                 "updated_at": "2026-11-01T00:00:00Z"}, SHIPPED, "p1")
@@ -128,3 +141,47 @@ def test_the_admin_api_refuses_a_shop_that_is_not_a_string(aws, shop):
 
     assert (response.status_code, response.json_body["error"]["code"]) == (400, "invalid_body")
     assert bootstrap.get_audit().page("demo", None, 10)[0] == []
+
+
+class Handles:
+    """The Shopify Admin API's product handles, as the connector answers them."""
+
+    def __init__(self, handles=None, fail=False):
+        self.handles, self.fail, self.asked = handles or {}, fail, []
+
+    def product_handles(self, product_ids):
+        from chalicelib.domain.errors import ConnectorUnavailable
+        self.asked.append(list(product_ids))
+        if self.fail:
+            raise ConnectorUnavailable("Shopify is down")
+        return {p: self.handles[p] for p in product_ids if p in self.handles}
+
+
+def sent_links(shopify):
+    dispatch_at = SHIPPED + timedelta(days=14, hours=1)
+    dispatch_messages("demo", dispatch_at, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
+                      bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+                      bootstrap.get_directory().messaging("demo"), RULES, shopify)
+    assert reviews()[-1] == ("review_request", "sent", None)
+    [mail] = [raw for raw in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages
+              if hasattr(raw, "raw_data") and "review" in str(raw.raw_data).lower() and "Subject: How" in
+              str(raw.raw_data)] or [None]
+    text = email.message_from_bytes(mail.raw_data.encode() if isinstance(mail.raw_data, str) else mail.raw_data,
+                                    policy=email.policy.default).get_body(preferencelist=("plain",)).get_content()
+    return re.findall(r"https?://\S+", text)
+
+
+def test_links_to_products_whose_handle_never_came_ask_shopify_for_it(shipped):
+    shopify = Handles({"8123456789012345678": "merino-crew-sweater"})
+    links = sent_links(shopify)
+    assert links[0] == "https://demo-shop.myshopify.com/products/merino-crew-sweater#reviews"
+    assert shopify.asked == [[pid for pid, _ in bootstrap.get_ledger().load_order(
+        "demo", SHOP, "5928371928374650123", None).account.items]]
+    assert links[1].startswith("https://demo-shop.myshopify.com/search?q=")    # Shopify did not know this one
+
+
+@pytest.mark.parametrize("shopify", [None, Handles(fail=True)], ids=["not connected", "shopify down"])
+def test_without_a_handle_the_link_goes_to_the_storefront_search_never_to_a_numeric_product_url(shipped, shopify):
+    links = sent_links(shopify)
+    assert links[0] == "https://demo-shop.myshopify.com/search?q=Merino+Crew+Sweater&type=product"
+    assert not [link for link in links if "/products/" in link]              # a numeric /products/<id> is a 404

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvi
 from chalicelib.adapters.program_directory import ParameterProgramDirectory
 from infra.local.bootstrap import UnknownResourceType, bootstrap, clients, create_resources, load_template
 from infra.local.cfn import Created, Template
-from infra.local.settings import TEMPLATE, program_settings
+from infra.local.settings import TEMPLATE, BadSetting, program_settings
 
 pytestmark = [pytest.mark.local_stack, pytest.mark.timeout(60)]
 
@@ -83,6 +83,21 @@ def test_seeds_the_program_where_the_app_reads_it(aws_env: str) -> None:
     assert secret == {"shopify_webhook_secret": "s3cret", "shopify_webhook_secret_previous": "",
                       "hubspot_client_secret": "local-hubspot-secret", "hubspot_access_token": "",
                       "shopify_access_token": "", "unsubscribe_secret": "local-unsubscribe-secret"}
+
+
+def test_the_program_time_zone_comes_from_loyalty_timezone(aws_env: str) -> None:
+    bootstrap(program_settings({"LOYALTY_TIMEZONE": "Europe/Berlin"}))
+
+    config = json.loads(boto3.client("ssm").get_parameter(Name="/loyalty/local/programs/demo/config")
+                        ["Parameter"]["Value"])
+    assert config["timezone"] == "Europe/Berlin"
+    assert ParameterProgramDirectory("/loyalty/local", "loyalty/local", SSMProvider(), SecretsProvider()).messaging(
+        "demo").policy.timezone == "Europe/Berlin"
+
+
+def test_an_unknown_time_zone_is_refused_naming_the_variable() -> None:
+    with pytest.raises(BadSetting, match="LOYALTY_TIMEZONE='Mars/Olympus_Mons' is not an IANA time zone"):
+        program_settings({"LOYALTY_TIMEZONE": "Mars/Olympus_Mons"})
 
 
 def test_an_unknown_resource_type_fails_before_anything_is_created(aws_env: str) -> None:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters.hubspot_events import dedupe_key, load_batch, parse_event, portal_ids
+from chalicelib.adapters.hubspot_events import dedupe_key, load_batch, parse_event
 from chalicelib.domain.errors import InvalidPayload
 from tests.factories import load_event
 from tests.hubspot_factories import event, prop
@@ -47,15 +47,29 @@ def test_a_notification_without_its_ids_or_time_is_refused(body):
 
 
 @pytest.mark.parametrize("raw", [b"", b"{}", b"[]", b"[1]", b'[{"a": 1}, 2]', b"\xff[]", b"[{",
-                                 json.dumps([{}] * 101).encode()])
+                                 json.dumps([{"portalId": 1}] * 101).encode()])
 def test_a_batch_is_an_array_of_1_to_100_objects(raw):
     with pytest.raises(InvalidPayload):
         load_batch(raw)
-    assert portal_ids(raw) == []
 
 
-def test_portal_ids_are_read_leniently_to_pick_secrets():
-    raw = json.dumps([event("contact.creation", 1, portal=7), {"portalId": "0008"}, {"portalId": True},
-                      {"portalId": -3}, {}]).encode()
-    assert portal_ids(raw) == ["7", "8"]
-    assert len(load_batch(json.dumps([{}] * 100).encode())) == 100
+def test_every_event_names_its_portal_as_a_hubspot_id():
+    raw = json.dumps([event("contact.creation", 1, portal=7), {"portalId": "0008"}]).encode()
+    assert [e["portalId"] for e in load_batch(raw)] == [7, "0008"]
+    assert len(load_batch(json.dumps([{"portalId": 1}] * 100).encode())) == 100
+    for portal in [None, True, -3, 0, "x", "1" * 21, 10 ** 20, "٤٢"]:
+        with pytest.raises(InvalidPayload):
+            load_batch(json.dumps([{"portalId": portal}]).encode())
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 10_000 + b"]" * 10_000,                                     # nested 10,000 deep: RecursionError inside json
+    b'[{"portalId": ' + b"1" * 5_000 + b"}]",                          # past Python's int digit limit
+    b'[{"portalId": "' + b"1" * 5_000 + b'"}]',                        # the same as a string
+    b'[{"portalId": 1, "x": NaN}]', b'[{"portalId": 1, "x": Infinity}]', b'[{"portalId": 1, "x": -Infinity}]',
+    b'[{"portalId": 1, "x": 1e999}]',                                  # a float that would be inf
+    b'[{"portalId": 1, "x": ' + b"[" * 70 + b"]" * 70 + b"}]",          # deeper than json_input.MAX_DEPTH
+])
+def test_hostile_batches_are_invalid_payloads_not_crashes(raw):
+    with pytest.raises(InvalidPayload):
+        load_batch(raw)

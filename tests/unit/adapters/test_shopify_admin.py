@@ -244,3 +244,12 @@ def test_an_impossible_spec_is_refused_before_any_call(admin, platform_server, c
     with pytest.raises(ValueError):   # noqa: PT011
         admin.create_discount_code(spec(**changes))
     assert platform_server.requests == []
+
+
+def test_product_handles_are_read_by_global_id_and_unknown_products_left_out(admin, platform_server):
+    platform_server.script("POST", GRAPHQL, Answer(200, {"data": {"nodes": [
+        {"id": "gid://shopify/Product/81", "handle": "merino-crew-sweater"}, None]}, "extensions": cost()}))
+    assert admin.product_handles(["81", "82", "81"]) == {"81": "merino-crew-sweater"}
+    [call] = platform_server.to("POST", GRAPHQL)
+    assert call.body["variables"] == {"ids": ["gid://shopify/Product/81", "gid://shopify/Product/82"]}
+    assert "handle" in call.body["query"]

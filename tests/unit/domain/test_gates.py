@@ -37,15 +37,23 @@ def test_transactional_mail_goes_despite_a_complaint_or_no_marketing_consent():
         == "send"
 
 
-def test_quiet_hours_defer_every_kind_to_the_morning_in_the_programs_time_zone():
+def test_quiet_hours_defer_review_and_marketing_mail_to_the_morning_in_the_programs_time_zone():
     late = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
-    decision = decide(message("points_earned", late), ADA, POLICY, late)
+    decision = decide(message("review_request", late), ADA, POLICY, late)
     assert (decision.action, decision.reason, decision.retry_at) == (
         "defer", "quiet hours", datetime(2026, 11, 24, 9, tzinfo=UTC))
     paris = MessagingPolicy(timezone="Europe/Paris")        # 22:30 UTC is 23:30 in Paris; 09:00 Paris = 08:00 UTC
-    assert decide(message("points_earned", late), ADA, paris, late).retry_at.astimezone(UTC) == datetime(
+    assert decide(message("review_request", late), ADA, paris, late).retry_at.astimezone(UTC) == datetime(
         2026, 11, 24, 8, tzinfo=UTC)
-    assert decide(message("points_earned"), ADA, paris, NOON).action == "send"
+    assert decide(message("review_request"), ADA, paris, NOON).action == "send"
+    subscribed = Recipient(email="a@b.c", consent="subscribed")
+    assert decide(message("tier_at_risk", late), subscribed, POLICY, late).reason == "quiet hours"
+
+
+@pytest.mark.parametrize("kind", ["points_earned", "reward_code", "welcome", "redemption_failed"])
+def test_account_mail_goes_at_once_even_at_night(kind):
+    late = datetime(2026, 11, 23, 22, 30, tzinfo=UTC)
+    assert decide(message(kind, late), ADA, POLICY, late).action == "send"
 
 
 def test_the_cap_counts_review_and_marketing_together_and_exempts_transactional():

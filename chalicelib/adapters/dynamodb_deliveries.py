@@ -1,0 +1,60 @@
+"""Refused deliveries: one item per queued delivery that can never apply, listed newest first with one Query.
+
+    PK=P#<program>#REFUSED   SK=<received at, UTC>#<hash of source, topic and webhook id>   expires_at=<epoch s>
+
+The sort key is the same for the same delivery, so a redelivered message overwrites its own record; the table's
+TTL attribute (`expires_at`, infra/template.yaml) deletes the item after the keeping period. No payload, no
+personal data: ids, topic, times and the reason only.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.services.ports import RefusedDelivery
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def refused_pk(program_id: str) -> str:
+    return f"P#{program_id}#REFUSED"
+
+
+def refused_sk(refused: RefusedDelivery) -> str:
+    stamp = refused.received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    which = hashlib.sha256(f"{refused.source}\n{refused.topic}\n{refused.webhook_id}".encode()).hexdigest()[:24]
+    return f"{stamp}#{which}"
+
+
+class DynamoDBRefusedDeliveries:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table = table_name
+        self.client = client
+
+    def record(self, program_id: str, refused: RefusedDelivery, keep_until: datetime) -> None:
+        item = {"PK": {"S": refused_pk(program_id)}, "SK": {"S": refused_sk(refused)},
+                "type": {"S": "refused_delivery"}, "source": {"S": refused.source}, "topic": {"S": refused.topic},
+                "webhook_id": {"S": refused.webhook_id}, "received_at": {"S": refused.received_at.isoformat()},
+                "refused_at": {"S": refused.refused_at.isoformat()}, "reason": {"S": refused.reason},
+                "expires_at": {"N": str(int(keep_until.timestamp()))}}
+        self.client.put_item(TableName=self.table, Item=item)
+
+    def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[RefusedDelivery], str | None]:
+        pk = refused_pk(program_id)
+        request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
+                                   "ExpressionAttributeValues": {":pk": {"S": pk}}, "ScanIndexForward": False,
+                                   "Limit": limit}
+        if cursor:
+            request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
+        response = self.client.query(**request)
+        last = response.get("LastEvaluatedKey")
+        return [_refused(i) for i in response.get("Items", [])], encode_cursor(last) if last else None
+
+
+def _refused(item: dict[str, Any]) -> RefusedDelivery:
+    return RefusedDelivery(source=item["source"]["S"], topic=item["topic"]["S"], webhook_id=item["webhook_id"]["S"],
+                           received_at=datetime.fromisoformat(item["received_at"]["S"]),
+                           refused_at=datetime.fromisoformat(item["refused_at"]["S"]), reason=item["reason"]["S"])

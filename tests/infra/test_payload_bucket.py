@@ -1,0 +1,51 @@
+"""The template gives the claim check what the code assumes: a queue (and dead-letter queue) that takes the messages
+the code sends inline, a private bucket whose objects outlive any message pointing at them, and its name in SSM."""
+from __future__ import annotations
+
+import json
+
+from cfnlint.decode import decode_str
+
+from chalicelib.adapters.sqs_queue import BATCH_BYTES, INLINE_BYTES
+from infra.local.settings import REPO_ROOT, TEMPLATE
+
+SQS_ATTRIBUTES_ROOM = 1024     # the two message attributes (names, types, values) count towards the size too
+
+
+def resources():
+    doc, problems = decode_str(TEMPLATE.read_text(encoding="utf-8"))
+    assert not problems
+    return doc["Resources"]
+
+
+def test_the_ingest_queues_take_every_message_the_code_sends_inline():
+    found = resources()
+    for name in ("IngestQueue", "IngestDeadLetterQueue"):
+        assert found[name]["Properties"]["MaximumMessageSize"] >= INLINE_BYTES + SQS_ATTRIBUTES_ROOM
+    assert BATCH_BYTES <= 262_144      # SendMessageBatch's total, historical and current
+
+
+def test_stored_bodies_outlive_the_messages_that_point_at_them():
+    found = resources()
+    retention_days = max(found[q]["Properties"]["MessageRetentionPeriod"] for q in ("IngestQueue",
+                                                                                     "IngestDeadLetterQueue")) / 86400
+    rules = found["PayloadBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    [expiry] = [r["ExpirationInDays"] for r in rules if r["Status"] == "Enabled" and "ExpirationInDays" in r]
+    assert retention_days < expiry <= 30     # and within the 30 days Shopify gives for redaction requests
+
+
+def test_the_bucket_is_private_and_named_where_the_app_reads_it():
+    found = resources()
+    block = found["PayloadBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block[k] for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+    parameter = found["PayloadBucketName"]["Properties"]
+    assert parameter["Name"] == {"Fn::Sub": "/loyalty/${Stage}/payload-bucket"}
+    assert parameter["Value"] == {"Ref": "PayloadBucket"}
+
+
+def test_the_written_policies_let_the_functions_use_the_bucket():
+    for stage in ("dev", "prod"):
+        policy = json.loads((REPO_ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+        [statement] = [s for s in policy["Statement"] if "s3:PutObject" in s["Action"]]
+        assert set(statement["Action"]) == {"s3:PutObject", "s3:GetObject"}
+        assert statement["Resource"] == f"arn:*:s3:::loyalty-{stage}-payloads-*/ingest/*"
