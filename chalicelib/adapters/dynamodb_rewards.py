@@ -6,9 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.rewards import Reward
 
@@ -40,22 +39,15 @@ class DynamoDBRewards:
 
     def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
         """Stop offering the reward (it stays, for the redemptions that name it); False when not active."""
-        try:
-            self.client.transact_write_items(TransactItems=[
-                {"Update": {"TableName": self.table, "Key": {"PK": {"S": _pk(program_id)},
-                                                             "SK": {"S": f"R#{reward_id}"}},
-                            "UpdateExpression": "SET active = :no, retired_at = :at",
-                            "ConditionExpression": "attribute_exists(PK) AND active = :yes",
-                            "ExpressionAttributeValues": {":no": {"BOOL": False}, ":yes": {"BOOL": True},
-                                                          ":at": {"S": at.isoformat()}}}},
-                audit_put(self.table, program_id, audit)])
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        finally:
-            self._cache.pop(program_id, None)
-        return True
+        key = {"PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{reward_id}"}}
+        update = {"Update": {"TableName": self.table, "Key": key,
+                             "UpdateExpression": "SET active = :no, retired_at = :at",
+                             "ConditionExpression": "attribute_exists(PK) AND active = :yes",
+                             "ExpressionAttributeValues": {":no": {"BOOL": False}, ":yes": {"BOOL": True},
+                                                           ":at": {"S": at.isoformat()}}}}
+        retired = cancellation(self.client, [update, audit_put(self.table, program_id, audit)]) is None
+        self._cache.pop(program_id, None)
+        return retired
 
     def list(self, program_id: str) -> list[Reward]:
         cached = self._cache.get(program_id)

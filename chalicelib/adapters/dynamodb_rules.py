@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import DuplicateEntry
@@ -71,15 +72,9 @@ class DynamoDBRules:
 
     def withdraw(self, program_id: str, rules: ProgramRules, audit: AuditRecord) -> bool:
         """Remove a version that has not taken effect; False when it was removed already."""
-        try:
-            self.client.transact_write_items(TransactItems=build_withdraw_input(self.table, program_id, rules, audit))
-        except ClientError as e:
-            if e.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        finally:
-            self._cache.pop(program_id, None)
-        return True
+        withdrawn = cancellation(self.client, build_withdraw_input(self.table, program_id, rules, audit)) is None
+        self._cache.pop(program_id, None)
+        return withdrawn
 
 
 def build_withdraw_input(table: str, program_id: str, rules: ProgramRules, audit: AuditRecord) -> list[dict[str, Any]]:

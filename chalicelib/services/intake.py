@@ -7,7 +7,7 @@ a portal) is looked up, so a forged request makes no per-tenant lookup and leave
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,39 +127,40 @@ def hubspot_envelope(event: dict[str, Any], program_id: str, received_at: str) -
 
 def _shopify_verified(raw_body: bytes, signature: str, directory: ProgramDirectory) -> set[str]:
     """The programs whose Shopify secret (current or previous) signed the body; InvalidSignature when none did."""
-    verified: set[str] = set()
-    failure = InvalidSignature("signature does not match")
-    for program_id in directory.programs():
+    def signed(program_id: str) -> bool:
         secrets = directory.shopify_secrets(program_id)
-        if not secrets:
-            continue
-        try:
+        if secrets:
             verify_shopify(raw_body, signature, secrets)
-        except InvalidSignature as e:
-            failure = e
-            continue
-        verified.add(program_id)
-    if not verified:
-        raise failure
-    return verified
+        return bool(secrets)
+
+    return _verified_by(directory.programs(), signed, "signature does not match")
 
 
 def _hubspot_verified(candidates: list[str], headers: Mapping[str, str], method: str, raw_body: bytes,
                       directory: ProgramDirectory, clock: Clock) -> set[str]:
     now_ms = int(clock.now().timestamp() * 1000)
-    verified: set[str] = set()
-    failure = InvalidSignature("no program is configured for HubSpot")
-    for program_id in candidates:
+
+    def signed(program_id: str) -> bool:
         settings = directory.hubspot_settings(program_id)
-        if not settings.client_secrets:
-            continue
-        try:
+        if settings.client_secrets:
             verify_hubspot(headers, method, hubspot_uri(settings.public_url), raw_body, settings.client_secrets,
                            settings.signature_versions, now_ms)
+        return bool(settings.client_secrets)
+
+    return _verified_by(candidates, signed, "no program is configured for HubSpot")
+
+
+def _verified_by(programs: list[str], signed: Callable[[str], bool], none_configured: str) -> set[str]:
+    """The programs whose secrets verify the request (`signed` is False for a program without secrets, and raises
+    InvalidSignature when they do not match); the last refusal when none verified it."""
+    verified: set[str] = set()
+    failure = InvalidSignature(none_configured)
+    for program_id in programs:
+        try:
+            if signed(program_id):
+                verified.add(program_id)
         except InvalidSignature as e:
             failure = e
-            continue
-        verified.add(program_id)
     if not verified:
         raise failure
     return verified
