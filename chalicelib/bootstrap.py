@@ -134,8 +134,12 @@ def get_rewards() -> DynamoDBRewards:
     return _get("rewards", lambda: DynamoDBRewards(get_settings().table_name, client("dynamodb")))
 
 
+RULES_MAX_AGE = 60      # seconds a container keeps a program's rule versions (5 s on the local stack)
+
+
 def get_rules() -> DynamoDBRules:
-    return _get("rules", lambda: DynamoDBRules(get_settings().table_name, client("dynamodb")))
+    return _get("rules", lambda: DynamoDBRules(get_settings().table_name, client("dynamodb"),
+                                               max_age=min(RULES_MAX_AGE, get_settings().cache_seconds)))
 
 
 def get_shop_index() -> DynamoDBShopIndex:
