@@ -5,6 +5,7 @@ what deploys the resources, is produced by the real packager and merge, then lin
 It runs in a fresh interpreter, as `chalice package` does, so modules imported by other tests (whose
 import-time settings came from another stage) cannot leak into the template.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -60,6 +61,18 @@ def test_the_worker_reports_partial_batch_failures_and_reads_the_queue_the_templ
     assert template["Parameters"]["Stage"]["AllowedValues"] == ["dev"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] >= 5
     assert queue["VisibilityTimeout"] >= 6 * worker["Timeout"]
+
+
+def test_every_function_gets_the_one_block_of_function_settings_in_the_chalice_config(packaged):
+    _, template = packaged
+    settings = json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_functions"]
+    functions = {name: r["Properties"] for name, r in template["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function"}
+    assert len(functions) == len(settings)
+    for name, wanted in settings.items():
+        found = functions["APIHandler" if name == "api_handler" else name.title().replace("_", "")]
+        assert (found["Timeout"], found["MemorySize"]) == (wanted["lambda_timeout"], wanted["lambda_memory_size"])
+        assert found.get("ReservedConcurrentExecutions") == wanted.get("reserved_concurrency")
 
 
 def test_functions_use_written_policies_not_generated_ones(packaged):
