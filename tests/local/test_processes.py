@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from infra.local.settings import REPO_ROOT
+from tests.e2e.harness import process_table
 
 pytestmark = [pytest.mark.local_stack, pytest.mark.timeout(60),
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")]
@@ -38,15 +39,7 @@ def alive(pid: int) -> bool:
 
 def group_alive(pgid: int) -> list[int]:
     """Running processes of the process group."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            found.append(int(stat.parent.name))
-    return found
+    return [pid for pid, state, _, group in process_table() if group == pgid and state not in ("Z", "X")]
 
 
 def gone_within(pids: list[int], seconds: float) -> list[int]:
