@@ -35,7 +35,9 @@ from chalicelib.adapters.ses_mailer import SesMailer
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
 from chalicelib.services.hubspot_members import HubSpotContext
-from chalicelib.services.ports import ConnectorFactory, CrmSyncStore, HubSpotContacts, HubSpotSettings
+from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
+from chalicelib.services.ports.hubspot import HubSpotContacts
+from chalicelib.services.ports.programs import HubSpotSettings
 
 T = TypeVar("T")
 _built: dict[str, Any] = {}

@@ -15,7 +15,7 @@ import boto3
 
 from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
 from chalicelib.services.api_keys import SCOPES, create_key
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
 
 
 class _Now:

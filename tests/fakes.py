@@ -13,16 +13,11 @@ from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, 
 from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
-from chalicelib.services.ports import (
-    ApiKey,
-    DataRequest,
-    HubSpotDeal,
-    HubSpotSettings,
-    IdentityLink,
-    MemberChange,
-    OrderRead,
-    RefusedDelivery,
-)
+from chalicelib.services.ports.hubspot import HubSpotDeal, IdentityLink
+from chalicelib.services.ports.intake import RefusedDelivery
+from chalicelib.services.ports.ledger import MemberChange, OrderRead
+from chalicelib.services.ports.profiles import DataRequest
+from chalicelib.services.ports.programs import ApiKey, HubSpotSettings
 
 
 class FixedClock:

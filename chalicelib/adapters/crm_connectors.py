@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chalicelib.adapters.hubspot_api import HubSpotApi
 from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Timeout
 from chalicelib.adapters.shopify_admin import ShopifyAdmin
-from chalicelib.services.ports import Clock, ConnectorSettings, CrmConnectors
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.connectors import ConnectorSettings, CrmConnectors
 
 
 class ConnectorClients:

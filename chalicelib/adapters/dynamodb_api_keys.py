@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -18,7 +18,7 @@ from chalicelib.adapters.dynamodb_members import CRM_SYNC_SK
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain.due import CRM_SYNC_TASK
 from chalicelib.domain.errors import ConcurrentChange
-from chalicelib.services.ports import ConnectorState, ConnectorStatus, DirtyMember, MemberSync
+from chalicelib.services.ports.connectors import ConnectorState, ConnectorStatus, DirtyMember, MemberSync
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
-from chalicelib.services.ports import RefusedDelivery
+from chalicelib.services.ports.intake import RefusedDelivery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

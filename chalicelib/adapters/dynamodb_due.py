@@ -21,7 +21,8 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import DUE_INDEX, DUE_SHARDS, due_pk
-from chalicelib.services.ports import Clock, DueFailure, DueItem
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.due import DueFailure, DueItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

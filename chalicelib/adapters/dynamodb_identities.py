@@ -17,7 +17,7 @@ from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import Identity
-from chalicelib.services.ports import IdentityLink
+from chalicelib.services.ports.hubspot import IdentityLink
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -21,7 +21,7 @@ from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.domain.merges import MemberMerge
-from chalicelib.services.ports import MemberChange, OrderRead
+from chalicelib.services.ports.ledger import MemberChange, OrderRead
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

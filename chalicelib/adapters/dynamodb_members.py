@@ -16,7 +16,7 @@ from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
 from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
 from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports.ledger import MemberChange
 
 
 def member_writes(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,

@@ -19,7 +19,7 @@ from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
 from chalicelib.domain.ledger import Identity, LedgerEntry
 from chalicelib.domain.merges import MemberMerge, merge_key
-from chalicelib.services.ports import IdentityLink
+from chalicelib.services.ports.hubspot import IdentityLink
 
 
 def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary: Identity,

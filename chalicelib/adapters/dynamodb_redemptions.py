@@ -26,7 +26,7 @@ from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry, Insuffici
 from chalicelib.domain.ledger import LedgerEntry, MemberHints
 from chalicelib.domain.messages import Message
 from chalicelib.domain.redemptions import PENDING, Redemption
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports.ledger import MemberChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_conditions import applied
-from chalicelib.services.ports import DataRequest
+from chalicelib.services.ports.profiles import DataRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -22,7 +22,9 @@ import requests
 from chalicelib.adapters.clock import SystemClock
 from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Timeout, backoff, call, json_body, retry_after
 from chalicelib.domain.errors import ConnectorRejected, DailyLimitReached
-from chalicelib.services.ports import BatchOutcome, Clock, ContactUpdate, CrmProperty, HubSpotDeal
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.connectors import BatchOutcome, ContactUpdate, CrmProperty
+from chalicelib.services.ports.hubspot import HubSpotDeal
 
 BATCH_LIMIT = 100
 LOCK_WAIT = 2.0            # "Locks will last for 2 seconds"

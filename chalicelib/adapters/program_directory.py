@@ -21,7 +21,8 @@ from chalicelib.adapters.ttl_cache import ExpiringSet
 from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.observability import logger
-from chalicelib.services.ports import ApiKey, ConnectorSettings, HubSpotSettings, MessagingSettings
+from chalicelib.services.ports.connectors import ConnectorSettings
+from chalicelib.services.ports.programs import ApiKey, HubSpotSettings, MessagingSettings
 
 MISSES_REMEMBERED = 1024     # names found missing, kept for the cache age (least recently asked leave first)
 # The answers that mean "there is no such parameter / secret"; anything else is a failure, not an answer.

@@ -16,7 +16,7 @@ import requests
 from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Ambiguous, Timeout, backoff, call, json_body, retry_after
 from chalicelib.adapters.shopify_discounts import customer_gid, discount_mutation
 from chalicelib.domain.errors import ConnectorRejected
-from chalicelib.services.ports import DiscountSpec, MetafieldError, MetafieldWrite
+from chalicelib.services.ports.connectors import DiscountSpec, MetafieldError, MetafieldWrite
 
 __all__ = ["DiscountSpec", "ShopifyAdmin"]
 

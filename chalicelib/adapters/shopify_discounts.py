@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.services.ports import DiscountSpec
+from chalicelib.services.ports.connectors import DiscountSpec
 
 BASIC = """mutation($d: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $d) { codeDiscountNode { id } userErrors { field code message } }

@@ -11,7 +11,7 @@ from chalicelib.messaging import tokens
 from chalicelib.messaging.kinds import SAMPLE_DATA
 from chalicelib.messaging.mime import build_message
 from chalicelib.messaging.render import Branding, Rendered, render
-from chalicelib.services.ports import MessagingSettings
+from chalicelib.services.ports.programs import MessagingSettings
 
 
 def branding(settings: MessagingSettings) -> Branding:

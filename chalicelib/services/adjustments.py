@@ -14,7 +14,9 @@ from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry, InsufficientPoints, InvalidRequest
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, entry_id_for
 from chalicelib.services.merges import current_member
-from chalicelib.services.ports import ApiKey, Clock, LedgerRepository
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.programs import ApiKey
 
 ALLOWED = {"points", "reason", "idempotency_key"}
 MAX_POINTS = 10_000_000

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
-from chalicelib.services.ports import ApiKey, Clock, ProgramDirectory
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.programs import ApiKey, ProgramDirectory
 
 SCOPES = ("read", "write", "owner")
 _GRANTS = {"read": {"read"}, "write": {"read", "write"}, "owner": {"read", "write", "owner"}}

@@ -7,14 +7,8 @@ from typing import Any
 from chalicelib.domain.crm_facts import FACTS, GROUP, GROUP_LABEL, PREFIX, SPEC_VERSION
 from chalicelib.services.crm_push import HUBSPOT, SHOPIFY
 from chalicelib.services.members import get_member
-from chalicelib.services.ports import (
-    ConnectorStatus,
-    CrmConnectors,
-    CrmProperty,
-    CrmSyncStore,
-    LedgerRepository,
-    MemberSync,
-)
+from chalicelib.services.ports.connectors import ConnectorStatus, CrmConnectors, CrmProperty, CrmSyncStore, MemberSync
+from chalicelib.services.ports.ledger import LedgerRepository
 
 PROPERTIES = tuple(CrmProperty(PREFIX + f.name, f.label, f.kind, GROUP, f.description) for f in FACTS)
 

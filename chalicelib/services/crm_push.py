@@ -12,7 +12,7 @@ from datetime import datetime
 from chalicelib.domain.crm_facts import FACTS, PREFIX
 from chalicelib.domain.errors import ConnectorRejected, ConnectorUnavailable
 from chalicelib.domain.ledger import Member
-from chalicelib.services.ports import ContactUpdate, CrmContacts, CustomerMetafields, MetafieldWrite
+from chalicelib.services.ports.connectors import ContactUpdate, CrmContacts, CustomerMetafields, MetafieldWrite
 
 HUBSPOT, SHOPIFY = "hubspot", "shopify"
 KINDS = {f.name: f.kind for f in FACTS}

@@ -21,15 +21,9 @@ from chalicelib.domain.standing import standing
 from chalicelib.services.crm_admin import ensure_hubspot_ready
 from chalicelib.services.crm_push import HUBSPOT, SHOPIFY, Pushed, all_failed, push_hubspot, push_shopify
 from chalicelib.services.jobs import JobReport
-from chalicelib.services.ports import (
-    ConnectorStatus,
-    CrmConnectors,
-    CrmSyncStore,
-    DirtyMember,
-    DueItem,
-    DueWork,
-    RulesSource,
-)
+from chalicelib.services.ports.connectors import ConnectorStatus, CrmConnectors, CrmSyncStore, DirtyMember
+from chalicelib.services.ports.due import DueItem, DueWork
+from chalicelib.services.ports.programs import RulesSource
 
 BATCH = 100                      # HubSpot's batch size
 MAX_ATTEMPTS = 8

@@ -13,7 +13,9 @@ from chalicelib.domain.tiers import add_months
 from chalicelib.services.lifecycle import expiry_notices
 from chalicelib.services.merges import absorb_by_email
 from chalicelib.services.orders import Outcome, shopify_identity
-from chalicelib.services.ports import Clock, DataRequest, DataRequests, LedgerRepository, MemberChange, Profiles
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
+from chalicelib.services.ports.profiles import DataRequest, DataRequests, Profiles
 
 
 def apply_customer_change(event: CustomerChanged, program_id: str, rules: ProgramRules, ledger: LedgerRepository,

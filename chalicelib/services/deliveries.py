@@ -14,17 +14,12 @@ from chalicelib.services.customers import apply_consent, apply_customer_change, 
 from chalicelib.services.hubspot_events import apply_hubspot_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
 from chalicelib.services.orders import Outcome, apply_fulfillment, apply_order_update, apply_refund
-from chalicelib.services.ports import (
-    Clock,
-    DataRequests,
-    LedgerRepository,
-    ProductCatalog,
-    Profiles,
-    RefusedDeliveries,
-    RefusedDelivery,
-    RulesSource,
-)
-from chalicelib.services.rewards import RewardCatalog
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.intake import RefusedDeliveries, RefusedDelivery
+from chalicelib.services.ports.ledger import LedgerRepository, ProductCatalog
+from chalicelib.services.ports.profiles import DataRequests, Profiles
+from chalicelib.services.ports.programs import RulesSource
+from chalicelib.services.ports.rewards import RewardCatalog
 from chalicelib.services.shops import ShopData, record_shop_erasure
 
 REFUSED_KEPT_DAYS = 30      # then the table's TTL (expires_at) deletes the record

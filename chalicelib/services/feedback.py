@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.feedback import MailFeedback, programs_to_flag
-from chalicelib.services.ports import LedgerRepository, Profiles, ProgramDirectory
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.profiles import Profiles
+from chalicelib.services.ports.programs import ProgramDirectory
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ from chalicelib.services.hubspot_ledger import append_points
 from chalicelib.services.hubspot_members import HubSpotContext, member_of
 from chalicelib.services.merges import join_shopify_member
 from chalicelib.services.orders import Outcome
-from chalicelib.services.ports import Clock, LedgerRepository, Profiles, RulesSource
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.profiles import Profiles
+from chalicelib.services.ports.programs import RulesSource
 
 GRANT_REASON = "HubSpot workflow"
 DEAL_REASON = "HubSpot deal won"

@@ -11,7 +11,10 @@ from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.domain.tiers import add_months
 from chalicelib.services.lifecycle import expiry_notices
 from chalicelib.services.orders import Outcome
-from chalicelib.services.ports import Clock, IdentityLink, LedgerRepository, MemberChange, RulesSource
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.hubspot import IdentityLink
+from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
+from chalicelib.services.ports.programs import RulesSource
 
 
 def append_points(program_id: str, link: IdentityLink, key: str, kind: EntryKind, points: int,

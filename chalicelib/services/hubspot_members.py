@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from chalicelib.domain.hubspot import contact_identity
 from chalicelib.domain.ledger import member_id_for, primary_identity
-from chalicelib.services.ports import HubSpotContacts, HubSpotSettings, IdentityLink, IdentityLinks, LedgerRepository
+from chalicelib.services.ports.hubspot import HubSpotContacts, IdentityLink, IdentityLinks
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.programs import HubSpotSettings
 
 
 @dataclass(frozen=True)

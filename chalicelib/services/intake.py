@@ -14,7 +14,9 @@ from typing import Any
 from chalicelib.adapters import hubspot_events as hubspot
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.domain.errors import InvalidPayload, InvalidRequest, InvalidSignature, PayloadTooLarge
-from chalicelib.services.ports import Clock, IngestQueue, ProgramDirectory
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.intake import IngestQueue
+from chalicelib.services.ports.programs import ProgramDirectory
 from chalicelib.web.signatures import verify_hubspot, verify_shopify
 
 _REQUIRED = ("topic", "webhook-id", "api-version")

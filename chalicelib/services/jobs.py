@@ -16,7 +16,10 @@ from chalicelib.domain.due import INACTIVITY_TASK, ORDER_TASK, TIER_TASK
 from chalicelib.observability import logger
 from chalicelib.services.member_jobs import expire_if_inactive, review_tier
 from chalicelib.services.orders import release_order
-from chalicelib.services.ports import Clock, DueItem, DueWork, LedgerRepository, RulesSource
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.due import DueItem, DueWork
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.programs import RulesSource
 
 MAX_ATTEMPTS = 5        # consecutive failures of a due item (at one due time) before it is parked
 ERROR_LENGTH = 300      # characters of an error kept with a failing item

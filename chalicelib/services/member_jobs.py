@@ -9,7 +9,7 @@ from chalicelib.domain.due import INACTIVITY_TASK
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member, entry_id_for
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.services.lifecycle import tier_notice
-from chalicelib.services.ports import LedgerRepository, MemberChange
+from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
 
 
 def expire_if_inactive(program_id: str, member: Member, rules: ProgramRules, now: datetime,

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ledger import Identity, LedgerPage, Member, member_id_for
-from chalicelib.services.ports import IdentityLinks, LedgerRepository
+from chalicelib.services.ports.hubspot import IdentityLinks
+from chalicelib.services.ports.ledger import LedgerRepository
 
 MAX_PAGE = 100
 

@@ -17,7 +17,8 @@ from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry,
 from chalicelib.domain.ledger import Identity, Member, primary_identity
 from chalicelib.domain.merges import has_shopify_identity, plan_merge
 from chalicelib.domain.program import ProgramRules
-from chalicelib.services.ports import Clock, LedgerRepository
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.ledger import LedgerRepository
 
 SYSTEM_KEY = "system:identity"       # who merges when the engine recognises a person by email
 ATTEMPTS = 5

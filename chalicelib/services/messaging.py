@@ -11,18 +11,12 @@ from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ReviewTiming
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import LIFECYCLE_KINDS, lifecycle_gate
-from chalicelib.services.ports import (
-    Composer,
-    DueItem,
-    DueWork,
-    LedgerRepository,
-    Mailer,
-    MessagingSettings,
-    Outbox,
-    ProductHandles,
-    Profiles,
-    RulesSource,
-)
+from chalicelib.services.ports.connectors import ProductHandles
+from chalicelib.services.ports.due import DueItem, DueWork
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.mail import Composer, Mailer, Outbox
+from chalicelib.services.ports.profiles import Profiles
+from chalicelib.services.ports.programs import MessagingSettings, RulesSource
 from chalicelib.services.reviews import REVIEW_KINDS, reminder_for, review_gate
 
 RETRY_UNAVAILABLE = timedelta(minutes=15)

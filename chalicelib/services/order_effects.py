@@ -14,7 +14,7 @@ from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.domain.rewards import Reward, crossed
 from chalicelib.services.lifecycle import expiry_notices, tier_notice
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports.ledger import MemberChange
 
 ACTIVITY = {EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS, EntryKind.REDEEM}
 

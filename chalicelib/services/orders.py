@@ -15,8 +15,10 @@ from chalicelib.domain.rewards import cheapest
 from chalicelib.domain.rules import award_for
 from chalicelib.services.merges import absorb_by_email
 from chalicelib.services.order_effects import member_effect
-from chalicelib.services.ports import Clock, LedgerRepository, RulesSource
-from chalicelib.services.rewards import RewardCatalog
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.programs import RulesSource
+from chalicelib.services.ports.rewards import RewardCatalog
 
 ATTEMPTS = 5
 Steps = Callable[[acc.OrderAccount, Member | None, Mapping[str, frozenset[str]]], acc.Change]

@@ -7,7 +7,8 @@ from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ledger import LedgerPage, Member
 from chalicelib.services.members import MAX_PAGE
-from chalicelib.services.ports import DataRequest, DataRequests, LedgerRepository
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.profiles import DataRequest, DataRequests
 
 
 @dataclass(frozen=True)

@@ -49,16 +49,12 @@ from chalicelib.domain.tiers import add_months
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import expiry_notices
 from chalicelib.services.merges import current_member
-from chalicelib.services.ports import (
-    ApiKey,
-    Clock,
-    DiscountCodes,
-    DiscountSpec,
-    DueItem,
-    DueWork,
-    LedgerRepository,
-    MemberChange,
-)
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.connectors import DiscountCodes, DiscountSpec
+from chalicelib.services.ports.due import DueItem, DueWork
+from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
+from chalicelib.services.ports.programs import ApiKey
+from chalicelib.services.ports.rewards import RewardCatalog
 
 ALLOWED = {"reward_id", "idempotency_key"}
 ATTEMPTS = 40          # conflicts on a hot profile are retried; each try re-reads the balance
@@ -82,12 +78,8 @@ class RedemptionStore(Protocol):
                 change: MemberChange, audit: AuditRecord, now: datetime) -> bool: ...
 
 
-class Catalog(Protocol):
-    def list(self, program_id: str) -> list[Reward]: ...
-
-
 def redeem(body: Any, member_id: str, caller: ApiKey, store: RedemptionStore, ledger: LedgerRepository,
-           catalog: Catalog, rules: ProgramRules, clock: Clock, shopify_connected: bool,
+           catalog: RewardCatalog, rules: ProgramRules, clock: Clock, shopify_connected: bool,
            pause: Callable[[float], None] = time.sleep) -> tuple[Redemption, bool]:
     """The redemption and whether it was made now (False: the same request again)."""
     reward_id, idempotency_key = _validate(body)

@@ -14,7 +14,9 @@ from chalicelib.domain.errors import LoyaltyError
 from chalicelib.domain.gates import Decision
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import ReviewTiming
-from chalicelib.services.ports import LedgerRepository, MessagingSettings, ProductHandles
+from chalicelib.services.ports.connectors import ProductHandles
+from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.programs import MessagingSettings
 
 REVIEW_KINDS = frozenset({"review_request", "review_reminder"})
 

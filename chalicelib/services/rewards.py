@@ -7,28 +7,19 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from chalicelib.domain.audit import AuditRecord, audit_record
+from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.rewards import FREE_SHIPPING, KINDS, PERCENTAGE, Reward
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
+from chalicelib.services.ports.rewards import RewardCatalog
 
 ALLOWED = {"name", "kind", "value", "points_cost", "minimum_subtotal", "validity_days"}
 # Amounts a shop could honour: a plain decimal string of ASCII digits with at most 2 decimals (no sign, exponent,
 # NaN or Infinity, no other scripts' digits) up to MAX_AMOUNT in the shop's currency. The OpenAPI document uses it.
 MAX_AMOUNT = Decimal("100000.00")
 AMOUNT = re.compile(r"(?:0|[1-9][0-9]{0,4})(?:\.[0-9]{1,2})?|100000(?:\.0{1,2})?")
-
-
-class RewardCatalog(Protocol):
-    def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None: ...
-
-    def list(self, program_id: str) -> list[Reward]: ...
-
-    def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
-        """Stop offering it, with its audit record; False when it was not active."""
-        ...
 
 
 def retire_reward(reward_id: str, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:

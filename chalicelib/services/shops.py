@@ -8,7 +8,8 @@ from chalicelib.domain.customers import ShopErased
 from chalicelib.domain.due import SHOP_ERASURE_TASK
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.orders import Outcome
-from chalicelib.services.ports import Clock, DueWork
+from chalicelib.services.ports.clock import Clock
+from chalicelib.services.ports.due import DueWork
 
 SLICE = 2000     # items deleted per shop and run; a run resumes where the last one stopped
 

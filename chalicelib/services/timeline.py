@@ -16,7 +16,7 @@ from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import LedgerEntry
 from chalicelib.domain.messages import Message
 from chalicelib.services.members import get_member, page_limit
-from chalicelib.services.ports import LedgerRepository
+from chalicelib.services.ports.ledger import LedgerRepository
 
 
 class MessageHistory(Protocol):

@@ -9,7 +9,8 @@ from datetime import datetime
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.messaging import tokens
 from chalicelib.messaging.tokens import UnknownProgram, UnsubscribeClaim
-from chalicelib.services.ports import Profiles, ProgramDirectory
+from chalicelib.services.ports.profiles import Profiles
+from chalicelib.services.ports.programs import ProgramDirectory
 
 AUDIT_KEY = "public:unsubscribe"
 AUDIT_ACTION = "member.unsubscribe"

@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import crm_admin
-from chalicelib.services.ports import ConnectorStatus
+from chalicelib.services.ports.connectors import ConnectorStatus
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import member_in_path

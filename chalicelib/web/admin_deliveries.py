@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services.members import page_limit
-from chalicelib.services.ports import RefusedDelivery
+from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.web.auth import caller, query
 from chalicelib.web.errors import handles_errors
 

@@ -6,7 +6,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services.ports import DueFailure
+from chalicelib.services.ports.due import DueFailure
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 

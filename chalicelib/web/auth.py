@@ -7,7 +7,7 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import api_keys
-from chalicelib.services.ports import ApiKey, ProgramDirectory
+from chalicelib.services.ports.programs import ApiKey, ProgramDirectory
 
 
 def authenticate(headers: Mapping[str, str], scope: str, directory: ProgramDirectory | None = None) -> ApiKey:

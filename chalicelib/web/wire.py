@@ -12,7 +12,8 @@ from chalicelib.domain.messages import Message
 from chalicelib.domain.redemptions import Redemption
 from chalicelib.domain.rewards import Reward
 from chalicelib.domain.standing import Standing
-from chalicelib.services.ports import ApiKey, DataRequest
+from chalicelib.services.ports.profiles import DataRequest
+from chalicelib.services.ports.programs import ApiKey
 
 
 def member_body(member: Member) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from chalice.test import Client
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
 from chalicelib.services.api_keys import key_hash
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
 
 ADMIN = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
 

@@ -15,7 +15,7 @@ from chalicelib.domain.orders import Delivery
 from chalicelib.domain.program import ProgramRules
 from chalicelib.services import jobs
 from chalicelib.services.orders import apply_order_update
-from chalicelib.services.ports import DueItem
+from chalicelib.services.ports.due import DueItem
 from tests.factories import SHOP, body_of, make_order
 from tests.fakes import FixedClock, StaticRules
 

@@ -7,7 +7,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap as composition
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
-from chalicelib.services.ports import HubSpotSettings
+from chalicelib.services.ports.programs import HubSpotSettings
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, batch, event, hubspot_headers, prop
 from tests.integration.test_app import ADMIN, drain, post_order, queued
 from tests.platform_server import Answer

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for, member_id_for
-from chalicelib.services.ports import IdentityLink
+from chalicelib.services.ports.hubspot import IdentityLink
 from tests.fakes import FixedClock, InMemoryIdentities, InMemoryLedger
 
 SHOPIFY = Identity("shopify", "demo-shop.myshopify.com:7390012345678901234")

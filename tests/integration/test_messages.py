@@ -12,7 +12,7 @@ from chalicelib import bootstrap
 from chalicelib.domain import messages as m
 from chalicelib.messaging import tokens
 from chalicelib.services.messaging import dispatch_messages
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports.ledger import MemberChange
 from tests.factories import body_of, load_event, make_order, shopify_headers
 from tests.fakes import FixedClock
 

@@ -13,7 +13,8 @@ from chalicelib.domain.ledger import Identity, member_id_for
 from chalicelib.domain.messages import new_message
 from chalicelib.messaging.composer import MessageComposer
 from chalicelib.services.messaging import dispatch_messages
-from chalicelib.services.ports import MemberChange, MessagingSettings
+from chalicelib.services.ports.ledger import MemberChange
+from chalicelib.services.ports.programs import MessagingSettings
 from tests.fakes import StaticRules
 
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)

@@ -11,7 +11,7 @@ from chalicelib.domain.errors import LoyaltyError
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for
 from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.rewards import Reward
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.redemptions import redeem
 from tests.fakes import FixedClock
 

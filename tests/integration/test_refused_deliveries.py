@@ -10,7 +10,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
-from chalicelib.services.ports import RefusedDelivery
+from chalicelib.services.ports.intake import RefusedDelivery
 from tests.factories import body_of, load_event, make_order, shopify_headers
 from tests.fakes import FixedClock, InMemoryRefusedDeliveries
 from tests.hubspot_factories import batch, event, hubspot_headers

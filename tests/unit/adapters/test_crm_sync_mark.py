@@ -7,7 +7,7 @@ from chalicelib.adapters.dynamodb_members import crm_sync_mark, member_writes
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints
 from chalicelib.domain.messages import Message
 from chalicelib.domain.tiers import TierChange
-from chalicelib.services.ports import MemberChange
+from chalicelib.services.ports.ledger import MemberChange
 
 NOW = datetime(2026, 11, 23, 23, 59, 30, tzinfo=UTC)
 SHARD = int(hashlib.sha256(b"m_1").hexdigest()[:8], 16) % 8

@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib.adapters.hubspot_api import HubSpotApi
 from chalicelib.domain.errors import ConnectorRejected, ConnectorUnavailable, DailyLimitReached
-from chalicelib.services.ports import ContactUpdate, CrmProperty, HubSpotDeal
+from chalicelib.services.ports.connectors import ContactUpdate, CrmProperty
+from chalicelib.services.ports.hubspot import HubSpotDeal
 from tests.fakes import FixedClock
 from tests.platform_server import Answer
 

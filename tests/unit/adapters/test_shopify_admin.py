@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.adapters.shopify_admin import DiscountSpec, ShopifyAdmin
 from chalicelib.domain.errors import ConnectorRejected, ConnectorUnavailable
-from chalicelib.services.ports import MetafieldError, MetafieldWrite
+from chalicelib.services.ports.connectors import MetafieldError, MetafieldWrite
 from tests.platform_server import Answer
 
 TOKEN = "shpat_test_token"

@@ -15,7 +15,7 @@ from chalicelib.domain.feedback import (
 from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.domain.ledger import Identity
 from chalicelib.services.feedback import apply_feedback
-from chalicelib.services.ports import MessagingSettings
+from chalicelib.services.ports.programs import MessagingSettings
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SENDERS = {"shop-a": "rewards@shop-a.example", "shop-b": "Rewards@Shop-B.example", "shop-c": "hello@shop-c.example"}

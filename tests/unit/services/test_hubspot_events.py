@@ -10,7 +10,8 @@ from chalicelib.domain.program import ProgramRules, Tier
 from chalicelib.services.deliveries import apply_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
 from chalicelib.services.intake import hubspot_envelope
-from chalicelib.services.ports import HubSpotDeal, HubSpotSettings
+from chalicelib.services.ports.hubspot import HubSpotDeal
+from chalicelib.services.ports.programs import HubSpotSettings
 from tests.fakes import (
     FakeHubSpot,
     FixedClock,

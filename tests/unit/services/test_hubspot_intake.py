@@ -6,7 +6,7 @@ import pytest
 from chalicelib.adapters.hubspot_events import dedupe_key
 from chalicelib.domain.errors import InvalidRequest, InvalidSignature
 from chalicelib.services.intake import accept_hubspot
-from chalicelib.services.ports import HubSpotSettings
+from chalicelib.services.ports.programs import HubSpotSettings
 from chalicelib.web.signatures import hubspot_legacy_signature
 from tests.fakes import FakeQueue, FixedClock, HubSpotDirectory
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, PUBLIC_URL, URI, batch, event, hubspot_headers, prop

@@ -12,7 +12,7 @@ import pytest
 
 from chalicelib.domain.errors import InvalidRequest, InvalidSignature, PayloadTooLarge, TemporarilyUnavailable
 from chalicelib.services.intake import MAX_BODY_BYTES, accept_hubspot, accept_shopify
-from chalicelib.services.ports import HubSpotSettings
+from chalicelib.services.ports.programs import HubSpotSettings
 from tests.factories import SECRET, SHOP, body_of, make_order, shopify_headers
 from tests.fakes import FakeQueue, FixedClock, HubSpotDirectory
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, PUBLIC_URL, batch, event, hubspot_headers

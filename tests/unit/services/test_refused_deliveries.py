@@ -10,7 +10,8 @@ from chalicelib.domain.errors import ConcurrentChange, InvalidPayload
 from chalicelib.services.deliveries import REFUSED_KEPT_DAYS, apply_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
 from chalicelib.services.intake import hubspot_envelope
-from chalicelib.services.ports import HubSpotSettings, RefusedDelivery
+from chalicelib.services.ports.intake import RefusedDelivery
+from chalicelib.services.ports.programs import HubSpotSettings
 from tests.factories import load_event, make_order
 from tests.fakes import (
     FixedClock,

@@ -8,7 +8,7 @@ from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
-from chalicelib.services.ports import ApiKey
+from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.rules_admin import create_rules, rules_overview
 
 NOW = datetime(2026, 11, 23, 10, 15, tzinfo=UTC)

@@ -1,0 +1,60 @@
+"""Members' personal, mutable data and customers' data requests."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from chalicelib.domain.audit import AuditRecord
+from chalicelib.domain.ledger import Identity
+
+
+class Profiles(Protocol):
+    """The personal, mutable part of members. Each call returns False when the change was stale or refused."""
+
+    def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
+                    as_of: datetime) -> bool: ...
+
+    def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool: ...
+
+    def erase(self, program_id: str, identity: Identity, at: datetime) -> bool: ...
+
+    def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
+        """The member's date of birth (None clears it), for birthday rewards; newest first wins."""
+        ...
+
+    def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime,
+                    audit: Callable[[frozenset[str]], AuditRecord]) -> bool:
+        """Leave one category of mail, writing `audit(categories left before)` in the same transaction.
+
+        False, writing nothing, when the member had already left the category or is unknown (erased shop, wrong
+        program); ConcurrentChange when the profile kept changing underneath.
+        """
+        ...
+
+    def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None: ...
+
+    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
+        """The member's recent review and marketing sends (the frequency cap reads them)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    request_id: str
+    member_id: str
+    shop: str
+    customer_id: str
+    orders_requested: tuple[str, ...]
+    received_at: datetime
+
+
+class DataRequests(Protocol):
+    def record(self, program_id: str, request: DataRequest) -> bool:
+        """Keep the request; False when it was already recorded."""
+        ...
+
+    def list(self, program_id: str) -> list[DataRequest]: ...
+
+    def get(self, program_id: str, request_id: str) -> DataRequest | None: ...
