@@ -59,6 +59,7 @@ def call(send: Callable[[], requests.Response], judge: Judge, sleep: Callable[[f
          attempts: int = 5, ambiguous: Ambiguous | None = None) -> requests.Response:
     """Send until the judge takes an answer; ConnectorUnavailable once `attempts` are used up."""
     last = "no answer"
+    wait: float | None
     for attempt in range(attempts):
         try:
             response = send()

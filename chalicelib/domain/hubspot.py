@@ -51,6 +51,7 @@ def birthday(value: str, today: date) -> date | None:
     A date of birth lies between OLDEST_BIRTH_YEAR and today.
     """
     text = value.strip()
+    found: date | None
     try:
         if text.isascii() and text.isdigit():
             ms = int(text)

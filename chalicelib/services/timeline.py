@@ -18,6 +18,8 @@ from chalicelib.domain.messages import Message
 from chalicelib.services.members import get_member, page_limit
 from chalicelib.services.ports.ledger import LedgerRepository
 
+Dated = tuple[datetime, LedgerEntry | Message]
+
 
 class MessageHistory(Protocol):
     def messages(self, program_id: str, member_id: str) -> list[Message]: ...
@@ -36,9 +38,9 @@ def timeline(ledger: LedgerRepository, history: MessageHistory, program_id: str,
     ledger_cursor, before = _decode(cursor)
     page = ledger.ledger(program_id, member_id, ledger_cursor, size)
     after = page.entries[-1].recorded_at if page.next_cursor and page.entries else None
-    messages = [(_when(m), m) for m in history.messages(program_id, member_id)
-                if (before is None or _when(m) < before) and (after is None or _when(m) >= after)]
-    entries = [(e.recorded_at, e) for e in page.entries]
+    messages: list[Dated] = [(_when(m), m) for m in history.messages(program_id, member_id)
+                             if (before is None or _when(m) < before) and (after is None or _when(m) >= after)]
+    entries: list[Dated] = [(e.recorded_at, e) for e in page.entries]
     items = sorted([*entries, *messages], key=lambda pair: pair[0], reverse=True)
     return TimelinePage(tuple(items), _encode(page.next_cursor, after) if page.next_cursor and after else None)
 

@@ -40,8 +40,9 @@ def _export(listing: Callable[..., exports.CsvPage], name: str) -> Response:
 
 def csv_response(page: exports.CsvPage, name: str) -> Response:
     """The page as text/csv; the next page (a reference relative to this one) in `Link` and `X-Next-Cursor`."""
-    headers = {"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"',
-               "Cache-Control": "no-store"}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"}
     if page.next_cursor:
         query = urlencode({"cursor": page.next_cursor, "limit": page.limit})
         headers |= {"Link": f'<{name}?{query}>; rel="next"', "X-Next-Cursor": page.next_cursor}

@@ -22,4 +22,5 @@ def caller(bp: Blueprint, scope: str) -> ApiKey:
 
 def query(bp: Blueprint, name: str) -> str | None:
     """A query parameter of the request being served by `bp`."""
-    return (bp.current_request.query_params or {}).get(name)
+    params = bp.current_request.query_params
+    return params.get(name) if params else None
