@@ -1,8 +1,9 @@
 """Wiring only: the Chalice app, its middleware and its blueprints."""
 from chalice import Chalice, ConvertToMiddleware
 
+from chalicelib import bootstrap
 from chalicelib.jobs import schedules, worker
-from chalicelib.observability import logger
+from chalicelib.observability import logger, publishes_metrics
 from chalicelib.web import (
     admin,
     admin_connectors,
@@ -19,6 +20,7 @@ from chalicelib.web.errors import normalise_framework_errors
 
 app = Chalice(app_name="loyalty")
 app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(publishes_metrics(bootstrap.get_metrics))
 app.register_middleware(normalise_framework_errors, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)

@@ -1,43 +1,58 @@
 """Composition root: the only place clients and adapters are built, lazily, once per container.
 
 Tests replace any dependency with `override(name, value)` and start fresh with `reset()`.
+
+Each getter imports its adapter when it first builds it, so a function's cold start loads only the adapters (and
+their libraries: Jinja2, `requests`, Powertools Parameters) it uses. boto3 is imported here, eagerly: every function
+calls AWS. The adapters named under TYPE_CHECKING are for the type checker only.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import boto3
-from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from botocore.config import Config
 
-from chalicelib.adapters.availability import DependencyProbe
-from chalicelib.adapters.clock import SystemClock
-from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
-from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
-from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
-from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
-from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
-from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
-from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
-from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
-from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
-from chalicelib.adapters.dynamodb_redemptions import DynamoDBRedemptions
-from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
-from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
-from chalicelib.adapters.dynamodb_rules import DynamoDBRules
-from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
-from chalicelib.adapters.program_directory import ParameterProgramDirectory
-from chalicelib.adapters.s3_payloads import S3PayloadStore
-from chalicelib.adapters.ses_mailer import SesMailer
-from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.config import Settings, load_settings
-from chalicelib.services.hubspot_members import HubSpotContext
-from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
-from chalicelib.services.ports.hubspot import HubSpotContacts
-from chalicelib.services.ports.programs import HubSpotSettings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
+    from chalicelib.adapters.availability import DependencyProbe
+    from chalicelib.adapters.clock import SystemClock
+    from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
+    from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
+    from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
+    from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
+    from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
+    from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
+    from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
+    from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
+    from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
+    from chalicelib.adapters.dynamodb_redemptions import DynamoDBRedemptions
+    from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
+    from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
+    from chalicelib.adapters.dynamodb_rules import DynamoDBRules
+    from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
+    from chalicelib.adapters.platform_formats import PlatformFormats
+    from chalicelib.adapters.program_directory import ParameterProgramDirectory
+    from chalicelib.adapters.s3_payloads import S3PayloadStore
+    from chalicelib.adapters.ses_mailer import SesMailer
+    from chalicelib.adapters.sqs_queue import SqsIngestQueue
+    from chalicelib.services.hubspot_members import HubSpotContext
+    from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
+    from chalicelib.services.ports.hubspot import HubSpotContacts
+    from chalicelib.services.ports.mail import Composer
+    from chalicelib.services.ports.metrics import Metrics
+    from chalicelib.services.ports.programs import HubSpotSettings
 
 T = TypeVar("T")
 _built: dict[str, Any] = {}
@@ -46,7 +61,7 @@ _built: dict[str, Any] = {}
 def _get(name: str, factory: Callable[[], T]) -> T:
     if name not in _built:
         _built[name] = factory()
-    return _built[name]  # type: ignore[no-any-return]
+    return _built[name]
 
 
 def override(name: str, value: Any) -> None:
@@ -73,66 +88,96 @@ def client_config(environ: Mapping[str, str] = os.environ) -> Config:
 
 
 HEALTH_CONFIG = Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "max_attempts": 1})
+Service = Literal["dynamodb", "s3", "secretsmanager", "ses", "sqs", "ssm"]
 
 
-def client(service: str) -> Any:
-    return _get(f"client:{service}",
-                lambda: boto3.client(service, config=client_config()))  # type: ignore[call-overload]
+@overload
+def client(service: Literal["dynamodb"]) -> DynamoDBClient: ...
+@overload
+def client(service: Literal["s3"]) -> S3Client: ...
+@overload
+def client(service: Literal["secretsmanager"]) -> SecretsManagerClient: ...
+@overload
+def client(service: Literal["ses"]) -> SESClient: ...
+@overload
+def client(service: Literal["sqs"]) -> SQSClient: ...
+@overload
+def client(service: Literal["ssm"]) -> SSMClient: ...
 
 
-def health_client(service: str) -> Any:
+def client(service: Service) -> Any:
+    return _get(f"client:{service}", lambda: boto3.client(service, config=client_config()))
+
+
+def health_client(service: Service) -> Any:
     """For GET /health: one attempt, one second each to connect and to read."""
-    return _get(f"health_client:{service}",
-                lambda: boto3.client(service, config=HEALTH_CONFIG))  # type: ignore[call-overload]
+    return _get(f"health_client:{service}", lambda: boto3.client(service, config=HEALTH_CONFIG))
+
+
+def dependency_unavailable(error: BaseException) -> bool:
+    """An error the adapters let through says AWS did not answer (botocore gave up): the API answers 503."""
+    from chalicelib.adapters.availability import unavailable
+    return unavailable(error)
 
 
 def get_health_probe() -> DependencyProbe:
+    from chalicelib.adapters.availability import DependencyProbe
     return _get("health_probe", lambda: DependencyProbe(get_settings().table_name, health_client("dynamodb"),
                                                         get_settings().ingest_queue_name, health_client("sqs")))
 
 
 def get_api_keys() -> DynamoDBApiKeys:
+    from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
     return _get("api_keys", lambda: DynamoDBApiKeys(get_settings().table_name, client("dynamodb")))
 
 
 def get_redemptions() -> DynamoDBRedemptions:
+    from chalicelib.adapters.dynamodb_redemptions import DynamoDBRedemptions
     return _get("redemptions", lambda: DynamoDBRedemptions(get_settings().table_name, client("dynamodb")))
 
 
 def get_audit() -> DynamoDBAuditTrail:
+    from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
     return _get("audit", lambda: DynamoDBAuditTrail(get_settings().table_name, client("dynamodb")))
 
 
 def get_ledger() -> DynamoDBLedger:
+    from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
     return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb")))
 
 
 def get_requests() -> DynamoDBDataRequests:
+    from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
     return _get("requests", lambda: DynamoDBDataRequests(get_settings().table_name, client("dynamodb")))
 
 
 def get_outbox() -> DynamoDBOutbox:
+    from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
     return _get("outbox", lambda: DynamoDBOutbox(get_settings().table_name, client("dynamodb")))
 
 
 def get_mailer() -> SesMailer:
+    from chalicelib.adapters.ses_mailer import SesMailer
     return _get("mailer", lambda: SesMailer(client("ses")))
 
 
-def get_composer() -> Any:
+def get_composer() -> Composer:
     from chalicelib.messaging.composer import MessageComposer  # Jinja2 only where mail is composed
     return _get("composer", MessageComposer)
 
 
 def get_products() -> DynamoDBProducts:
+    from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts
     return _get("products", lambda: DynamoDBProducts(get_settings().table_name, client("dynamodb")))
 
 
 def get_shops() -> DynamoDBShopData:
+    from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
     return _get("shops", lambda: DynamoDBShopData(get_settings().table_name, client("dynamodb")))
 
 
 def get_rewards() -> DynamoDBRewards:
+    from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
     return _get("rewards", lambda: DynamoDBRewards(get_settings().table_name, client("dynamodb")))
 
 
@@ -140,39 +185,49 @@ RULES_MAX_AGE = 60      # seconds a container keeps a program's rule versions (5
 
 
 def get_rules() -> DynamoDBRules:
+    from chalicelib.adapters.dynamodb_rules import DynamoDBRules
     return _get("rules", lambda: DynamoDBRules(get_settings().table_name, client("dynamodb"),
                                                max_age=min(RULES_MAX_AGE, get_settings().cache_seconds)))
 
 
 def get_shop_index() -> DynamoDBShopIndex:
+    from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
     return _get("shop_index", lambda: DynamoDBShopIndex(get_settings().table_name, client("dynamodb")))
 
 
 def get_profiles() -> DynamoDBProfiles:
+    from chalicelib.adapters.dynamodb_profiles import DynamoDBProfiles
     return _get("profiles", lambda: DynamoDBProfiles(get_settings().table_name, client("dynamodb")))
 
 
 def get_due_work() -> DynamoDBDueWork:
+    from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
     return _get("due_work", lambda: DynamoDBDueWork(get_settings().table_name, client("dynamodb"), get_clock()))
 
 
 def get_refused_deliveries() -> DynamoDBRefusedDeliveries:
+    from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
     return _get("refused_deliveries",
                 lambda: DynamoDBRefusedDeliveries(get_settings().table_name, client("dynamodb")))
 
 
 def get_ingest_queue() -> SqsIngestQueue:
+    from chalicelib.adapters.sqs_queue import SqsIngestQueue
     return _get("ingest_queue", lambda: SqsIngestQueue(get_settings().ingest_queue_name, client("sqs"),
                                                        get_payload_store()))
 
 
 def get_payload_store() -> S3PayloadStore:
     """Webhook bodies too large for the queue (the bucket's name is read from SSM when first needed)."""
+    from chalicelib.adapters.s3_payloads import S3PayloadStore
     return _get("payload_store", lambda: S3PayloadStore(client("s3"), get_directory().payload_bucket))
 
 
 def get_directory() -> ParameterProgramDirectory:
     def build() -> ParameterProgramDirectory:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+
+        from chalicelib.adapters.program_directory import ParameterProgramDirectory
         s = get_settings()
         return ParameterProgramDirectory(
             s.param_prefix, s.secret_prefix,
@@ -183,15 +238,18 @@ def get_directory() -> ParameterProgramDirectory:
 
 
 def get_clock() -> SystemClock:
+    from chalicelib.adapters.clock import SystemClock
     return _get("clock", SystemClock)
 
 
 def get_identities() -> DynamoDBIdentities:
+    from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
     return _get("identities", lambda: DynamoDBIdentities(get_settings().table_name, client("dynamodb")))
 
 
 def get_hubspot_context(program_id: str) -> HubSpotContext:
     """A program's HubSpot settings, the identity links and its outbound client (None without an access token)."""
+    from chalicelib.services.hubspot_members import HubSpotContext
     settings = get_directory().hubspot_settings(program_id)
     return HubSpotContext(settings, get_identities(), get_hubspot_api(program_id, settings))
 
@@ -212,4 +270,17 @@ def get_crm_sync() -> CrmSyncStore:
 def get_connector_clients() -> ConnectorFactory:
     """Each program's HubSpot and Shopify clients for the CRM sync (tests override this with a fake sleep)."""
     from chalicelib.adapters.crm_connectors import ConnectorClients  # requests only where the sync runs
-    return _get("connector_clients", lambda: ConnectorClients(get_directory().connector_settings))
+    return _get("connector_clients", lambda: ConnectorClients(get_directory().connector_settings,
+                                                              metrics=get_metrics()))
+
+
+def get_metrics() -> Metrics:
+    """Business figures in CloudWatch Embedded Metric Format, published once per invocation (app.py's middleware)."""
+    from chalicelib.adapters.emf_metrics import EmfMetrics
+    return _get("metrics", lambda: EmfMetrics(get_settings().stage))
+
+
+def get_formats() -> PlatformFormats:
+    """The platforms' wire formats: webhook signatures and bodies, queued envelopes, SES feedback notices."""
+    from chalicelib.adapters.platform_formats import PlatformFormats
+    return _get("formats", PlatformFormats)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from chalicelib.web.signatures import hubspot_v3_signature
+from chalicelib.adapters.webhook_signatures import hubspot_v3_signature
 from infra.local.settings import no_stack_message, require_stack
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import boto3
 
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
-from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.errors import LoyaltyError
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.rules_admin import create_rules
 from infra.local.settings import aws_env, port_open, ports_from, require_stack

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.web.signatures import shopify_signature
+from chalicelib.adapters.webhook_signatures import shopify_signature
 
 EVENTS = Path(__file__).parent / "events"
 SHOP = "demo-shop.myshopify.com"

@@ -369,3 +369,27 @@ class FakeHubSpot:
     def deal(self, deal_id: str) -> HubSpotDeal | None:
         self.calls.append(("deal", deal_id))
         return self.deals.get(deal_id)
+
+
+class FakeMetrics:
+    """The Metrics port: totals per (name, dimensions) since the last flush, and what each flush published."""
+
+    def __init__(self) -> None:
+        self.counted: dict[tuple[str, frozenset[tuple[str, str]]], int] = {}
+        self.published: list[dict[tuple[str, frozenset[tuple[str, str]]], int]] = []
+
+    def count(self, name: str, value: int = 1, **dimensions: str) -> None:
+        assert value >= 0, (name, value)
+        assert all(isinstance(v, str) for v in dimensions.values()), (name, dimensions)
+        if value:
+            key = (name, frozenset(dimensions.items()))
+            self.counted[key] = self.counted.get(key, 0) + value
+
+    def flush(self) -> None:
+        self.published.append(self.counted)
+        self.counted = {}
+
+    def total(self, name: str, **dimensions: str) -> int:
+        """Everything counted under `name` whose dimensions include these, published or not."""
+        return sum(value for counts in (*self.published, self.counted) for (counted, dims), value in counts.items()
+                   if counted == name and set(dimensions.items()) <= dims)

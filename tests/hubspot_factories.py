@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chalicelib.web.signatures import hubspot_v3_signature
+from chalicelib.adapters.webhook_signatures import hubspot_v3_signature
 
 HUBSPOT_SECRET = b"local-hubspot-secret"
 PORTAL = 62515

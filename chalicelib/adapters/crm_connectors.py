@@ -15,12 +15,15 @@ from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Timeout
 from chalicelib.adapters.shopify_admin import ShopifyAdmin
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.connectors import ConnectorSettings, CrmConnectors
+from chalicelib.services.ports.metrics import Metrics
 
 
 class ConnectorClients:
     def __init__(self, settings: Callable[[str], ConnectorSettings], sleep: Callable[[float], None] = time.sleep,
-                 timeout: Timeout = DEFAULT_TIMEOUT, clock: Clock | None = None) -> None:
+                 timeout: Timeout = DEFAULT_TIMEOUT, clock: Clock | None = None,
+                 metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.sleep = sleep
         self.clock = clock
         self.timeout = timeout
@@ -38,10 +41,10 @@ class ConnectorClients:
         hubspot = shopify = None
         if s.hubspot_access_token:
             hubspot = HubSpotApi(s.hubspot_api_base, s.hubspot_access_token, sleep=self.sleep, timeout=self.timeout,
-                                 clock=self.clock, time_zone=_zone(s.hubspot_time_zone))
+                                 clock=self.clock, time_zone=_zone(s.hubspot_time_zone), metrics=self.metrics)
         if s.shopify_access_token and s.shopify_admin_api_base:
             shopify = ShopifyAdmin(s.shopify_admin_api_base, s.shopify_access_token, s.shopify_api_version,
-                                   sleep=self.sleep, timeout=self.timeout)
+                                   sleep=self.sleep, timeout=self.timeout, metrics=self.metrics)
         account = _fingerprint(s.hubspot_api_base, s.hubspot_access_token) if hubspot else ""
         return CrmConnectors(shop=s.shop, hubspot=hubspot, shopify=shopify, hubspot_account=account)
 

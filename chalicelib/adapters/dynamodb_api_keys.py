@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes, when
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import NotFound
@@ -29,42 +30,41 @@ class DynamoDBApiKeys:
         self.client = client
 
     def find(self, key_sha256: str) -> ApiKey | None:
-        item = self.client.get_item(TableName=self.table, Key={"PK": {"S": _lookup_pk(key_sha256)},
-                                                               "SK": {"S": "KEY"}}).get("Item")
+        item = self.client.get_item(TableName=self.table, Key=item_key(_lookup_pk(key_sha256), "KEY")).get("Item")
         return _key(item) if item else None
 
     def add(self, key: ApiKey, key_sha256: str, audit: AuditRecord) -> None:
         fields = _fields(key)
         self.client.transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
-                     "Item": {"PK": {"S": _lookup_pk(key_sha256)}, "SK": {"S": "KEY"}, **fields}}},
+                     "Item": to_attributes({"PK": _lookup_pk(key_sha256), "SK": "KEY", **fields})}},
             {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
-                     "Item": {"PK": {"S": _list_pk(key.program_id)}, "SK": {"S": key.key_id},
-                              "key_sha256": {"S": key_sha256}, **fields}}},
+                     "Item": to_attributes({"PK": _list_pk(key.program_id), "SK": key.key_id,
+                                            "key_sha256": key_sha256, **fields})}},
             audit_put(self.table, key.program_id, audit)])
 
     def list(self, program_id: str) -> list[ApiKey]:
         response = self.client.query(TableName=self.table, KeyConditionExpression="PK = :pk", Limit=MAX_KEYS,
-                                     ExpressionAttributeValues={":pk": {"S": _list_pk(program_id)}})
+                                     ExpressionAttributeValues=to_attributes({":pk": _list_pk(program_id)}))
         return sorted((_key(i) for i in response.get("Items", [])), key=lambda k: (k.created_at is None,
                                                                                     k.created_at, k.key_id))
 
     def revoke(self, program_id: str, key_id: str, at: datetime, audit: AuditRecord) -> ApiKey:
         """Mark the key revoked (idempotent: a revoked key stays revoked at its first time). NotFound if unknown."""
         item = self.client.get_item(TableName=self.table, ConsistentRead=True,
-                                    Key={"PK": {"S": _list_pk(program_id)}, "SK": {"S": key_id}}).get("Item")
+                                    Key=item_key(_list_pk(program_id), key_id)).get("Item")
         if not item:
             raise NotFound("no such API key")
         key = _key(item)
         if key.revoked_at is not None:
             return key
         update = {"UpdateExpression": "SET revoked_at = :at", "ConditionExpression": "attribute_exists(PK)",
-                  "ExpressionAttributeValues": {":at": {"S": at.isoformat()}}}
+                  "ExpressionAttributeValues": to_attributes({":at": at})}
         try:
             self.client.transact_write_items(TransactItems=[
                 {"Update": {"TableName": self.table, "Key": {"PK": item["PK"], "SK": item["SK"]}, **update}},
                 {"Update": {"TableName": self.table, **update,
-                            "Key": {"PK": {"S": _lookup_pk(item["key_sha256"]["S"])}, "SK": {"S": "KEY"}}}},
+                            "Key": item_key(_lookup_pk(from_attributes(item)["key_sha256"]), "KEY")}},
                 audit_put(self.table, program_id, audit)])
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
@@ -81,21 +81,12 @@ def _list_pk(program_id: str) -> str:
 
 
 def _fields(key: ApiKey) -> dict[str, Any]:
-    fields: dict[str, Any] = {"type": {"S": "api_key"}, "key_id": {"S": key.key_id},
-                              "program_id": {"S": key.program_id}, "scopes": {"SS": sorted(key.scopes)},
-                              "name": {"S": key.name}}
-    if key.created_at:
-        fields["created_at"] = {"S": key.created_at.isoformat()}
-    if key.created_by:
-        fields["created_by"] = {"S": key.created_by}
-    return fields
+    return {"type": "api_key", "key_id": key.key_id, "program_id": key.program_id, "scopes": key.scopes,
+            "name": key.name, "created_at": key.created_at or None, "created_by": key.created_by or None}
 
 
 def _key(item: dict[str, Any]) -> ApiKey:
-    def when(name: str) -> datetime | None:
-        return datetime.fromisoformat(item[name]["S"]) if name in item else None
-
-    return ApiKey(key_id=item["key_id"]["S"], program_id=item["program_id"]["S"],
-                  scopes=frozenset(item["scopes"]["SS"]), name=item.get("name", {}).get("S", ""),
-                  created_at=when("created_at"), created_by=item.get("created_by", {}).get("S"),
-                  revoked_at=when("revoked_at"))
+    v = from_attributes(item)
+    return ApiKey(key_id=v["key_id"], program_id=v["program_id"], scopes=frozenset(v["scopes"]),
+                  name=v.get("name", ""), created_at=when(v.get("created_at")), created_by=v.get("created_by"),
+                  revoked_at=when(v.get("revoked_at")))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
+from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
 from chalicelib.domain.audit import AuditRecord
 
 if TYPE_CHECKING:
@@ -23,14 +24,10 @@ def audit_pk(program_id: str) -> str:
 def audit_put(table: str, program_id: str, record: AuditRecord) -> dict[str, Any]:
     """The transaction item that writes the record."""
     stamp = record.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    item: dict[str, Any] = {"PK": {"S": audit_pk(program_id)}, "SK": {"S": f"{stamp}#{record.audit_id}"},
-                            "type": {"S": "audit"}, "audit_id": {"S": record.audit_id},
-                            "key_id": {"S": record.key_id}, "at": {"S": record.at.isoformat()},
-                            "action": {"S": record.action}, "target": {"S": record.target}}
-    for name in ("before", "after", "reason"):
-        value = getattr(record, name)
-        if value is not None:
-            item[name] = {"S": value}
+    item = to_attributes({"PK": audit_pk(program_id), "SK": f"{stamp}#{record.audit_id}", "type": "audit",
+                          "audit_id": record.audit_id, "key_id": record.key_id, "at": record.at,
+                          "action": record.action, "target": record.target, "before": record.before,
+                          "after": record.after, "reason": record.reason})
     return {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
 
 
@@ -47,7 +44,7 @@ class DynamoDBAuditTrail:
         """Newest first."""
         pk = audit_pk(program_id)
         request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": {":pk": {"S": pk}}, "ScanIndexForward": False,
+                                   "ExpressionAttributeValues": to_attributes({":pk": pk}), "ScanIndexForward": False,
                                    "Limit": limit + 1}        # one ahead: the last page carries no cursor
         if cursor:
             request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
@@ -58,10 +55,8 @@ class DynamoDBAuditTrail:
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:
-    def text(name: str) -> str | None:
-        return item[name]["S"] if name in item else None
-
-    return AuditRecord(audit_id=item["audit_id"]["S"], key_id=item["key_id"]["S"],
-                       at=datetime.fromisoformat(item["at"]["S"]), action=item["action"]["S"],
-                       target=item["target"]["S"], before=text("before"), after=text("after"), reason=text("reason"))
+    v = from_attributes(item)
+    return AuditRecord(audit_id=v["audit_id"], key_id=v["key_id"], at=datetime.fromisoformat(v["at"]),
+                       action=v["action"], target=v["target"], before=v.get("before"), after=v.get("after"),
+                       reason=v.get("reason"))
 

@@ -1,4 +1,4 @@
-"""Domain objects ↔ DynamoDB items (low-level attribute-value format)."""
+"""Ledger entries, business facts and member profiles ↔ DynamoDB items (values typed by dynamodb_attributes)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes, when
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
 
@@ -13,117 +14,95 @@ BASE_TIER = "member"
 SPEND_PREFIX = "spend_"          # qualifying spend by month: spend_2026_11
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def _money_attrs(prefix: str, money: Money | None) -> dict[str, Any]:
+def _money_fields(prefix: str, money: Money | None) -> dict[str, str]:
     if money is None:
         return {}
-    return {f"{prefix}_amount": _s(format(money.amount, "f")), f"{prefix}_currency": _s(money.currency)}
+    return {f"{prefix}_amount": format(money.amount, "f"), f"{prefix}_currency": money.currency}
 
 
-def _money(item: dict[str, Any], prefix: str) -> Money | None:
-    if f"{prefix}_amount" not in item:
+def _money(fields: dict[str, Any], prefix: str) -> Money | None:
+    if f"{prefix}_amount" not in fields:
         return None
-    return Money(Decimal(item[f"{prefix}_amount"]["S"]), item[f"{prefix}_currency"]["S"])
+    return Money(Decimal(fields[f"{prefix}_amount"]), fields[f"{prefix}_currency"])
 
 
 def fact_item(program_id: str, member_id: str, entry: LedgerEntry) -> dict[str, Any]:
     pk = keys.fact_pk(program_id, entry.business_key)
     platform, _, rest = entry.business_key.partition(":")
-    filed = keys.shop_keys(program_id, rest.split(":")[0], pk) if platform == "shopify" else {}
-    item = {
-        "PK": _s(pk), "SK": _s(keys.FACT), **filed,
-        "member_id": _s(member_id), "entry_sk": _s(keys.entry_sk(entry.recorded_at, entry.entry_id)),
-        "entry_id": _s(entry.entry_id),
-        "kind": _s(entry.kind.value), "points": _n(entry.points),
-        "recorded_at": _s(entry.recorded_at.isoformat()),
-    }
-    item.update(_money_attrs("base", entry.base))
-    if entry.rule_version:
-        item["rule_version"] = _s(entry.rule_version)
-    return item
+    filed = keys.shop_index(program_id, rest.split(":")[0], pk) if platform == "shopify" else {}
+    return to_attributes({
+        "PK": pk, "SK": keys.FACT, **filed,
+        "member_id": member_id, "entry_sk": keys.entry_sk(entry.recorded_at, entry.entry_id),
+        "entry_id": entry.entry_id, "kind": entry.kind.value, "points": entry.points,
+        "recorded_at": entry.recorded_at, **_money_fields("base", entry.base),
+        "rule_version": entry.rule_version or None,
+    })
 
 
 def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerEntry) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "PK": _s(pk), "SK": _s(sk), "type": _s("entry"),
-        "program_id": _s(program_id), "member_id": _s(member_id),
-        "entry_id": _s(entry.entry_id), "business_key": _s(entry.business_key),
-        "kind": _s(entry.kind.value), "points": _n(entry.points), "pending_points": _n(entry.pending_points),
-        "occurred_at": _s(entry.occurred_at.isoformat()), "recorded_at": _s(entry.recorded_at.isoformat()),
-        "source": {"M": {k: _s(v) for k, v in entry.source.items() if v}},
-    }
-    item.update(_money_attrs("base", entry.base))
-    item.update(_money_attrs("presentment", entry.presentment_base))
-    if entry.rule_version:
-        item["rule_version"] = _s(entry.rule_version)
-    if entry.reason:
-        item["reason"] = _s(entry.reason)
-    if entry.lifetime_points is not None:
-        item["lifetime_points"] = _n(entry.lifetime_points)
-    return item
+    return to_attributes({
+        "PK": pk, "SK": sk, "type": "entry", "program_id": program_id, "member_id": member_id,
+        "entry_id": entry.entry_id, "business_key": entry.business_key,
+        "kind": entry.kind.value, "points": entry.points, "pending_points": entry.pending_points,
+        "occurred_at": entry.occurred_at, "recorded_at": entry.recorded_at,
+        "source": {k: v for k, v in entry.source.items() if v},
+        **_money_fields("base", entry.base), **_money_fields("presentment", entry.presentment_base),
+        "rule_version": entry.rule_version or None, "reason": entry.reason or None,
+        "lifetime_points": entry.lifetime_points,
+    })
 
 
 def member_from_item(item: dict[str, Any]) -> Member:
+    v = from_attributes(item)
     return Member(
-        member_id=item["member_id"]["S"],
-        program_id=item["program_id"]["S"],
-        email=item.get("email", {}).get("S"),           # an erased member keeps a NULL tombstone: None
-        first_name=item.get("first_name", {}).get("S"),
-        points_balance=int(item.get("points_balance", {}).get("N", "0")),
-        pending_points=int(item.get("pending_points", {}).get("N", "0")),
-        lifetime_points=int(item.get("lifetime_points", {}).get("N", "0")),
-        tier=item.get("tier", {}).get("S", BASE_TIER),
-        version=int(item.get("version", {}).get("N", "0")),
-        spend_credit=int(item.get("spend_credit", {}).get("N", "0")),
-        tier_since=_optional_time(item.get("tier_since")),
-        tier_review_at=_optional_time(item.get("tier_review_at")),
-        last_activity_at=_optional_time(item.get("last_activity_at")),
-        spend={name.removeprefix(SPEND_PREFIX).replace("_", "-"): Decimal(value["N"])
-               for name, value in item.items() if name.startswith(SPEND_PREFIX)},
-        unsubscribed=frozenset((item.get("unsubscribed") or {}).get("SS", [])),
-        unsubscribed_at=_optional_time(item.get("unsubscribed_at")),
-        hard_bounced=bool(item.get("hard_bounced", {}).get("BOOL")),
-        complained=bool(item.get("complained", {}).get("BOOL")),
-        recent_capped_sends=tuple(datetime.fromisoformat(v["S"])
-                                  for v in (item.get("recent_capped_sends") or {}).get("L", [])),
-        identities=tuple(sorted((item.get("identities") or {}).get("SS", []))),
-        created_at=datetime.fromisoformat(item["created_at"]["S"]),
-        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
-        email_consent=item.get("email_consent", {}).get("S"),
-        consent_updated_at=_optional_time(item.get("consent_updated_at")),
-        erased_at=_optional_time(item.get("erased_at")),
-        birthday=date.fromisoformat(item["birthday"]["S"]) if "S" in item.get("birthday", {}) else None,
-        merged_into=item.get("merged_into", {}).get("S"),
-        merged_from=tuple(sorted((item.get("merged_from") or {}).get("SS", []))),
+        member_id=v["member_id"],
+        program_id=v["program_id"],
+        email=v.get("email"),           # an erased member keeps a NULL tombstone: None
+        first_name=v.get("first_name"),
+        points_balance=int(v.get("points_balance", 0)),
+        pending_points=int(v.get("pending_points", 0)),
+        lifetime_points=int(v.get("lifetime_points", 0)),
+        tier=v.get("tier", BASE_TIER),
+        version=int(v.get("version", 0)),
+        spend_credit=int(v.get("spend_credit", 0)),
+        tier_since=when(v.get("tier_since")),
+        tier_review_at=when(v.get("tier_review_at")),
+        last_activity_at=when(v.get("last_activity_at")),
+        spend={name.removeprefix(SPEND_PREFIX).replace("_", "-"): amount
+               for name, amount in v.items() if name.startswith(SPEND_PREFIX)},
+        unsubscribed=frozenset(v.get("unsubscribed") or ()),
+        unsubscribed_at=when(v.get("unsubscribed_at")),
+        hard_bounced=bool(v.get("hard_bounced")),
+        complained=bool(v.get("complained")),
+        recent_capped_sends=tuple(datetime.fromisoformat(t) for t in v.get("recent_capped_sends") or ()),
+        identities=tuple(sorted(v.get("identities") or ())),
+        created_at=datetime.fromisoformat(v["created_at"]),
+        updated_at=datetime.fromisoformat(v["updated_at"]),
+        email_consent=v.get("email_consent"),
+        consent_updated_at=when(v.get("consent_updated_at")),
+        erased_at=when(v.get("erased_at")),
+        birthday=date.fromisoformat(v["birthday"]) if v.get("birthday") is not None else None,
+        merged_into=v.get("merged_into"),
+        merged_from=tuple(sorted(v.get("merged_from") or ())),
     )
 
 
-def _optional_time(attr: dict[str, Any] | None) -> datetime | None:
-    return datetime.fromisoformat(attr["S"]) if attr and "S" in attr else None
-
-
 def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+    v = from_attributes(item)
     return LedgerEntry(
-        entry_id=item["entry_id"]["S"],
-        business_key=item["business_key"]["S"],
-        kind=EntryKind(item["kind"]["S"]),
-        points=int(item["points"]["N"]),
-        pending_points=int(item.get("pending_points", {}).get("N", "0")),
-        occurred_at=datetime.fromisoformat(item["occurred_at"]["S"]),
-        recorded_at=datetime.fromisoformat(item["recorded_at"]["S"]),
-        source={k: v["S"] for k, v in item.get("source", {}).get("M", {}).items()},
-        base=_money(item, "base"),
-        presentment_base=_money(item, "presentment"),
-        rule_version=item.get("rule_version", {}).get("S"),
-        reason=item.get("reason", {}).get("S"),
-        lifetime_points=int(item["lifetime_points"]["N"]) if "lifetime_points" in item else None,
+        entry_id=v["entry_id"],
+        business_key=v["business_key"],
+        kind=EntryKind(v["kind"]),
+        points=int(v["points"]),
+        pending_points=int(v.get("pending_points", 0)),
+        occurred_at=datetime.fromisoformat(v["occurred_at"]),
+        recorded_at=datetime.fromisoformat(v["recorded_at"]),
+        source=v.get("source", {}),
+        base=_money(v, "base"),
+        presentment_base=_money(v, "presentment"),
+        rule_version=v.get("rule_version"),
+        reason=v.get("reason"),
+        lifetime_points=int(v["lifetime_points"]) if "lifetime_points" in v else None,
     )
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor
+from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
 from chalicelib.services.ports.intake import RefusedDelivery
 
 if TYPE_CHECKING:
@@ -35,17 +36,17 @@ class DynamoDBRefusedDeliveries:
         self.client = client
 
     def record(self, program_id: str, refused: RefusedDelivery, keep_until: datetime) -> None:
-        item = {"PK": {"S": refused_pk(program_id)}, "SK": {"S": refused_sk(refused)},
-                "type": {"S": "refused_delivery"}, "source": {"S": refused.source}, "topic": {"S": refused.topic},
-                "webhook_id": {"S": refused.webhook_id}, "received_at": {"S": refused.received_at.isoformat()},
-                "refused_at": {"S": refused.refused_at.isoformat()}, "reason": {"S": refused.reason},
-                "expires_at": {"N": str(int(keep_until.timestamp()))}}
+        item = to_attributes({
+            "PK": refused_pk(program_id), "SK": refused_sk(refused), "type": "refused_delivery",
+            "source": refused.source, "topic": refused.topic, "webhook_id": refused.webhook_id,
+            "received_at": refused.received_at, "refused_at": refused.refused_at, "reason": refused.reason,
+            "expires_at": int(keep_until.timestamp())})
         self.client.put_item(TableName=self.table, Item=item)
 
     def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[RefusedDelivery], str | None]:
         pk = refused_pk(program_id)
         request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": {":pk": {"S": pk}}, "ScanIndexForward": False,
+                                   "ExpressionAttributeValues": to_attributes({":pk": pk}), "ScanIndexForward": False,
                                    "Limit": limit}
         if cursor:
             request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
@@ -55,6 +56,7 @@ class DynamoDBRefusedDeliveries:
 
 
 def _refused(item: dict[str, Any]) -> RefusedDelivery:
-    return RefusedDelivery(source=item["source"]["S"], topic=item["topic"]["S"], webhook_id=item["webhook_id"]["S"],
-                           received_at=datetime.fromisoformat(item["received_at"]["S"]),
-                           refused_at=datetime.fromisoformat(item["refused_at"]["S"]), reason=item["reason"]["S"])
+    v = from_attributes(item)
+    return RefusedDelivery(source=v["source"], topic=v["topic"], webhook_id=v["webhook_id"],
+                           received_at=datetime.fromisoformat(v["received_at"]),
+                           refused_at=datetime.fromisoformat(v["refused_at"]), reason=v["reason"])

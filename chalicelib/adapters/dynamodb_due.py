@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.clock import SystemClock
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes, when
 from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import DUE_INDEX, DUE_SHARDS, due_pk
 from chalicelib.services.ports.clock import Clock
@@ -49,7 +50,7 @@ class DynamoDBDueWork:
 
     def cursor(self, program_id: str, task: str) -> date | None:
         item = self.client.get_item(TableName=self.table, Key=_cursor_key(program_id, task)).get("Item")
-        return date.fromisoformat(item["cleared_before"]["S"]) if item else None
+        return date.fromisoformat(from_attributes(item)["cleared_before"]) if item else None
 
     def advance(self, program_id: str, task: str, cleared_before: date) -> None:
         """Days before `cleared_before` hold no more due work; never move the cursor past today, nor back."""
@@ -57,7 +58,7 @@ class DynamoDBDueWork:
         applied(self.client.update_item, TableName=self.table, Key=_cursor_key(program_id, task),
                 UpdateExpression="SET cleared_before = :d",
                 ConditionExpression="attribute_not_exists(cleared_before) OR cleared_before < :d",
-                ExpressionAttributeValues={":d": {"S": cleared_before.isoformat()}})
+                ExpressionAttributeValues=to_attributes({":d": cleared_before}))
 
     def failures(self, program_id: str, task: str) -> dict[str, DueFailure]:
         """The task's failing and parked items, by ref: one Query of the program's failure records for the task."""
@@ -67,29 +68,27 @@ class DynamoDBDueWork:
         """One UpdateItem adding 1 to the item's attempts at its due time; an item failing at another due time
         (its earlier occurrence was handled or moved) starts again at 1."""
         key = _failure_key(program_id, task, item.ref)
-        values = {":task": {"S": task}, ":ref": {"S": item.ref}, ":due": {"S": _stamp(item.due_at)},
-                  ":at": {"S": _stamp(at)}, ":error": {"S": error}}
+        values = {":task": task, ":ref": item.ref, ":due": _stamp(item.due_at), ":at": _stamp(at), ":error": error}
         try:
             response = self.client.update_item(
                 TableName=self.table, Key=key, ReturnValues="UPDATED_NEW",
                 UpdateExpression="SET #task = :task, #ref = :ref, #due = :due, #last = :at, #error = :error, "
                                  "#first = if_not_exists(#first, :at) ADD #attempts :one",
                 ConditionExpression="attribute_not_exists(PK) OR #due = :due",
-                ExpressionAttributeNames=_FAILURE_NAMES, ExpressionAttributeValues={**values, ":one": {"N": "1"}})
+                ExpressionAttributeNames=_FAILURE_NAMES, ExpressionAttributeValues=to_attributes({**values, ":one": 1}))
         except ClientError as e:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            self.client.put_item(TableName=self.table, Item={
-                **key, "task": values[":task"], "ref": values[":ref"], "due_at": values[":due"],
-                "attempts": {"N": "1"}, "first_failed_at": values[":at"], "last_failed_at": values[":at"],
-                "error": values[":error"]})
+            self.client.put_item(TableName=self.table, Item={**key, **to_attributes({
+                "task": task, "ref": item.ref, "due_at": values[":due"], "attempts": 1,
+                "first_failed_at": values[":at"], "last_failed_at": values[":at"], "error": error})})
             return 1
-        return int(response["Attributes"]["attempts"]["N"])
+        return int(from_attributes(response["Attributes"])["attempts"])
 
     def park(self, program_id: str, task: str, ref: str, at: datetime) -> None:
         applied(self.client.update_item, TableName=self.table, Key=_failure_key(program_id, task, ref),
                 UpdateExpression="SET parked_at = :at", ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues={":at": {"S": _stamp(at)}})
+                ExpressionAttributeValues=to_attributes({":at": _stamp(at)}))
 
     def clear_failure(self, program_id: str, task: str, ref: str) -> None:
         self.client.delete_item(TableName=self.table, Key=_failure_key(program_id, task, ref))
@@ -102,7 +101,7 @@ class DynamoDBDueWork:
         request: dict[str, Any] = {
             "TableName": self.table, "ConsistentRead": True,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": _failures_pk(program_id)}, ":prefix": {"S": prefix}},
+            "ExpressionAttributeValues": to_attributes({":pk": _failures_pk(program_id), ":prefix": prefix}),
         }
         found: list[DueFailure] = []
         while True:
@@ -116,13 +115,13 @@ class DynamoDBDueWork:
         request: dict[str, Any] = {
             "TableName": self.table, "IndexName": DUE_INDEX,
             "KeyConditionExpression": "DUEPK = :pk AND DUESK < :before",
-            "ExpressionAttributeValues": {":pk": {"S": partition}, ":before": {"S": before}},
+            "ExpressionAttributeValues": to_attributes({":pk": partition, ":before": before}),
         }
         items: list[DueItem] = []
         while True:
             response = self.client.query(**request)
             for item in response.get("Items", []):
-                stamp, _, ref = item["DUESK"]["S"].partition("#")
+                stamp, _, ref = from_attributes(item)["DUESK"].partition("#")
                 items.append(DueItem(ref=ref, due_at=datetime.fromisoformat(stamp.replace("Z", "+00:00"))))
             if "LastEvaluatedKey" not in response:
                 return items
@@ -130,7 +129,7 @@ class DynamoDBDueWork:
 
 
 def _cursor_key(program_id: str, task: str) -> dict[str, Any]:
-    return {"PK": {"S": f"P#{program_id}#JOB#{task}"}, "SK": {"S": "CURSOR"}}
+    return item_key(f"P#{program_id}#JOB#{task}", "CURSOR")
 
 
 FAILURE_PREFIX = "FAIL#"
@@ -143,7 +142,7 @@ def _failures_pk(program_id: str) -> str:
 
 
 def _failure_key(program_id: str, task: str, ref: str) -> dict[str, Any]:
-    return {"PK": {"S": _failures_pk(program_id)}, "SK": {"S": f"{FAILURE_PREFIX}{task}#{ref}"}}
+    return item_key(_failures_pk(program_id), f"{FAILURE_PREFIX}{task}#{ref}")
 
 
 def _stamp(at: datetime) -> str:
@@ -151,8 +150,9 @@ def _stamp(at: datetime) -> str:
 
 
 def _failure(item: dict[str, Any]) -> DueFailure:
+    v = from_attributes(item)
     return DueFailure(
-        task=item["task"]["S"], ref=item["ref"]["S"], due_at=datetime.fromisoformat(item["due_at"]["S"]),
-        attempts=int(item["attempts"]["N"]), first_failed_at=datetime.fromisoformat(item["first_failed_at"]["S"]),
-        last_failed_at=datetime.fromisoformat(item["last_failed_at"]["S"]), error=item["error"]["S"],
-        parked_at=datetime.fromisoformat(item["parked_at"]["S"]) if "parked_at" in item else None)
+        task=v["task"], ref=v["ref"], due_at=datetime.fromisoformat(v["due_at"]), attempts=int(v["attempts"]),
+        first_failed_at=datetime.fromisoformat(v["first_failed_at"]),
+        last_failed_at=datetime.fromisoformat(v["last_failed_at"]), error=v["error"],
+        parked_at=when(v.get("parked_at")))

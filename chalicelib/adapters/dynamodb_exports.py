@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, key_of, to_attributes
 from chalicelib.adapters.dynamodb_orders import ORDER, account_from_item
 from chalicelib.adapters.shop_cursor import (
     LEDGER,
@@ -45,7 +46,7 @@ class DynamoDBShopIndex:
         filed = list(islice(self._filed(program_id, shop, MEMBERS, decode_position(cursor, MEMBERS, program_id, shop),
                                         limit + 1), limit + 1))
         page = filed[:limit]
-        found = {i["PK"]["S"]: codec.member_from_item(i) for i in self._get([(pk, keys.PROFILE) for _, pk in page])}
+        found = {key_of(i)[0]: codec.member_from_item(i) for i in self._get([(pk, keys.PROFILE) for _, pk in page])}
         following = encode_position(MEMBERS, Position(*page[-1])) if len(filed) > limit else None
         return [found[pk] for _, pk in page if pk in found], following
 
@@ -55,7 +56,7 @@ class DynamoDBShopIndex:
         filed = list(islice(self._filed(program_id, shop, ORDERS, decode_position(cursor, ORDERS, program_id, shop),
                                         reads + 1), reads + 1))
         page = filed[:reads]
-        found = {i["PK"]["S"]: account_from_item(i) for i in self._get([(pk, ORDER) for _, pk in page])}
+        found = {key_of(i)[0]: account_from_item(i) for i in self._get([(pk, ORDER) for _, pk in page])}
         following = encode_position(ORDERS, Position(*page[-1])) if len(filed) > reads else None
         return [found[pk] for _, pk in page if pk in found], following
 
@@ -73,11 +74,11 @@ class DynamoDBShopIndex:
             members = _chain((start.shard, start.after), members)
         for shard, pk in members:
             entry = start.entry if (shard, pk) == (start.shard, start.after) else None
-            rows += [(Position(shard, pk, i["SK"]["S"]), i) for i in self._entries(pk, entry, limit + 1 - len(rows))]
+            rows += [(Position(shard, pk, key_of(i)[1]), i) for i in self._entries(pk, entry, limit + 1 - len(rows))]
             if len(rows) > limit:
                 break
         following = encode_position(LEDGER, rows[limit - 1][0]) if len(rows) > limit else None
-        return [(i["member_id"]["S"], codec.entry_from_item(i)) for _, i in rows[:limit]], following
+        return [(from_attributes(i)["member_id"], codec.entry_from_item(i)) for _, i in rows[:limit]], following
 
     def _filed(self, program_id: str, shop: str, listing: str, start: Position,
                batch: int) -> Iterator[tuple[int, str]]:
@@ -88,14 +89,14 @@ class DynamoDBShopIndex:
             request: dict[str, Any] = {
                 "TableName": self.table, "IndexName": INDEX, "Limit": min(batch, 1000),
                 "KeyConditionExpression": "SHOPPK = :pk AND begins_with(SHOPSK, :prefix)",
-                "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": prefix}}}
+                "ExpressionAttributeValues": to_attributes({":pk": partition, ":prefix": prefix})}
             after = start.after if shard == start.shard else None
             if after is not None:
-                request["ExclusiveStartKey"] = {"SHOPPK": {"S": partition}, "SHOPSK": {"S": after},
-                                                "PK": {"S": after}, "SK": {"S": _ITEM_SK[listing]}}
+                request["ExclusiveStartKey"] = to_attributes({"SHOPPK": partition, "SHOPSK": after, "PK": after,
+                                                              "SK": _ITEM_SK[listing]})
             while True:
                 response = self.client.query(**request)
-                yield from ((shard, i["SHOPSK"]["S"]) for i in response.get("Items", []))
+                yield from ((shard, from_attributes(i)["SHOPSK"]) for i in response.get("Items", []))
                 if "LastEvaluatedKey" not in response:
                     break
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -103,9 +104,9 @@ class DynamoDBShopIndex:
     def _entries(self, pk: str, after: str | None, limit: int) -> list[dict[str, Any]]:
         request: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": keys.ENTRY_PREFIX}}, "Limit": limit}
+            "ExpressionAttributeValues": to_attributes({":pk": pk, ":prefix": keys.ENTRY_PREFIX}), "Limit": limit}
         if after is not None:
-            request["ExclusiveStartKey"] = {"PK": {"S": pk}, "SK": {"S": after}}
+            request["ExclusiveStartKey"] = item_key(pk, after)
         items: list[dict[str, Any]] = []
         while len(items) < limit:
             response = self.client.query(**request)
@@ -119,8 +120,7 @@ class DynamoDBShopIndex:
         """BatchGetItem in slices of 100, retrying what DynamoDB leaves unprocessed."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(wanted), 100):
-            request: Any = {self.table: {"Keys": [{"PK": {"S": pk}, "SK": {"S": sk}}
-                                                  for pk, sk in wanted[start:start + 100]]}}
+            request: Any = {self.table: {"Keys": [item_key(pk, sk) for pk, sk in wanted[start:start + 100]]}}
             for attempt in range(8):
                 response = self.client.batch_get_item(RequestItems=request)
                 found += response["Responses"].get(self.table, [])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import Identity
@@ -30,19 +31,18 @@ def link_pk(program_id: str, identity: Identity) -> str:
 
 
 def build_link_put(table: str, program_id: str, identity: Identity, target: IdentityLink) -> dict[str, Any]:
-    return {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)", "Item": {
-        "PK": {"S": link_pk(program_id, identity)}, "SK": {"S": LINK}, "type": {"S": "identity_link"},
-        "identity": {"S": identity.key}, "member_id": {"S": target.member_id},
-        "primary": {"S": target.primary.key}}}
+    return {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)", "Item": to_attributes({
+        "PK": link_pk(program_id, identity), "SK": LINK, "type": "identity_link", "identity": identity.key,
+        "member_id": target.member_id, "primary": target.primary.key})}
 
 
 def build_identity_add(table: str, program_id: str, identity: Identity, member_id: str) -> dict[str, Any]:
     """Add the identity to a live member (an erased one keeps its NULL tombstone and gets no link)."""
     return {"TableName": table,
-            "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+            "Key": item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
             "UpdateExpression": "ADD identities :identity",
             "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(erased_at)",
-            "ExpressionAttributeValues": {":identity": {"SS": [identity.key]}}}
+            "ExpressionAttributeValues": to_attributes({":identity": {identity.key}})}
 
 
 class DynamoDBIdentities:
@@ -51,12 +51,13 @@ class DynamoDBIdentities:
         self.client = client
 
     def resolve(self, program_id: str, identity: Identity) -> IdentityLink | None:
-        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
-            "PK": {"S": link_pk(program_id, identity)}, "SK": {"S": LINK}}).get("Item")
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True,
+                                    Key=item_key(link_pk(program_id, identity), LINK)).get("Item")
         if not item:
             return None
-        kind, _, value = item["primary"]["S"].partition(":")
-        return IdentityLink(item["member_id"]["S"], Identity(kind, value))
+        link = from_attributes(item)
+        kind, _, value = link["primary"].partition(":")
+        return IdentityLink(link["member_id"], Identity(kind, value))
 
     def link(self, program_id: str, identity: Identity, target: IdentityLink) -> IdentityLink | None:
         put = build_link_put(self.table, program_id, identity, target)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.adapters.dynamodb_attributes import to_attributes
 
 PROFILE = "PROFILE"
 FACT = "FACT"
@@ -46,10 +49,15 @@ def entry_sk(recorded_at: datetime, entry_id: str) -> str:
 SHOP_SHARDS = 16
 
 
-def shop_keys(program_id: str, shop: str, pk: str) -> dict[str, dict[str, str]]:
+def shop_index(program_id: str, shop: str, pk: str) -> dict[str, str]:
     """Keys of the sparse `Shop` index: what shop/redact must find, spread over shards by item."""
     shard = int(hashlib.sha256(pk.encode()).hexdigest()[:8], 16) % SHOP_SHARDS
-    return {"SHOPPK": {"S": shop_partition(program_id, shop, shard)}, "SHOPSK": {"S": pk}}
+    return {"SHOPPK": shop_partition(program_id, shop, shard), "SHOPSK": pk}
+
+
+def shop_keys(program_id: str, shop: str, pk: str) -> dict[str, Any]:
+    """The same keys as attribute values, for an item written without an adapter (bulk loads)."""
+    return to_attributes(shop_index(program_id, shop, pk))
 
 
 def shop_partition(program_id: str, shop: str, shard: int) -> str:

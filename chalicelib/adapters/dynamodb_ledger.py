@@ -12,6 +12,7 @@ from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters import dynamodb_orders as orders
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, key_of, to_attribute, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import batch_get, cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
@@ -53,8 +54,8 @@ class DynamoDBLedger:
 
         DuplicateEntry when the key was used before; ConcurrentChange when the member moved since it was read.
         """
-        guard = codec.fact_item(program_id, member_id, entry) | {"request_hash": {"S": request_hash},
-                                                                  "entry": {"S": json.dumps(codec.entry_json(entry))}}
+        guard = codec.fact_item(program_id, member_id, entry) | to_attributes({
+            "request_hash": request_hash, "entry": json.dumps(codec.entry_json(entry))})
         change = MemberChange(expected_version=expected_version)
         writes = [{"Put": {"TableName": self.table, "Item": guard, "ConditionExpression": "attribute_not_exists(PK)"}},
                   *member_writes(self.table, program_id, member_id, None, MemberHints(), [entry], change,
@@ -64,26 +65,27 @@ class DynamoDBLedger:
 
     def idempotent_result(self, program_id: str, business_key: str) -> tuple[str, LedgerEntry] | None:
         """The request hash and entry an idempotency key already produced, if any."""
-        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
-            "PK": {"S": keys.fact_pk(program_id, business_key)}, "SK": {"S": keys.FACT}}).get("Item")
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True,
+                                    Key=item_key(keys.fact_pk(program_id, business_key), keys.FACT)).get("Item")
         if not item or "request_hash" not in item:
             return None
-        return item["request_hash"]["S"], codec.entry_from_json(json.loads(item["entry"]["S"]))
+        guard = from_attributes(item)
+        return guard["request_hash"], codec.entry_from_json(json.loads(guard["entry"]))
 
     def load_order(self, program_id: str, shop: str, order_id: str, member_id: str | None,
                    product_ids: Sequence[str] = ()) -> OrderRead:
         """The order's account, its member's profile and the tags of the given products, in one round trip."""
-        wanted = [{"PK": {"S": orders.order_pk(program_id, shop, order_id)}, "SK": {"S": orders.ORDER}}]
+        wanted = [item_key(orders.order_pk(program_id, shop, order_id), orders.ORDER)]
         if member_id is not None:
-            wanted.append({"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}})
-        wanted += [{"PK": {"S": keys.product_pk(program_id, shop, p)}, "SK": {"S": keys.PRODUCT}}
+            wanted.append(item_key(keys.member_pk(program_id, member_id), keys.PROFILE))
+        wanted += [item_key(keys.product_pk(program_id, shop, p), keys.PRODUCT)
                    for p in sorted(set(product_ids))[:MAX_PRODUCTS]]
         found = self._batch_get(wanted)
-        account = next((orders.account_from_item(i) for i in found if i["SK"]["S"] == orders.ORDER), None)
-        member = next((codec.member_from_item(i) for i in found if i["SK"]["S"] == keys.PROFILE), None)
-        products = [i for i in found if i["SK"]["S"] == keys.PRODUCT]
-        tags = {i["product_id"]["S"]: frozenset(i.get("tags", {}).get("SS", [])) for i in products}
-        handles = {i["product_id"]["S"]: i["handle"]["S"] for i in products if "handle" in i}
+        account = next((orders.account_from_item(i) for i in found if key_of(i)[1] == orders.ORDER), None)
+        member = next((codec.member_from_item(i) for i in found if key_of(i)[1] == keys.PROFILE), None)
+        products = [from_attributes(i) for i in found if key_of(i)[1] == keys.PRODUCT]
+        tags = {p["product_id"]: frozenset(p.get("tags", ())) for p in products}
+        handles = {p["product_id"]: p["handle"] for p in products if "handle" in p}
         return OrderRead(account, member, tags, handles)
 
     def _batch_get(self, wanted: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -101,7 +103,7 @@ class DynamoDBLedger:
         put: dict[str, Any] = {"TableName": self.table, "Item": orders.account_item(program_id, account, now),
                                "ConditionExpression": condition}
         if previous_version is not None:
-            put["ExpressionAttributeValues"] = {":v": {"N": str(previous_version)}}
+            put["ExpressionAttributeValues"] = to_attributes({":v": previous_version})
         writes: list[dict[str, Any]] = [{"Put": put}]
         if entries or member is not None:
             if account.member_id is None:
@@ -146,19 +148,17 @@ class DynamoDBLedger:
         response = self.client.query(
             TableName=self.table, IndexName="GSI1", Limit=MAX_MEMBERS_PER_EMAIL,
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.email_pk(program_id, email)}},
+            ExpressionAttributeValues=to_attributes({":pk": keys.email_pk(program_id, email)}),
         )
         skip = keys.member_pk(program_id, exclude) if exclude else None
-        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", []) if item["PK"]["S"] != skip]
+        wanted = [{"PK": item["PK"], "SK": item["SK"]} for item in response.get("Items", []) if key_of(item)[0] != skip]
         if not wanted:
             return []
         return sorted((codec.member_from_item(item) for item in self._batch_get(wanted)), key=lambda m: m.member_id)
 
     def get_member(self, program_id: str, member_id: str) -> Member | None:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
-        )
+        response = self.client.get_item(TableName=self.table,
+                                        Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE))
         item = response.get("Item")
         return codec.member_from_item(item) if item else None
 
@@ -167,7 +167,7 @@ class DynamoDBLedger:
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": keys.ENTRY_PREFIX}},
+            "ExpressionAttributeValues": to_attributes({":pk": pk, ":prefix": keys.ENTRY_PREFIX}),
             "ScanIndexForward": False,
             "Limit": limit + 1,                # one ahead: a page that ends the ledger carries no cursor
         }
@@ -191,4 +191,4 @@ class DynamoDBLedger:
 
 
 def _is_message(write: dict[str, Any]) -> bool:
-    return write.get("Put", {}).get("Item", {}).get("type", {}).get("S") == "message"
+    return write.get("Put", {}).get("Item", {}).get("type") == to_attribute("message")

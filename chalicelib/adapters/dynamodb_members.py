@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import item_key, to_attributes
 from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
@@ -38,10 +39,9 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
         tc = change.tier_change
         writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at, now))
         if tc.new != tc.old:
-            writes.append({"Put": {"TableName": table, "Item": {
-                "PK": {"S": pk}, "SK": {"S": f"EVT#{tc.at.isoformat()}#tier_changed"}, "type": {"S": "event"},
-                "kind": {"S": "tier_changed"}, "from_tier": {"S": tc.old}, "to_tier": {"S": tc.new},
-                "at": {"S": tc.at.isoformat()}, "member_id": {"S": member_id}}}})
+            writes.append({"Put": {"TableName": table, "Item": to_attributes({
+                "PK": pk, "SK": f"EVT#{tc.at.isoformat()}#tier_changed", "type": "event",
+                "kind": "tier_changed", "from_tier": tc.old, "to_tier": tc.new, "at": tc.at, "member_id": member_id})}})
     if _moves_standing(entries, change):
         writes.append(crm_sync_mark(table, program_id, member_id, now))
     return writes
@@ -71,25 +71,23 @@ def crm_sync_mark(table: str, program_id: str, member_id: str, now: datetime) ->
     time and only count themselves (`changes`), so the sync clears the mark only if nothing moved since it read."""
     due = due_keys(program_id, now + CRM_SYNC_DELAY, CRM_SYNC_TASK, member_id, now)
     return {"Update": {
-        "TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": CRM_SYNC_SK}},
+        "TableName": table, "Key": item_key(keys.member_pk(program_id, member_id), CRM_SYNC_SK),
         "UpdateExpression": "SET member_id = :m, due_at = if_not_exists(due_at, :due), "
                             "DUEPK = if_not_exists(DUEPK, :pk), DUESK = if_not_exists(DUESK, :sk) ADD changes :one",
-        "ExpressionAttributeValues": {":m": {"S": member_id}, ":due": {"S": (now + CRM_SYNC_DELAY).isoformat()},
-                                      ":pk": due["DUEPK"], ":sk": due["DUESK"], ":one": {"N": "1"}}}}
+        "ExpressionAttributeValues": to_attributes({":m": member_id, ":due": now + CRM_SYNC_DELAY,
+                                                    ":pk": due["DUEPK"], ":sk": due["DUESK"], ":one": 1})}}
 
 
 def due_put(table: str, program_id: str, member_id: str, task: str, due_at: datetime,
             now: datetime) -> dict[str, Any]:
     """One small item per member and task; rewriting it moves the member's place in the Due index."""
-    return {"Put": {"TableName": table, "Item": {
-        "PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"DUE#{task}"},
-        "member_id": {"S": member_id}, "due_at": {"S": due_at.isoformat()},
-        **due_keys(program_id, due_at, task, member_id, now)}}}
+    return {"Put": {"TableName": table, "Item": to_attributes({
+        "PK": keys.member_pk(program_id, member_id), "SK": f"DUE#{task}", "member_id": member_id, "due_at": due_at,
+        **due_keys(program_id, due_at, task, member_id, now)})}}
 
 
 def due_delete(table: str, program_id: str, member_id: str, task: str) -> dict[str, Any]:
-    return {"Delete": {"TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, member_id)},
-                                                   "SK": {"S": f"DUE#{task}"}}}}
+    return {"Delete": {"TableName": table, "Key": item_key(keys.member_pk(program_id, member_id), f"DUE#{task}")}}
 
 
 def profile_update(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
@@ -98,29 +96,28 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
     sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
             "updated_at = :now", "tier = if_not_exists(tier, :tier)"]
     values: dict[str, Any] = {
-        ":p": {"S": program_id}, ":m": {"S": member_id}, ":now": {"S": now.isoformat()}, ":tier": {"S": BASE_TIER},
-        ":spendable": _n(sum(e.points for e in entries)), ":pending": _n(sum(e.pending_points for e in entries)),
-        ":lifetime": _n(sum(e.lifetime_delta for e in entries)), ":count": _n(len(entries)), ":one": _n(1),
+        ":p": program_id, ":m": member_id, ":now": now, ":tier": BASE_TIER,
+        ":spendable": sum(e.points for e in entries), ":pending": sum(e.pending_points for e in entries),
+        ":lifetime": sum(e.lifetime_delta for e in entries), ":count": len(entries), ":one": 1,
     }
     adds = ["points_balance :spendable", "pending_points :pending", "lifetime_points :lifetime",
             "entry_count :count", "version :one"]
     if identity is not None:       # set once; an erased member keeps a NULL tombstone and gets none back
-        values[":identity"] = {"SS": [identity.key]}
+        values[":identity"] = {identity.key}
         sets.append("identities = if_not_exists(identities, :identity)")
         file_under_shop(program_id, member_id, identity, sets, values)
     if hints.email:
         sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
-        values[":email"] = {"S": keys.normalise_email(hints.email)}
-        values[":gsi1pk"] = {"S": keys.email_pk(program_id, hints.email)}
+        values[":email"] = keys.normalise_email(hints.email)
+        values[":gsi1pk"] = keys.email_pk(program_id, hints.email)
     if hints.first_name:
         sets.append("first_name = if_not_exists(first_name, :first)")
-        values[":first"] = {"S": hints.first_name}
-    update: dict[str, Any] = {"TableName": table,
-                              "Key": {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}}}
+        values[":first"] = hints.first_name
+    update: dict[str, Any] = {"TableName": table, "Key": item_key(keys.member_pk(program_id, member_id), keys.PROFILE)}
     if change is not None:
         _member_change(change, sets, adds, values, update)
     update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD " + ", ".join(adds)
-    update["ExpressionAttributeValues"] = values
+    update["ExpressionAttributeValues"] = to_attributes(values)
     return update
 
 
@@ -128,25 +125,25 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
                    update: dict[str, Any]) -> None:
     if change.spend_month and change.spend_delta:
         adds.append(f"{SPEND_PREFIX}{change.spend_month.replace('-', '_')} :spend")
-        values[":spend"] = {"N": format(change.spend_delta, "f")}
+        values[":spend"] = change.spend_delta
     tc = change.tier_change
     if tc:
         sets.append("tier_review_at = :review")
-        values[":review"] = {"S": tc.review_at.isoformat()}
+        values[":review"] = tc.review_at
     if tc and tc.new != tc.old:
         sets += ["tier = :new_tier", "tier_since = :tier_since"]
         sets.remove("tier = if_not_exists(tier, :tier)")
         del values[":tier"]
-        values |= {":new_tier": {"S": tc.new}, ":tier_since": {"S": tc.at.isoformat()}}
+        values |= {":new_tier": tc.new, ":tier_since": tc.at}
     if change.activity_at:
         sets.append("last_activity_at = :activity")
-        values[":activity"] = {"S": change.activity_at.isoformat()}
+        values[":activity"] = change.activity_at
     if change.spend_credit:
         adds.append("spend_credit :credit")
-        values[":credit"] = _n(change.spend_credit)
+        values[":credit"] = change.spend_credit
     if change.require_balance is not None:        # a debit that must never overdraw (redemptions)
         update["ConditionExpression"] = "points_balance >= :need AND attribute_not_exists(erased_at)"
-        values[":need"] = _n(change.require_balance)
+        values[":need"] = change.require_balance
         return
     if not change.check_version:
         return
@@ -154,18 +151,16 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
         update["ConditionExpression"] = "attribute_not_exists(version)"
     else:
         update["ConditionExpression"] = "version = :version"
-        values[":version"] = _n(change.expected_version)
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
+        values[":version"] = change.expected_version
 
 
 def file_under_shop(program_id: str, member_id: str, identity: Identity, sets: list[str],
                     values: dict[str, Any]) -> None:
-    """File the member under its shop once (shop/redact finds it there); later updates leave the index alone."""
+    """File the member under its shop once (shop/redact finds it there); later updates leave the index alone.
+
+    `values` are plain values, turned into attribute values with the rest of the update's."""
     if identity.kind != "shopify":
         return
-    shop = keys.shop_keys(program_id, keys.shop_of(identity.value), keys.member_pk(program_id, member_id))
+    shop = keys.shop_index(program_id, keys.shop_of(identity.value), keys.member_pk(program_id, member_id))
     sets += ["SHOPPK = if_not_exists(SHOPPK, :shoppk)", "SHOPSK = if_not_exists(SHOPSK, :shopsk)"]
     values |= {":shoppk": shop["SHOPPK"], ":shopsk": shop["SHOPSK"]}

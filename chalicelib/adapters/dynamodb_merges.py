@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
 from chalicelib.adapters.dynamodb_identities import build_link_put
@@ -25,9 +26,9 @@ from chalicelib.services.ports.hubspot import IdentityLink
 def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary: Identity,
                  audit: AuditRecord) -> list[dict[str, Any]]:
     source, now = plan.source, plan.out_entry.recorded_at
-    guard = {"PK": {"S": keys.fact_pk(program_id, merge_key(source.member_id))}, "SK": {"S": keys.FACT},
-             "type": {"S": "merge"}, "member_id": {"S": source.member_id}, "merged_into": {"S": plan.target_id},
-             "recorded_at": {"S": now.isoformat()}}
+    guard = to_attributes({"PK": keys.fact_pk(program_id, merge_key(source.member_id)), "SK": keys.FACT,
+                           "type": "merge", "member_id": source.member_id, "merged_into": plan.target_id,
+                           "recorded_at": now})
     link = IdentityLink(plan.target_id, target_primary)
     links = [{"Put": {k: v for k, v in build_link_put(table, program_id, Identity(*i.split(":", 1)), link).items()
                       if k != "ConditionExpression"}} for i in source.identities]
@@ -39,8 +40,8 @@ def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary:
         _entry_put(table, program_id, plan.target_id, plan.in_entry),
         *links,
         *(due_delete(table, program_id, source.member_id, task) for task in (INACTIVITY_TASK, TIER_TASK)),
-        {"Delete": {"TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, source.member_id)},
-                                                "SK": {"S": f"DUE#{CRM_SYNC_TASK}"}}}},
+        {"Delete": {"TableName": table, "Key": item_key(keys.member_pk(program_id, source.member_id),
+                                                        f"DUE#{CRM_SYNC_TASK}")}},
         crm_sync_mark(table, program_id, plan.target_id, now),
         audit_put(table, program_id, audit),
     ]
@@ -58,38 +59,37 @@ def _entry_put(table: str, program_id: str, member_id: str, entry: LedgerEntry) 
 def _moves(plan: MemberMerge, sign: int) -> tuple[list[str], dict[str, Any]]:
     """ADD clauses moving balances, spend and spent credit, in (sign=1) or out (sign=-1)."""
     entry = plan.in_entry
-    values: dict[str, Any] = {":bal": _n(sign * entry.points), ":pend": _n(sign * entry.pending_points),
-                              ":life": _n(sign * (entry.lifetime_points or 0)), ":one": _n(1)}
+    values: dict[str, Any] = {":bal": sign * entry.points, ":pend": sign * entry.pending_points,
+                              ":life": sign * (entry.lifetime_points or 0), ":one": 1}
     adds = ["points_balance :bal", "pending_points :pend", "lifetime_points :life", "entry_count :one",
             "version :one"]
     if plan.source.spend_credit:
         adds.append("spend_credit :credit")
-        values[":credit"] = _n(sign * plan.source.spend_credit)
+        values[":credit"] = sign * plan.source.spend_credit
     for i, (month, amount) in enumerate(sorted(plan.spend.items())):
         adds.append(f"{SPEND_PREFIX}{month.replace('-', '_')} :spend{i}")
-        values[f":spend{i}"] = {"N": format(sign * amount, "f")}
+        values[f":spend{i}"] = sign * amount
     return adds, values
 
 
 def _version_condition(version: int, values: dict[str, Any]) -> str:
     if not version:
         return "attribute_not_exists(version)"
-    values[":version"] = _n(version)
+    values[":version"] = version
     return "version = :version"
 
 
 def _source_update(table: str, program_id: str, plan: MemberMerge) -> dict[str, Any]:
     adds, values = _moves(plan, -1)
-    values |= {":target": {"S": plan.target_id}, ":now": {"S": plan.out_entry.recorded_at.isoformat()},
-               ":null": {"NULL": True}}
+    values |= {":target": plan.target_id, ":now": plan.out_entry.recorded_at, ":null": NULL}
     condition = ("attribute_exists(PK) AND attribute_not_exists(merged_into) AND attribute_not_exists(erased_at) AND "
                  + _version_condition(plan.source.version, values))
     return {"TableName": table,
-            "Key": {"PK": {"S": keys.member_pk(program_id, plan.source.member_id)}, "SK": {"S": keys.PROFILE}},
+            "Key": item_key(keys.member_pk(program_id, plan.source.member_id), keys.PROFILE),
             "UpdateExpression": "SET merged_into = :target, merged_at = :now, updated_at = :now, email = :null, "
                                 "first_name = :null REMOVE GSI1PK, GSI1SK, birthday, email_consent, "
                                 "consent_updated_at ADD " + ", ".join(adds),
-            "ConditionExpression": condition, "ExpressionAttributeValues": values}
+            "ConditionExpression": condition, "ExpressionAttributeValues": to_attributes(values)}
 
 
 def _target_update(table: str, program_id: str, plan: MemberMerge, primary: Identity) -> dict[str, Any]:
@@ -97,8 +97,8 @@ def _target_update(table: str, program_id: str, plan: MemberMerge, primary: Iden
     adds, values = _moves(plan, 1)
     sets = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
             "updated_at = :now"]
-    values |= {":p": {"S": program_id}, ":m": {"S": target_id}, ":now": {"S": plan.in_entry.recorded_at.isoformat()},
-               ":from": {"SS": [source.member_id]}, ":ids": {"SS": sorted({*source.identities, primary.key})}}
+    values |= {":p": program_id, ":m": target_id, ":now": plan.in_entry.recorded_at,
+               ":from": {source.member_id}, ":ids": {*source.identities, primary.key}}
     adds += ["merged_from :from", "identities :ids"]
     if primary.kind == "shopify":
         file_under_shop(program_id, target_id, primary, sets, values)
@@ -107,16 +107,16 @@ def _target_update(table: str, program_id: str, plan: MemberMerge, primary: Iden
     for name, value in fills.items():
         if value:
             sets.append(f"{name} = if_not_exists({name}, :{name})")
-            values[f":{name}"] = {"S": value}
+            values[f":{name}"] = value
     if source.email:
         sets += ["GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
-        values[":gsi1pk"] = {"S": keys.email_pk(program_id, source.email)}
+        values[":gsi1pk"] = keys.email_pk(program_id, source.email)
     _flags(plan, sets, adds, values)
-    return {"TableName": table, "Key": {"PK": {"S": keys.member_pk(program_id, target_id)}, "SK": {"S": keys.PROFILE}},
+    return {"TableName": table, "Key": item_key(keys.member_pk(program_id, target_id), keys.PROFILE),
             "UpdateExpression": "SET " + ", ".join(sets) + " ADD " + ", ".join(adds),
             "ConditionExpression": "attribute_not_exists(merged_into) AND attribute_not_exists(erased_at) AND "
                                    + _version_condition(plan.target_version, values),
-            "ExpressionAttributeValues": values}
+            "ExpressionAttributeValues": to_attributes(values)}
 
 
 def _flags(plan: MemberMerge, sets: list[str], adds: list[str], values: dict[str, Any]) -> None:
@@ -124,28 +124,24 @@ def _flags(plan: MemberMerge, sets: list[str], adds: list[str], values: dict[str
     source = plan.source
     if plan.tier is not None:
         sets.append("tier = :tier")
-        values[":tier"] = {"S": plan.tier.tier}
+        values[":tier"] = plan.tier.tier
         for name, at in (("tier_since", plan.tier.since), ("tier_review_at", plan.tier.review_at)):
             if at is not None:
                 sets.append(f"{name} = :{name}")
-                values[f":{name}"] = {"S": at.isoformat()}
+                values[f":{name}"] = at
     else:
         sets.append("tier = if_not_exists(tier, :tier)")
-        values[":tier"] = {"S": BASE_TIER}
+        values[":tier"] = BASE_TIER
     if plan.activity_at is not None:
         sets.append("last_activity_at = :activity")
-        values[":activity"] = {"S": plan.activity_at.isoformat()}
+        values[":activity"] = plan.activity_at
     if plan.consent is not None:
         sets += ["email_consent = :consent", "consent_updated_at = :consent_at"]
-        values |= {":consent": {"S": plan.consent[0]}, ":consent_at": {"S": plan.consent[1].isoformat()}}
+        values |= {":consent": plan.consent[0], ":consent_at": plan.consent[1]}
     if source.unsubscribed:
         adds.append("unsubscribed :unsubscribed")
-        values[":unsubscribed"] = {"SS": sorted(source.unsubscribed)}
+        values[":unsubscribed"] = source.unsubscribed
     for flag in ("hard_bounced", "complained"):
         if getattr(source, flag):
             sets.append(f"{flag} = :true")
-            values[":true"] = {"BOOL": True}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
+            values[":true"] = True

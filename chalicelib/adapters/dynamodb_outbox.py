@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain import messages as m
@@ -25,17 +26,15 @@ LEASE = timedelta(minutes=10)
 
 
 def message_item(program_id: str, message: m.Message, now: datetime) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "PK": {"S": keys.member_pk(program_id, message.member_id)}, "SK": {"S": f"MSG#{message.message_id}"},
-        "type": {"S": "message"}, "message_id": {"S": message.message_id}, "member_id": {"S": message.member_id},
-        "kind": {"S": message.kind}, "category": {"S": message.category}, "status": {"S": message.status},
-        "due_at": {"S": message.due_at.isoformat()}, "data": {"S": json.dumps(message.data, default=str)},
-        "created_at": {"S": (message.created_at or now).isoformat()}, "updated_at": {"S": now.isoformat()},
-        "attempts": {"N": str(message.attempts)},
-    }
-    if message.status in (m.SCHEDULED, m.DEFERRED):
-        item.update(due_keys(program_id, message.due_at, MESSAGE_TASK, due_ref(message), now))
-    return item
+    due = message.status in (m.SCHEDULED, m.DEFERRED)
+    return to_attributes({
+        "PK": keys.member_pk(program_id, message.member_id), "SK": f"MSG#{message.message_id}",
+        "type": "message", "message_id": message.message_id, "member_id": message.member_id,
+        "kind": message.kind, "category": message.category, "status": message.status,
+        "due_at": message.due_at, "data": json.dumps(message.data, default=str),
+        "created_at": message.created_at or now, "updated_at": now, "attempts": message.attempts,
+        **(due_keys(program_id, message.due_at, MESSAGE_TASK, due_ref(message), now) if due else {}),
+    })
 
 
 def due_ref(message: m.Message) -> str:
@@ -43,15 +42,13 @@ def due_ref(message: m.Message) -> str:
 
 
 def message_from_item(item: dict[str, Any]) -> m.Message:
-    def text(name: str) -> str | None:
-        return item[name]["S"] if name in item and "S" in item[name] else None
-
+    v = from_attributes(item)
     return m.Message(
-        message_id=item["message_id"]["S"], member_id=item["member_id"]["S"], kind=item["kind"]["S"],
-        due_at=datetime.fromisoformat(item["due_at"]["S"]), data=json.loads(item["data"]["S"]),
-        status=item["status"]["S"], reason=text("reason"), ses_message_id=text("ses_message_id"),
-        created_at=datetime.fromisoformat(item["created_at"]["S"]),
-        updated_at=datetime.fromisoformat(item["updated_at"]["S"]), attempts=int(item["attempts"]["N"]),
+        message_id=v["message_id"], member_id=v["member_id"], kind=v["kind"],
+        due_at=datetime.fromisoformat(v["due_at"]), data=json.loads(v["data"]),
+        status=v["status"], reason=v.get("reason"), ses_message_id=v.get("ses_message_id"),
+        created_at=datetime.fromisoformat(v["created_at"]),
+        updated_at=datetime.fromisoformat(v["updated_at"]), attempts=int(v["attempts"]),
     )
 
 
@@ -70,10 +67,9 @@ class DynamoDBOutbox:
                                  "DUESK = :sk ADD attempts :one",
                 ConditionExpression="#s IN (:scheduled, :deferred) AND due_at <= :now",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":sending": {"S": m.SENDING}, ":scheduled": {"S": m.SCHEDULED}, ":deferred": {"S": m.DEFERRED},
-                    ":now": {"S": now.isoformat()}, ":one": {"N": "1"},
-                    **_due_values(program_id, lease_end, f"{member_id}/{message_id}", now)},
+                ExpressionAttributeValues=to_attributes({
+                    ":sending": m.SENDING, ":scheduled": m.SCHEDULED, ":deferred": m.DEFERRED, ":now": now, ":one": 1,
+                    **_due_values(program_id, lease_end, f"{member_id}/{message_id}", now)}),
                 ReturnValues="ALL_NEW")
         except ClientError as e:
             if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -86,14 +82,14 @@ class DynamoDBOutbox:
         return self._finish(program_id, member_id, message_id, now, m.FAILED,
                             "outcome unknown after an interrupted send; not sent again",
                             condition="#s = :sending AND claimed_at <= :stale",
-                            extra={":sending": {"S": m.SENDING}, ":stale": {"S": (now - LEASE).isoformat()}})
+                            extra={":sending": m.SENDING, ":stale": now - LEASE})
 
     def finish(self, program_id: str, message: m.Message, now: datetime, status: str, reason: str | None = None,
                ses_message_id: str | None = None, retry_at: datetime | None = None) -> None:
         """Record what happened to a claimed message; a deferred one goes back into the Due index."""
         self._finish(program_id, message.member_id, message.message_id, now, status, reason,
                      ses_message_id=ses_message_id, retry_at=retry_at,
-                     condition="#s = :sending", extra={":sending": {"S": m.SENDING}})
+                     condition="#s = :sending", extra={":sending": m.SENDING})
 
     def schedule(self, program_id: str, message: m.Message, now: datetime) -> bool:
         return applied(self.client.put_item, TableName=self.table, Item=message_item(program_id, message, now),
@@ -102,7 +98,7 @@ class DynamoDBOutbox:
     def messages(self, program_id: str, member_id: str) -> list[m.Message]:
         response = self.client.query(
             TableName=self.table, KeyConditionExpression="PK = :pk AND begins_with(SK, :msg)",
-            ExpressionAttributeValues={":pk": {"S": keys.member_pk(program_id, member_id)}, ":msg": {"S": "MSG#"}})
+            ExpressionAttributeValues=to_attributes({":pk": keys.member_pk(program_id, member_id), ":msg": "MSG#"}))
         found = [message_from_item(i) for i in response.get("Items", [])]
         return sorted(found, key=lambda msg: msg.due_at, reverse=True)
 
@@ -110,24 +106,22 @@ class DynamoDBOutbox:
                 reason: str | None, condition: str, extra: dict[str, Any], ses_message_id: str | None = None,
                 retry_at: datetime | None = None) -> bool:
         sets = ["#s = :status", "updated_at = :now", "reason = :reason"]
-        values: dict[str, Any] = {":status": {"S": status}, ":now": {"S": now.isoformat()},
-                                  ":reason": {"S": reason} if reason else {"NULL": True}, **extra}
+        values: dict[str, Any] = {":status": status, ":now": now, ":reason": reason or NULL, **extra}
         if ses_message_id:
             sets.append("ses_message_id = :ses")
-            values[":ses"] = {"S": ses_message_id}
+            values[":ses"] = ses_message_id
         if retry_at is not None:
             sets += ["due_at = :due", "DUEPK = :pk", "DUESK = :sk"]
-            values |= {":due": {"S": retry_at.isoformat()},
-                       **_due_values(program_id, retry_at, f"{member_id}/{message_id}", now)}
+            values |= {":due": retry_at, **_due_values(program_id, retry_at, f"{member_id}/{message_id}", now)}
         expression = "SET " + ", ".join(sets) + ("" if retry_at is not None else " REMOVE DUEPK, DUESK")
         return applied(self.client.update_item, TableName=self.table, Key=self._key(program_id, member_id, message_id),
                        UpdateExpression=expression, ConditionExpression=condition,
-                       ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=values)
+                       ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=to_attributes(values))
 
     def _key(self, program_id: str, member_id: str, message_id: str) -> dict[str, Any]:
-        return {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"MSG#{message_id}"}}
+        return item_key(keys.member_pk(program_id, member_id), f"MSG#{message_id}")
 
 
-def _due_values(program_id: str, at: datetime, ref: str, now: datetime) -> dict[str, Any]:
+def _due_values(program_id: str, at: datetime, ref: str, now: datetime) -> dict[str, str]:
     keys_ = due_keys(program_id, at, MESSAGE_TASK, ref, now)
     return {":pk": keys_["DUEPK"], ":sk": keys_["DUESK"]}

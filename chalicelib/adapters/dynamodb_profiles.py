@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import BASE_TIER
 from chalicelib.adapters.dynamodb_conditions import applied, cancellation
@@ -35,12 +36,8 @@ class DynamoDBProducts:
     def set_tags(self, program_id: str, shop: str, product_id: str, tags: frozenset[str], as_of: datetime,
                  handle: str | None = None) -> bool:
         pk = keys.product_pk(program_id, shop, product_id)
-        item: dict[str, Any] = {"PK": {"S": pk}, "SK": {"S": keys.PRODUCT}, "product_id": {"S": product_id},
-                                "as_of": {"S": as_of.isoformat()}, **keys.shop_keys(program_id, shop, pk)}
-        if handle:
-            item["handle"] = {"S": handle}
-        if tags:
-            item["tags"] = {"SS": sorted(tags)}
+        item = to_attributes({"PK": pk, "SK": keys.PRODUCT, "product_id": product_id, "as_of": as_of,
+                              **keys.shop_index(program_id, shop, pk), "handle": handle or None, "tags": tags})
         return applied(self.client.put_item, TableName=self.table, Item=item,
                        ExpressionAttributeValues={":asof": item["as_of"]},
                        ConditionExpression="attribute_not_exists(PK) OR as_of < :asof")
@@ -54,36 +51,34 @@ class DynamoDBProfiles:
     def set_contact(self, program_id: str, identity: Identity, email: str | None, first_name: str | None,
                     as_of: datetime) -> bool:
         sets = ["contact_as_of = :asof"]
-        values: dict[str, Any] = {":asof": {"S": as_of.isoformat()}}
+        values: dict[str, Any] = {":asof": as_of}
         if email:
             sets += ["email = :email", "GSI1PK = :gsi1pk", "GSI1SK = :m"]
-            values |= {":email": {"S": keys.normalise_email(email)},
-                       ":gsi1pk": {"S": keys.email_pk(program_id, email)}}
+            values |= {":email": keys.normalise_email(email), ":gsi1pk": keys.email_pk(program_id, email)}
         if first_name:
             sets.append("first_name = :first")
-            values[":first"] = {"S": first_name}
+            values[":first"] = first_name
         return self._update(program_id, identity, sets, values,
                             "attribute_not_exists(erased_at) AND "
                             "(attribute_not_exists(contact_as_of) OR contact_as_of < :asof)", as_of)
 
     def set_consent(self, program_id: str, identity: Identity, state: str, as_of: datetime) -> bool:
         return self._update(program_id, identity, ["email_consent = :state", "consent_updated_at = :asof"],
-                            {":state": {"S": state}, ":asof": {"S": as_of.isoformat()}},
+                            {":state": state, ":asof": as_of},
                             "attribute_not_exists(erased_at) AND "
                             "(attribute_not_exists(consent_updated_at) OR consent_updated_at < :asof)", as_of)
 
     def erase(self, program_id: str, identity: Identity, at: datetime) -> bool:
         """Remove personal data for good: NULL tombstones so later events cannot bring it back."""
         sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null"]
-        values = {":asof": {"S": at.isoformat()}, ":null": {"NULL": True}}
+        values = {":asof": at, ":null": NULL}
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
                             remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday", "birthday_as_of"])
 
     def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
         """The date of birth from the CRM (None clears it); an older change or an erased member changes nothing."""
-        value = {"S": birthday.isoformat()} if birthday else {"NULL": True}
         return self._update(program_id, identity, ["birthday = :birthday", "birthday_as_of = :asof"],
-                            {":birthday": value, ":asof": {"S": as_of.isoformat()}},
+                            {":birthday": birthday or NULL, ":asof": as_of},
                             "attribute_not_exists(erased_at) AND "
                             "(attribute_not_exists(birthday_as_of) OR birthday_as_of < :asof)", as_of)
 
@@ -95,19 +90,19 @@ class DynamoDBProfiles:
         still exactly those, so the record's before/after is true. Already left, or an unknown member (erased
         shop, wrong program): nothing is written.
         """
-        key = {"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}}
+        key = item_key(keys.member_pk(program_id, member_id), keys.PROFILE)
         for _ in range(UNSUBSCRIBE_ATTEMPTS):
             item = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True,
                                         ProjectionExpression="PK, unsubscribed").get("Item")
-            before = frozenset((item or {}).get("unsubscribed", {}).get("SS", []))
+            before = frozenset(from_attributes(item or {}).get("unsubscribed") or ())
             if item is None or category in before:
                 return False
             condition, values = _same_categories(before)
             update = {"Update": {"TableName": self.table, "Key": key,
                                  "UpdateExpression": "ADD unsubscribed :category SET unsubscribed_at = :at",
                                  "ConditionExpression": condition,
-                                 "ExpressionAttributeValues": values | {":category": {"SS": [category]},
-                                                                        ":at": {"S": at.isoformat()}}}}
+                                 "ExpressionAttributeValues": to_attributes(
+                                     values | {":category": {category}, ":at": at})}}
             if cancellation(self.client, [update, audit_put(self.table, program_id, audit(before))]) is None:
                 return True
         raise ConcurrentChange("the member's mail preferences kept changing; try again")
@@ -116,18 +111,18 @@ class DynamoDBProfiles:
         """A hard bounce or a complaint, remembered on the profile the dispatcher reads."""
         flag = "hard_bounced" if kind == "hard_bounce" else "complained"
         applied(self.client.update_item, TableName=self.table,
-                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+                Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
                 UpdateExpression=f"SET {flag} = :true, {flag}_at = :at", ConditionExpression="attribute_exists(PK)",
-                ExpressionAttributeValues={":true": {"BOOL": True}, ":at": {"S": at.isoformat()}})
+                ExpressionAttributeValues=to_attributes({":true": True, ":at": at}))
 
     def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
         """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
         latest = sorted(sends)[-MAX_CAPPED_SENDS:]
         self.client.update_item(
             TableName=self.table,
-            Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+            Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
             UpdateExpression="SET recent_capped_sends = :sends", ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":sends": {"L": [{"S": t.isoformat()} for t in latest]}})
+            ExpressionAttributeValues=to_attributes({":sends": latest}))
 
     def _update(self, program_id: str, identity: Identity, sets: list[str], values: dict[str, Any],
                 condition: str, at: datetime, remove: list[str] | None = None) -> bool:
@@ -139,16 +134,15 @@ class DynamoDBProfiles:
                 "lifetime_points = if_not_exists(lifetime_points, :zero)"]
         if not remove:
             sets = [*sets, "identities = if_not_exists(identities, :identity)"]
-            values = values | {":identity": {"SS": [identity.key]}}
+            values = values | {":identity": {identity.key}}
             file_under_shop(program_id, member_id, identity, sets, values)
         expression = "SET " + ", ".join(base + sets) + (" REMOVE " + ", ".join(remove) if remove else "")
         return applied(self.client.update_item,
                 TableName=self.table,
-                Key={"PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": keys.PROFILE}},
+                Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
                 UpdateExpression=expression, ConditionExpression=condition,
-                ExpressionAttributeValues=values | {":p": {"S": program_id}, ":m": {"S": member_id},
-                                                    ":now": {"S": at.isoformat()}, ":tier": {"S": BASE_TIER},
-                                                    ":zero": {"N": "0"}})
+                ExpressionAttributeValues=to_attributes(values | {":p": program_id, ":m": member_id, ":now": at,
+                                                                  ":tier": BASE_TIER, ":zero": 0}))
 
 
 def _same_categories(before: frozenset[str]) -> tuple[str, dict[str, Any]]:
@@ -156,7 +150,7 @@ def _same_categories(before: frozenset[str]) -> tuple[str, dict[str, Any]]:
     if not before:
         return "attribute_exists(PK) AND attribute_not_exists(unsubscribed)", {}
     names = sorted(before)
-    values: dict[str, Any] = {f":left{i}": {"S": name} for i, name in enumerate(names)}
-    values[":count"] = {"N": str(len(names))}
+    values: dict[str, Any] = {f":left{i}": name for i, name in enumerate(names)}
+    values[":count"] = len(names)
     held = " AND ".join(f"contains(unsubscribed, :left{i})" for i in range(len(names)))
     return f"attribute_exists(PK) AND size(unsubscribed) = :count AND {held}", values

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_codec as codec
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes, when
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.adapters.dynamodb_members import member_writes
@@ -44,8 +45,8 @@ class DynamoDBRedemptions:
                change: MemberChange, audit: AuditRecord) -> None:
         """DuplicateEntry: the idempotency key was used; InsufficientPoints: the balance no longer covers it;
         ConcurrentChange: another transaction held the profile (read again and retry)."""
-        guard = codec.fact_item(program_id, redemption.member_id, entry) | {
-            "request_hash": {"S": request_hash}, "redemption_id": {"S": redemption.redemption_id}}
+        guard = codec.fact_item(program_id, redemption.member_id, entry) | to_attributes({
+            "request_hash": request_hash, "redemption_id": redemption.redemption_id})
         writes = [{"Put": {"TableName": self.table, "Item": guard, "ConditionExpression": "attribute_not_exists(PK)"}},
                   *member_writes(self.table, program_id, redemption.member_id, None, MemberHints(), [entry], change,
                                  redemption.created_at),
@@ -63,21 +64,22 @@ class DynamoDBRedemptions:
 
     def by_idempotency_key(self, program_id: str, idempotency_key: str) -> tuple[str, Redemption | None] | None:
         """The request hash and the redemption an idempotency key already produced, if any."""
-        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
-            "PK": {"S": keys.fact_pk(program_id, f"redeem:{idempotency_key}")}, "SK": {"S": keys.FACT}}).get("Item")
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key=item_key(
+            keys.fact_pk(program_id, f"redeem:{idempotency_key}"), keys.FACT)).get("Item")
         if not item or "redemption_id" not in item:
             return None
-        return item["request_hash"]["S"], self.get(program_id, item["member_id"]["S"], item["redemption_id"]["S"])
+        guard = from_attributes(item)
+        return guard["request_hash"], self.get(program_id, guard["member_id"], guard["redemption_id"])
 
     def get(self, program_id: str, member_id: str, redemption_id: str) -> Redemption | None:
-        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key={
-            "PK": {"S": keys.member_pk(program_id, member_id)}, "SK": {"S": f"RDM#{redemption_id}"}}).get("Item")
+        item = self.client.get_item(TableName=self.table, ConsistentRead=True, Key=item_key(
+            keys.member_pk(program_id, member_id), f"RDM#{redemption_id}")).get("Item")
         return _redemption(item) if item else None
 
     def list(self, program_id: str, member_id: str) -> list[Redemption]:
         response = self.client.query(
             TableName=self.table, KeyConditionExpression="PK = :pk AND begins_with(SK, :r)",
-            ExpressionAttributeValues={":pk": {"S": keys.member_pk(program_id, member_id)}, ":r": {"S": "RDM#"}})
+            ExpressionAttributeValues=to_attributes({":pk": keys.member_pk(program_id, member_id), ":r": "RDM#"}))
         return sorted((_redemption(i) for i in response.get("Items", [])), key=lambda r: r.created_at, reverse=True)
 
     def settle(self, program_id: str, before: Redemption, after: Redemption, now: datetime,
@@ -87,8 +89,8 @@ class DynamoDBRedemptions:
         writes = [{"Put": {"TableName": self.table, "Item": self._item(program_id, after, now),
                            "ConditionExpression": "#s = :pending AND attempts = :attempts",
                            "ExpressionAttributeNames": {"#s": "status"},
-                           "ExpressionAttributeValues": {":pending": {"S": PENDING},
-                                                         ":attempts": {"N": str(before.attempts)}}}},
+                           "ExpressionAttributeValues": to_attributes({":pending": PENDING,
+                                                                       ":attempts": before.attempts})}},
                   *({"Put": {"TableName": self.table, "Item": message_item(program_id, m, now),
                              "ConditionExpression": "attribute_not_exists(PK)"}} for m in messages)]
         return self._settled(writes)
@@ -99,8 +101,8 @@ class DynamoDBRedemptions:
         writes = [{"Put": {"TableName": self.table, "Item": self._item(program_id, after, now),
                            "ConditionExpression": "#s = :pending AND attempts = :attempts",
                            "ExpressionAttributeNames": {"#s": "status"},
-                           "ExpressionAttributeValues": {":pending": {"S": PENDING},
-                                                         ":attempts": {"N": str(before.attempts)}}}},
+                           "ExpressionAttributeValues": to_attributes({":pending": PENDING,
+                                                                       ":attempts": before.attempts})}},
                   {"Put": {"TableName": self.table, "Item": codec.fact_item(program_id, after.member_id, reversal),
                            "ConditionExpression": "attribute_not_exists(PK)"}},
                   *member_writes(self.table, program_id, after.member_id, None, MemberHints(), [reversal], change, now),
@@ -120,34 +122,25 @@ class DynamoDBRedemptions:
         raise ConcurrentChange("the redemption was changing")
 
     def _item(self, program_id: str, r: Redemption, now: datetime | None = None) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            "PK": {"S": keys.member_pk(program_id, r.member_id)}, "SK": {"S": f"RDM#{r.redemption_id}"},
-            "type": {"S": "redemption"}, "redemption_id": {"S": r.redemption_id}, "member_id": {"S": r.member_id},
-            "points": {"N": str(r.points)}, "attempts": {"N": str(r.attempts)},
-            "created_at": {"S": r.created_at.isoformat()},
-            "updated_at": {"S": (r.updated_at or now or r.created_at).isoformat()}}
-        item |= {name: {"S": getattr(r, name)} for name in _TEXT if getattr(r, name) is not None}
-        if r.expires_at:
-            item["expires_at"] = {"S": r.expires_at.isoformat()}
-        if r.status == PENDING:
-            due_at = r.retry_at or r.created_at
-            item["retry_at"] = {"S": due_at.isoformat()}
-            item |= due_keys(program_id, due_at, REGISTRATION_TASK, f"{r.member_id}/{r.redemption_id}",
-                             now or r.created_at)
-        return item
+        """While registration is pending the redemption sits in the Due index at its next try (`retry_at`)."""
+        due_at = (r.retry_at or r.created_at) if r.status == PENDING else None
+        due = due_keys(program_id, due_at, REGISTRATION_TASK, f"{r.member_id}/{r.redemption_id}",
+                       now or r.created_at) if due_at else {}
+        return to_attributes({
+            "PK": keys.member_pk(program_id, r.member_id), "SK": f"RDM#{r.redemption_id}", "type": "redemption",
+            "redemption_id": r.redemption_id, "member_id": r.member_id, "points": r.points, "attempts": r.attempts,
+            "created_at": r.created_at, "updated_at": r.updated_at or now or r.created_at,
+            **{name: getattr(r, name) for name in _TEXT}, "expires_at": r.expires_at or None, "retry_at": due_at,
+            **due})
 
 
 def _redemption(item: dict[str, Any]) -> Redemption:
-    def text(name: str) -> str | None:
-        return item[name]["S"] if name in item else None
-
+    v = from_attributes(item)
     return replace(Redemption(
-        redemption_id=item["redemption_id"]["S"], member_id=item["member_id"]["S"], reward_id=item["reward_id"]["S"],
-        reward_name=item["reward_name"]["S"], reward_kind=item["reward_kind"]["S"], reward_value=text("reward_value"),
-        minimum_subtotal=text("minimum_subtotal"), points=int(item["points"]["N"]), code=item["code"]["S"],
-        status=item["status"]["S"], created_at=datetime.fromisoformat(item["created_at"]["S"]),
-        expires_at=datetime.fromisoformat(item["expires_at"]["S"]) if "expires_at" in item else None,
-        customer_id=text("customer_id"), entry_id=item["entry_id"]["S"], idempotency_key=item["idempotency_key"]["S"],
-        attempts=int(item["attempts"]["N"]), discount_id=text("discount_id"), last_error=text("last_error")),
-        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
-        retry_at=datetime.fromisoformat(item["retry_at"]["S"]) if "retry_at" in item else None)
+        redemption_id=v["redemption_id"], member_id=v["member_id"], reward_id=v["reward_id"],
+        reward_name=v["reward_name"], reward_kind=v["reward_kind"], reward_value=v.get("reward_value"),
+        minimum_subtotal=v.get("minimum_subtotal"), points=int(v["points"]), code=v["code"], status=v["status"],
+        created_at=datetime.fromisoformat(v["created_at"]), expires_at=when(v.get("expires_at")),
+        customer_id=v.get("customer_id"), entry_id=v["entry_id"], idempotency_key=v["idempotency_key"],
+        attempts=int(v["attempts"]), discount_id=v.get("discount_id"), last_error=v.get("last_error")),
+        updated_at=datetime.fromisoformat(v["updated_at"]), retry_at=when(v.get("retry_at")))

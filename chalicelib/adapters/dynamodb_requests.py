@@ -10,6 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_conditions import applied
 from chalicelib.services.ports.profiles import DataRequest
 
@@ -23,13 +24,12 @@ class DynamoDBDataRequests:
         self.client = client
 
     def record(self, program_id: str, request: DataRequest) -> bool:
-        item = {
-            "PK": {"S": _pk(program_id, request.request_id)}, "SK": {"S": f"R#{request.request_id}"},
-            "request_id": {"S": request.request_id}, "member_id": {"S": request.member_id},
-            "shop": {"S": request.shop}, "customer_id": {"S": request.customer_id},
-            "orders_requested": {"L": [{"S": o} for o in request.orders_requested]},
-            "received_at": {"S": request.received_at.astimezone(UTC).isoformat()},
-        }
+        item = to_attributes({
+            "PK": _pk(program_id, request.request_id), "SK": f"R#{request.request_id}",
+            "request_id": request.request_id, "member_id": request.member_id, "shop": request.shop,
+            "customer_id": request.customer_id, "orders_requested": list(request.orders_requested),
+            "received_at": request.received_at.astimezone(UTC),
+        })
         return applied(self.client.put_item, TableName=self.table, Item=item,
                        ConditionExpression="attribute_not_exists(PK)")
 
@@ -37,14 +37,13 @@ class DynamoDBDataRequests:
         found = []
         for partition in shard_partitions(program_id):
             response = self.client.query(TableName=self.table, KeyConditionExpression="PK = :pk",
-                                         ExpressionAttributeValues={":pk": {"S": partition}})
+                                         ExpressionAttributeValues=to_attributes({":pk": partition}))
             found += [_request(item) for item in response.get("Items", [])]
         return sorted(found, key=lambda r: r.received_at, reverse=True)
 
     def get(self, program_id: str, request_id: str) -> DataRequest | None:
         item = self.client.get_item(TableName=self.table,
-                                    Key={"PK": {"S": _pk(program_id, request_id)},
-                                         "SK": {"S": f"R#{request_id}"}}).get("Item")
+                                    Key=item_key(_pk(program_id, request_id), f"R#{request_id}")).get("Item")
         return _request(item) if item else None
 
 
@@ -60,7 +59,7 @@ def shard_partitions(program_id: str) -> list[str]:
 
 
 def _request(item: dict[str, Any]) -> DataRequest:
-    return DataRequest(request_id=item["request_id"]["S"], member_id=item["member_id"]["S"],
-                       shop=item["shop"]["S"], customer_id=item["customer_id"]["S"],
-                       orders_requested=tuple(o["S"] for o in item["orders_requested"]["L"]),
-                       received_at=datetime.fromisoformat(item["received_at"]["S"]))
+    v = from_attributes(item)
+    return DataRequest(request_id=v["request_id"], member_id=v["member_id"], shop=v["shop"],
+                       customer_id=v["customer_id"], orders_requested=tuple(v["orders_requested"]),
+                       received_at=datetime.fromisoformat(v["received_at"]))

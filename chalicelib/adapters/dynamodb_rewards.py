@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import cancellation
 from chalicelib.domain.audit import AuditRecord
@@ -23,15 +24,11 @@ class DynamoDBRewards:
         self._cache: dict[str, tuple[float, list[Reward]]] = {}
 
     def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None:
-        item: dict[str, Any] = {
-            "PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{reward.reward_id}"}, "reward_id": {"S": reward.reward_id},
-            "name": {"S": reward.name}, "kind": {"S": reward.kind}, "points_cost": {"N": str(reward.points_cost)},
-            "created_at": {"S": reward.created_at.isoformat()}, "active": {"BOOL": reward.active}}
-        for name in ("value", "minimum_subtotal"):
-            if getattr(reward, name) is not None:
-                item[name] = {"S": format(getattr(reward, name), "f")}
-        if reward.validity_days is not None:
-            item["validity_days"] = {"N": str(reward.validity_days)}
+        item = to_attributes({
+            "PK": _pk(program_id), "SK": f"R#{reward.reward_id}", "reward_id": reward.reward_id, "name": reward.name,
+            "kind": reward.kind, "points_cost": reward.points_cost, "created_at": reward.created_at,
+            "active": reward.active, "value": _text(reward.value), "minimum_subtotal": _text(reward.minimum_subtotal),
+            "validity_days": reward.validity_days})
         self.client.transact_write_items(TransactItems=[
             {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, program_id, audit)])
@@ -39,12 +36,10 @@ class DynamoDBRewards:
 
     def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
         """Stop offering the reward (it stays, for the redemptions that name it); False when not active."""
-        key = {"PK": {"S": _pk(program_id)}, "SK": {"S": f"R#{reward_id}"}}
-        update = {"Update": {"TableName": self.table, "Key": key,
+        update = {"Update": {"TableName": self.table, "Key": item_key(_pk(program_id), f"R#{reward_id}"),
                              "UpdateExpression": "SET active = :no, retired_at = :at",
                              "ConditionExpression": "attribute_exists(PK) AND active = :yes",
-                             "ExpressionAttributeValues": {":no": {"BOOL": False}, ":yes": {"BOOL": True},
-                                                           ":at": {"S": at.isoformat()}}}}
+                             "ExpressionAttributeValues": to_attributes({":no": False, ":yes": True, ":at": at})}}
         retired = cancellation(self.client, [update, audit_put(self.table, program_id, audit)]) is None
         self._cache.pop(program_id, None)
         return retired
@@ -54,7 +49,7 @@ class DynamoDBRewards:
         if cached and time.monotonic() - cached[0] < self.max_age:
             return cached[1]
         response = self.client.query(TableName=self.table, KeyConditionExpression="PK = :pk",
-                                     ExpressionAttributeValues={":pk": {"S": _pk(program_id)}})
+                                     ExpressionAttributeValues=to_attributes({":pk": _pk(program_id)}))
         rewards = sorted((_reward(i) for i in response.get("Items", [])), key=lambda r: (r.points_cost, r.reward_id))
         self._cache[program_id] = (time.monotonic(), rewards)
         return rewards
@@ -64,13 +59,18 @@ def _pk(program_id: str) -> str:
     return f"P#{program_id}#REWARDS"
 
 
-def _reward(item: dict[str, Any]) -> Reward:
-    def decimal(name: str) -> Decimal | None:
-        return Decimal(item[name]["S"]) if name in item else None
+def _text(amount: Decimal | None) -> str | None:
+    """Amounts are stored as text (S), written out in full."""
+    return None if amount is None else format(amount, "f")
 
-    return Reward(reward_id=item["reward_id"]["S"], name=item["name"]["S"], kind=item["kind"]["S"],
-                  value=decimal("value"), points_cost=int(item["points_cost"]["N"]),
-                  created_at=datetime.fromisoformat(item["created_at"]["S"]),
+
+def _reward(item: dict[str, Any]) -> Reward:
+    v = from_attributes(item)
+
+    def decimal(name: str) -> Decimal | None:
+        return Decimal(v[name]) if name in v else None
+
+    return Reward(reward_id=v["reward_id"], name=v["name"], kind=v["kind"], value=decimal("value"),
+                  points_cost=int(v["points_cost"]), created_at=datetime.fromisoformat(v["created_at"]),
                   minimum_subtotal=decimal("minimum_subtotal"),
-                  validity_days=int(item["validity_days"]["N"]) if "validity_days" in item else None,
-                  active=item["active"]["BOOL"])
+                  validity_days=int(v["validity_days"]) if "validity_days" in v else None, active=v["active"])

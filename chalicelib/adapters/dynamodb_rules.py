@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import cancellation
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.program import ProgramRules, rules_at
+from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,7 +45,7 @@ class DynamoDBRules:
             return cached[1]
         request: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": "PK = :pk AND begins_with(SK, :v)",
-            "ExpressionAttributeValues": {":pk": {"S": _pk(program_id)}, ":v": {"S": VERSION_PREFIX}}}
+            "ExpressionAttributeValues": to_attributes({":pk": _pk(program_id), ":v": VERSION_PREFIX})}
         items: list[dict[str, Any]] = []
         while True:                                   # a handful of versions: almost always one page
             response = self.client.query(**request)
@@ -52,7 +53,7 @@ class DynamoDBRules:
             if "LastEvaluatedKey" not in response:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        versions = [rules_from_json(json.loads(item["rules"]["S"])) for item in items]
+        versions = [rules_from_json(json.loads(from_attributes(item)["rules"])) for item in items]
         self._cache[program_id] = (time.monotonic(), versions)
         return versions
 
@@ -81,7 +82,7 @@ def build_withdraw_input(table: str, program_id: str, rules: ProgramRules, audit
     """Delete a version and its time guard (the name stays taken), each only if still there, with the audit record."""
     stamp = rules.effective_from.astimezone(UTC).isoformat()
     deletes = [{"Delete": {"TableName": table, "ConditionExpression": "attribute_exists(PK)",
-                           "Key": {"PK": {"S": _pk(program_id)}, "SK": {"S": sk}}}}
+                           "Key": item_key(_pk(program_id), sk)}}
                for sk in (f"{VERSION_PREFIX}{stamp}#{rules.version}", f"T#{stamp}")]
     return [*deletes, audit_put(table, program_id, audit)]
 
@@ -89,16 +90,15 @@ def build_withdraw_input(table: str, program_id: str, rules: ProgramRules, audit
 def build_add_version_input(table: str, program_id: str, rules: ProgramRules,
                             audit: AuditRecord | None) -> list[dict[str, Any]]:
     stamp = rules.effective_from.astimezone(UTC).isoformat()
-    pk = {"S": _pk(program_id)}
 
-    def put(sk: str, **attributes: dict[str, str]) -> dict[str, Any]:
+    def put(sk: str, **attributes: str) -> dict[str, Any]:
         return {"Put": {"TableName": table, "ConditionExpression": "attribute_not_exists(PK)",
-                        "Item": {"PK": pk, "SK": {"S": sk}, **attributes}}}
+                        "Item": to_attributes({"PK": _pk(program_id), "SK": sk, **attributes})}}
 
-    writes = [put(f"{VERSION_PREFIX}{stamp}#{rules.version}", version={"S": rules.version},
-                  rules={"S": json.dumps(rules_to_json(rules))}),
-              put(f"N#{rules.version}", version={"S": rules.version}),
-              put(f"T#{stamp}", version={"S": rules.version})]
+    writes = [put(f"{VERSION_PREFIX}{stamp}#{rules.version}", version=rules.version,
+                  rules=json.dumps(rules_to_json(rules))),
+              put(f"N#{rules.version}", version=rules.version),
+              put(f"T#{stamp}", version=rules.version)]
     return writes + ([audit_put(table, program_id, audit)] if audit else [])
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
+from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_requests import shard_partitions
 from chalicelib.domain.due import SHOP_ERASURE_TASK
@@ -26,9 +27,9 @@ class DynamoDBShopData:
 
     def schedule_erasure(self, program_id: str, shop: str, now: datetime) -> None:
         """Put the shop's erasure on the Due index (again), so a job does it and resumes it if cut short."""
-        self.client.put_item(TableName=self.table, Item={
-            "PK": {"S": _task_pk(program_id, shop)}, "SK": {"S": "TASK"}, "shop": {"S": shop},
-            "requested_at": {"S": now.isoformat()}, **due_keys(program_id, now, SHOP_ERASURE_TASK, shop, now)})
+        self.client.put_item(TableName=self.table, Item=to_attributes({
+            "PK": _task_pk(program_id, shop), "SK": "TASK", "shop": shop, "requested_at": now,
+            **due_keys(program_id, now, SHOP_ERASURE_TASK, shop, now)}))
 
     def erase_slice(self, program_id: str, shop: str, limit: int) -> bool:
         """Delete up to `limit` items of the shop; True when nothing of it is left."""
@@ -39,15 +40,14 @@ class DynamoDBShopData:
                 if deleted >= limit:
                     return False
         self._delete_data_requests(program_id, shop)
-        self.client.delete_item(TableName=self.table, Key={"PK": {"S": _task_pk(program_id, shop)},
-                                                           "SK": {"S": "TASK"}})
+        self.client.delete_item(TableName=self.table, Key=item_key(_task_pk(program_id, shop), "TASK"))
         return True
 
     def _delete_data_requests(self, program_id: str, shop: str) -> None:
         for partition in shard_partitions(program_id):
             response = self.client.query(
                 TableName=self.table, KeyConditionExpression="PK = :pk", FilterExpression="shop = :shop",
-                ExpressionAttributeValues={":pk": {"S": partition}, ":shop": {"S": shop}})
+                ExpressionAttributeValues=to_attributes({":pk": partition, ":shop": shop}))
             items = response.get("Items", [])
             for start in range(0, len(items), 25):
                 self._batch_delete(items[start:start + 25])
@@ -55,14 +55,14 @@ class DynamoDBShopData:
     def _filed(self, program_id: str, shop: str, shard: int) -> list[str]:
         response = self.client.query(
             TableName=self.table, IndexName="Shop", KeyConditionExpression="SHOPPK = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.shop_partition(program_id, shop, shard)}}, Limit=100)
-        return [item["SHOPSK"]["S"] for item in response.get("Items", [])]
+            ExpressionAttributeValues=to_attributes({":pk": keys.shop_partition(program_id, shop, shard)}), Limit=100)
+        return [from_attributes(item)["SHOPSK"] for item in response.get("Items", [])]
 
     def _delete_partition(self, pk: str) -> int:
         """Every item under one partition key (a member with its ledger, or an order)."""
         count = 0
         request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": {":pk": {"S": pk}},
+                                   "ExpressionAttributeValues": to_attributes({":pk": pk}),
                                    "ProjectionExpression": "PK, SK"}
         while True:
             response = self.client.query(**request)

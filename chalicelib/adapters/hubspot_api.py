@@ -25,6 +25,7 @@ from chalicelib.domain.errors import ConnectorRejected, DailyLimitReached
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.connectors import BatchOutcome, ContactUpdate, CrmProperty
 from chalicelib.services.ports.hubspot import HubSpotDeal
+from chalicelib.services.ports.metrics import OUTBOUND_THROTTLED, Metrics
 
 BATCH_LIMIT = 100
 LOCK_WAIT = 2.0            # "Locks will last for 2 seconds"
@@ -39,7 +40,9 @@ KINDS = {"number": ("number", "number"), "decimal": ("number", "number"), "text"
 class HubSpotApi:
     def __init__(self, base_url: str, access_token: str, session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Clock | None = None,
-                 timeout: Timeout = DEFAULT_TIMEOUT, attempts: int = 5, time_zone: str = "UTC") -> None:
+                 timeout: Timeout = DEFAULT_TIMEOUT, attempts: int = 5, time_zone: str = "UTC",
+                 metrics: Metrics | None = None) -> None:
+        self.metrics = metrics
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
@@ -134,6 +137,8 @@ class HubSpotApi:
     def _judge(self, response: requests.Response, attempt: int) -> float:
         status = response.status_code
         if status == 429:
+            if self.metrics is not None:
+                self.metrics.count(OUTBOUND_THROTTLED, platform="hubspot")
             return self._rate_limited(response)
         if status == 423:
             return max(LOCK_WAIT, retry_after(response.headers) or 0.0)

@@ -49,6 +49,14 @@ def dedupe_key(event: Mapping[str, Any]) -> str:
     return "hubspot:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def hubspot_envelope(event: Mapping[str, Any], program_id: str, received_at: str) -> dict[str, Any]:
+    """One event of a batch as the ingest queue carries it, keyed by its composite dedupe key."""
+    return {"v": 1, "source": "hubspot", "program_id": program_id, "portal_id": portal_of(event),
+            "topic": subscription_type(event) or "unknown", "webhook_id": dedupe_key(event),
+            "event_id": str(event.get("eventId")), "received_at": received_at,
+            "body": json.dumps(event, separators=(",", ":"))}
+
+
 def parse_event(body: Mapping[str, Any], dedupe: str) -> HubSpotEvent:
     """One queued notification → the domain event."""
     portal, object_id, occurred = portal_of(body), _id(body.get("objectId")), body.get("occurredAt")

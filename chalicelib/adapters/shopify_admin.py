@@ -17,6 +17,7 @@ from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Ambiguous, Timeou
 from chalicelib.adapters.shopify_discounts import customer_gid, discount_mutation
 from chalicelib.domain.errors import ConnectorRejected
 from chalicelib.services.ports.connectors import DiscountSpec, MetafieldError, MetafieldWrite
+from chalicelib.services.ports.metrics import OUTBOUND_THROTTLED, Metrics
 
 __all__ = ["DiscountSpec", "ShopifyAdmin"]
 
@@ -37,7 +38,8 @@ class ShopifyAdmin:
     def __init__(self, base_url: str, access_token: str, api_version: str = "2025-10",
                  session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
                  timeout: Timeout = DEFAULT_TIMEOUT, attempts: int = 5,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics
         self.url = f"{base_url.rstrip('/')}/admin/api/{api_version}/graphql.json"
         self.session = session or requests.Session()
         self.session.headers.update({"X-Shopify-Access-Token": access_token, "Content-Type": "application/json",
@@ -119,6 +121,8 @@ class ShopifyAdmin:
     def _judge(self, response: requests.Response, attempt: int) -> float | None:
         status = response.status_code
         if status == 429 or status >= 500:
+            if status == 429:
+                self._throttled()
             return retry_after(response.headers) or backoff(attempt)
         if status >= 400:
             raise ConnectorRejected(f"Shopify refused the request (HTTP {status})")
@@ -127,12 +131,17 @@ class ShopifyAdmin:
         self._remember(cost.get("throttleStatus") or {})
         codes = {str((e.get("extensions") or {}).get("code") or "ERROR") for e in answer.get("errors") or []}
         if codes == {"THROTTLED"}:
+            self._throttled()
             return self._refill_time(float(cost.get("requestedQueryCost") or DEFAULT_COST)) or backoff(attempt)
         if "INTERNAL_SERVER_ERROR" in codes:
             return backoff(attempt)
         if codes:
             raise ConnectorRejected(f"Shopify refused the request ({', '.join(sorted(codes))})")
         return None
+
+    def _throttled(self) -> None:
+        if self.metrics is not None:
+            self.metrics.count(OUTBOUND_THROTTLED, platform="shopify")
 
     def _remember(self, throttle: dict[str, Any]) -> None:
         if throttle.get("currentlyAvailable") is None or not throttle.get("restoreRate"):

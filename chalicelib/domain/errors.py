@@ -1,4 +1,9 @@
-"""One error tree for the whole engine; web/errors.py maps each class to one HTTP status."""
+"""One error tree for the whole engine; web/errors.py maps each class to one HTTP status.
+
+Each class names its default `code` once; a raiser may give a more precise one (`code="invalid_query"`).
+`Retryable` errors say the same call may succeed later (a dependency did not answer, a limit resets, the record
+moved meanwhile): callers retry those and treat every other `LoyaltyError` as an answer.
+"""
 from datetime import datetime
 
 
@@ -7,9 +12,17 @@ class LoyaltyError(Exception):
 
     code = "loyalty_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        if code:
+            self.code = code
+
+
+class Retryable(LoyaltyError):
+    """Not an answer: the same call may succeed if tried again later."""
+
+    code = "service_unavailable"
 
 
 class InvalidSignature(LoyaltyError):
@@ -25,11 +38,6 @@ class InvalidRequest(LoyaltyError):
 
     code = "invalid_request"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
 
 class PayloadTooLarge(LoyaltyError):
     """The request body is larger than the endpoint takes."""
@@ -37,10 +45,8 @@ class PayloadTooLarge(LoyaltyError):
     code = "payload_too_large"
 
 
-class TemporarilyUnavailable(LoyaltyError):
+class TemporarilyUnavailable(Retryable):
     """A dependency (SSM, Secrets Manager) failed or throttled: not an answer, so try again after `retry_after` s."""
-
-    code = "service_unavailable"
 
     def __init__(self, message: str, retry_after: int = 10) -> None:
         super().__init__(message)
@@ -67,7 +73,7 @@ class Forbidden(LoyaltyError):
     code = "insufficient_scope"
 
 
-class ConcurrentChange(LoyaltyError):
+class ConcurrentChange(Retryable):
     """Someone changed the record between read and write; read again and retry."""
 
     code = "concurrent_change"
@@ -79,7 +85,7 @@ class MailRejected(LoyaltyError):
     code = "mail_rejected"
 
 
-class MailUnavailable(LoyaltyError):
+class MailUnavailable(Retryable):
     """The mail provider could not take the message now (throttling, outage): try again later."""
 
     code = "mail_unavailable"
@@ -90,17 +96,12 @@ class Conflict(LoyaltyError):
 
     code = "conflict"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
 
 class InsufficientPoints(LoyaltyError):
     code = "insufficient_points"
 
 
-class ConnectorUnavailable(LoyaltyError):
+class ConnectorUnavailable(Retryable):
     """An outbound platform (HubSpot, Shopify) could not take the call now (outage, timeouts, throttling)."""
 
     code = "connector_unavailable"
@@ -112,7 +113,7 @@ class ConnectorRejected(LoyaltyError):
     code = "connector_rejected"
 
 
-class DailyLimitReached(LoyaltyError):
+class DailyLimitReached(Retryable):
     """HubSpot's daily API limit is used up: no call to it before `retry_at`."""
 
     code = "daily_limit_reached"

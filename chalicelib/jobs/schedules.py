@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from chalice import Blueprint, Cron, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services import crm_admin, crm_sync, jobs, messaging, redemptions, shops
+from chalicelib.services.ports.metrics import DUE_ITEMS_PARKED
 
+if TYPE_CHECKING:
+    from chalicelib.services.jobs import JobReport
+
+# Each job imports its service when it runs: the other functions (the API among them) load this module too.
 bp = Blueprint(__name__)
 
 
@@ -38,37 +41,21 @@ def _run_programs(name: str, event: CloudWatchEvent, run: Callable[[str, datetim
     return results
 
 
-def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], jobs.JobReport]) -> dict:
+def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, datetime], JobReport]) -> dict:
     """Run a Due-index job for every program; items parked by the run are counted in the DueItemsParked metric."""
-    parked = 0
-
     def summary(program_id: str, now: datetime) -> dict[str, int]:
-        nonlocal parked
         report = run(program_id, now)
-        parked += len(report.parked)
+        bootstrap.get_metrics().count(DUE_ITEMS_PARKED, len(report.parked))
         return {"done": report.done, "failed": len(report.failed)}
 
-    results = _run_programs(name, event, summary, quiet=False)
-    if parked:
-        _count_parked(parked)
-    return results
-
-
-PARKED_METRIC = "DueItemsParked"      # infra/template.yaml alarms on it (namespace and dimensions below)
-METRICS_NAMESPACE = "Loyalty"
-
-
-def _count_parked(count: int) -> None:
-    """An Embedded Metric Format log line: CloudWatch turns it into the metric, no log group or filter needed."""
-    dimensions = {"stage": bootstrap.get_settings().stage, "service": "loyalty"}
-    with single_metric(name=PARKED_METRIC, unit=MetricUnit.Count, value=count, namespace=METRICS_NAMESPACE,
-                       default_dimensions=dimensions):
-        pass
+    return _run_programs(name, event, summary, quiet=False)
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="orders_due")
 def orders_due(event: CloudWatchEvent) -> dict[str, Any]:
     """Pending points whose hold ended become spendable; award lots whose time came expire."""
+    from chalicelib.services import jobs
+
     return _for_each_program("orders_due", event, lambda program_id, now: jobs.orders_due(
         program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules(),
         bootstrap.get_clock()))
@@ -77,6 +64,8 @@ def orders_due(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Cron(30, 2, "*", "*", "?", "*"), name="expire_inactive")
 def expire_inactive(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: whole balances of members inactive for the configured months expire."""
+    from chalicelib.services import jobs
+
     return _for_each_program("expire_inactive", event, lambda program_id, now: jobs.expire_inactive(
         program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules()))
 
@@ -84,6 +73,8 @@ def expire_inactive(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Cron(45, 2, "*", "*", "?", "*"), name="review_tiers")
 def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: members whose yearly tier review is due keep, gain or lose their tier."""
+    from chalicelib.services import jobs
+
     return _for_each_program("review_tiers", event, lambda program_id, now: jobs.review_tiers(
         program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(), bootstrap.get_rules()))
 
@@ -91,6 +82,8 @@ def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="erase_shops")
 def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
     """shop/redact: removes, in slices, everything an uninstalled shop brought in."""
+    from chalicelib.services import shops
+
     return _for_each_program("erase_shops", event, lambda program_id, now: shops.erase_shops(
         program_id, now, bootstrap.get_shops(), bootstrap.get_due_work()))
 
@@ -98,9 +91,12 @@ def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="dispatch_messages")
 def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
     """Due messages: claimed, gated (consent, suppression, unsubscribe, cap, quiet hours), sent through SES."""
+    from chalicelib.jobs.figures import CountingOutbox
+    from chalicelib.services import messaging
+
     return _for_each_program("dispatch_messages", event, lambda program_id, now: messaging.dispatch_messages(
-        program_id, now, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
-        bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+        program_id, now, bootstrap.get_due_work(), CountingOutbox(bootstrap.get_outbox(), bootstrap.get_metrics()),
+        bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
         bootstrap.get_directory().messaging(program_id), bootstrap.get_rules(),
         bootstrap.get_connector_clients().for_program(program_id).shopify))
 
@@ -108,6 +104,8 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")
 def register_discounts(event: CloudWatchEvent) -> dict[str, Any]:
     """Reward codes to register with Shopify: new ones, and transient failures whose backoff is over."""
+    from chalicelib.services import redemptions
+
     return _for_each_program("register_discounts", event, lambda program_id, now: redemptions.register_due(
         program_id, now, bootstrap.get_redemptions(), bootstrap.get_ledger(), bootstrap.get_due_work(),
         bootstrap.get_connector_clients().for_program(program_id).shopify))
@@ -129,6 +127,8 @@ def _for_each_connected_program(name: str, event: CloudWatchEvent, run: Callable
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="sync_crm")
 def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
     """Members whose balances or tier moved a minute ago or more: pushed to HubSpot and Shopify (when configured)."""
+    from chalicelib.services import crm_sync
+
     def run(program_id: str, now: datetime) -> dict[str, int]:
         report = crm_sync.sync_crm(program_id, now, bootstrap.get_connector_clients().for_program(program_id),
                                    bootstrap.get_crm_sync(), bootstrap.get_due_work(), bootstrap.get_rules(),
@@ -140,6 +140,8 @@ def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
 @bp.schedule(Rate(1, unit=Rate.DAYS), name="hubspot_setup")
 def hubspot_setup(event: CloudWatchEvent) -> dict[str, Any]:
     """The `loyalty` contact properties in HubSpot, created once per account (the sync also checks before pushing)."""
+    from chalicelib.services import crm_admin
+
     def run(program_id: str, now: datetime) -> dict[str, bool]:
         connectors = bootstrap.get_connector_clients().for_program(program_id)
         done = crm_admin.ensure_hubspot_ready(program_id, now, connectors, bootstrap.get_crm_sync())

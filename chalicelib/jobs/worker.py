@@ -1,23 +1,20 @@
 """The ingest worker: applies queued webhook deliveries, reporting partial batch failures."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import bootstrap
-from chalicelib.adapters.ses_feedback import parse_feedback
-from chalicelib.adapters.sqs_queue import open_envelope
 from chalicelib.config import load_settings
 from chalicelib.observability import logger
-from chalicelib.services.deliveries import apply_delivery
-from chalicelib.services.feedback import apply_feedback
-from chalicelib.services.jobs import describe_error
+from chalicelib.services.ports.metrics import DELIVERIES_REFUSED
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+# The handlers import what they apply when they run: the other functions (the API among them) load this module too.
 bp = Blueprint(__name__)
 # The queue names must be known when Chalice registers the event sources (import and package time).
 INGEST_QUEUE = load_settings().ingest_queue_name
@@ -26,6 +23,8 @@ FEEDBACK_QUEUE = load_settings().feedback_queue_name
 
 @bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="handle_ingest")
 def handle_ingest(event: SQSEvent) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     return process_partial_response(event=event.to_dict(), record_handler=apply_record,
                                     processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
 
@@ -33,15 +32,20 @@ def handle_ingest(event: SQSEvent) -> dict[str, Any]:
 def apply_record(record: SQSRecord) -> None:
     """One queued delivery. A payload that can never apply is refused (recorded, logged, counted) and acknowledged;
     any other failure is logged with its cause and raised, so that SQS delivers the message again (then the DLQ)."""
+    from chalicelib.jobs.figures import count_delivery
+    from chalicelib.services.deliveries import apply_delivery
+    from chalicelib.services.jobs import describe_error
+
     try:
-        envelope = open_envelope(record.body, bootstrap.get_payload_store)
+        formats = bootstrap.get_formats()
+        envelope = formats.open_envelope(record.body, bootstrap.get_payload_store)
         logger.set_correlation_id(envelope.get("webhook_id"))
         logger.append_keys(topic=envelope.get("topic"), program_id=envelope.get("program_id"),
                            message_id=record.message_id)
-        outcome = apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_rules(),
-                                 bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(),
-                                 bootstrap.get_clock(), bootstrap.get_rewards(), hubspot=bootstrap.get_hubspot_context,
-                                 refused=bootstrap.get_refused_deliveries())
+        outcome = apply_delivery(envelope, formats, bootstrap.get_ledger(), bootstrap.get_profiles(),
+                                 bootstrap.get_rules(), bootstrap.get_requests(), bootstrap.get_shops(),
+                                 bootstrap.get_products(), bootstrap.get_clock(), bootstrap.get_rewards(),
+                                 hubspot=bootstrap.get_hubspot_context, refused=bootstrap.get_refused_deliveries())
     except Exception as e:
         # Class and message only (addresses masked, cut short): never the payload.
         logger.warning("delivery_failed", extra={"error_class": type(e).__name__, "error": describe_error(e),
@@ -50,34 +54,27 @@ def apply_record(record: SQSRecord) -> None:
     if outcome.status == "refused":
         logger.warning("delivery_refused", extra={"source": envelope.get("source"), "topic": envelope.get("topic"),
                                                   "reason": outcome.reason})
-        _count_refused()
+        bootstrap.get_metrics().count(DELIVERIES_REFUSED)
         return
     logger.info("delivery_applied", extra={"status": outcome.status, "reason": outcome.reason,
                                            "member_id": outcome.member_id, "points": outcome.points,
                                            "pending_points": outcome.pending})
-
-
-REFUSED_METRIC = "DeliveriesRefused"     # infra/template.yaml alarms on it (namespace and dimensions below)
-METRICS_NAMESPACE = "Loyalty"
-
-
-def _count_refused() -> None:
-    """An Embedded Metric Format log line: CloudWatch turns it into the metric (as jobs/schedules.py does)."""
-    dimensions = {"stage": bootstrap.get_settings().stage, "service": "loyalty"}
-    with single_metric(name=REFUSED_METRIC, unit=MetricUnit.Count, value=1, namespace=METRICS_NAMESPACE,
-                       default_dimensions=dimensions):
-        pass
+    count_delivery(bootstrap.get_metrics(), envelope, outcome)
 
 
 @bp.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="handle_mail_feedback")
 def handle_mail_feedback(event: SQSEvent) -> dict[str, Any]:
     """SES bounces and complaints (through EventBridge) onto the members' profiles."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
     return process_partial_response(event=event.to_dict(), record_handler=apply_feedback_record,
                                     processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
 
 
 def apply_feedback_record(record: SQSRecord) -> None:
-    notice = parse_feedback(record.body)
+    from chalicelib.services.feedback import apply_feedback
+
+    notice = bootstrap.get_formats().mail_feedback(record.body)
     outcome = apply_feedback(notice, bootstrap.get_directory(), bootstrap.get_ledger(), bootstrap.get_profiles(),
                              bootstrap.get_clock().now())
     # Program ids and counts only: never the addresses.

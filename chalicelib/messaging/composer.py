@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from email.utils import formataddr
 
+from chalicelib.domain import tokens
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.messages import CATEGORY, TRANSACTIONAL, Message
-from chalicelib.messaging import tokens
 from chalicelib.messaging.kinds import SAMPLE_DATA
 from chalicelib.messaging.mime import build_message
 from chalicelib.messaging.render import Branding, Rendered, render

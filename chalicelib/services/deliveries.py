@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from chalicelib.adapters.shopify_events import load_json
-from chalicelib.adapters.shopify_topics import parse_event
 from chalicelib.domain.customers import ConsentChanged, CustomerChanged, CustomerErased, DataRequested, ShopErased
 from chalicelib.domain.errors import InvalidPayload
-from chalicelib.domain.orders import Delivery, FulfillmentChanged, OrderUpdate, ProductChanged, RefundCreated
+from chalicelib.domain.hubspot import HubSpotEvent
+from chalicelib.domain.orders import FulfillmentChanged, OrderUpdate, ProductChanged, RefundCreated
 from chalicelib.services.customers import apply_consent, apply_customer_change, apply_erasure, record_data_request
 from chalicelib.services.hubspot_events import apply_hubspot_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
@@ -26,16 +25,20 @@ REFUSED_KEPT_DAYS = 30      # then the table's TTL (expires_at) deletes the reco
 REASON_LENGTH = 200
 
 
-def delivery_of(envelope: Mapping[str, Any]) -> Delivery:
-    try:
-        return Delivery(source=envelope["source"], topic=envelope["topic"], webhook_id=envelope["webhook_id"],
-                        event_id=envelope.get("event_id"), triggered_at=envelope.get("triggered_at"))
-    except (KeyError, TypeError) as e:
-        raise InvalidPayload("queued delivery lacks source, topic or webhook_id") from e
+class DeliveryReader(Protocol):
+    """A queued delivery's payload → its domain event (chalicelib/adapters/platform_formats.py); InvalidPayload for
+    a payload that can never be one."""
+
+    def shopify_event(self, envelope: Mapping[str, Any]) -> object | None:
+        """None for a topic the engine does not act on."""
+        ...
+
+    def hubspot_event(self, envelope: Mapping[str, Any]) -> HubSpotEvent: ...
 
 
-def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
+def apply_delivery(envelope: Mapping[str, Any], formats: DeliveryReader, ledger: LedgerRepository,
+                   profiles: Profiles, rules: RulesSource, requests: DataRequests, shops: ShopData,
+                   products: ProductCatalog, clock: Clock,
                    rewards: RewardCatalog | None = None,
                    hubspot: Callable[[str], HubSpotContext] | None = None,
                    refused: RefusedDeliveries | None = None) -> Outcome:
@@ -44,8 +47,9 @@ def apply_delivery(envelope: Mapping[str, Any], ledger: LedgerRepository, profil
     still raises, so that the queue tries the delivery again."""
     try:
         if envelope.get("source") == "hubspot":
-            return apply_hubspot_delivery(envelope, hubspot, ledger, profiles, rules, clock)
-        return _apply_shopify(envelope, ledger, profiles, rules, requests, shops, products, clock, rewards)
+            return apply_hubspot_delivery(formats.hubspot_event(envelope), envelope, hubspot, ledger, profiles, rules,
+                                          clock)
+        return _apply_shopify(envelope, formats, ledger, profiles, rules, requests, shops, products, clock, rewards)
     except InvalidPayload as e:
         program_id = envelope.get("program_id")
         if refused is None or not isinstance(program_id, str) or not program_id:
@@ -78,11 +82,11 @@ def _received_at(value: object, default: datetime) -> datetime:
     return stamp if stamp is not None and stamp.tzinfo is not None else default
 
 
-def _apply_shopify(envelope: Mapping[str, Any], ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
-                   requests: DataRequests, shops: ShopData, products: ProductCatalog, clock: Clock,
-                   rewards: RewardCatalog | None) -> Outcome:
+def _apply_shopify(envelope: Mapping[str, Any], formats: DeliveryReader, ledger: LedgerRepository,
+                   profiles: Profiles, rules: RulesSource, requests: DataRequests, shops: ShopData,
+                   products: ProductCatalog, clock: Clock, rewards: RewardCatalog | None) -> Outcome:
     program_id = envelope["program_id"]
-    event = parse_event(delivery_of(envelope), envelope["shop"], load_json(envelope["body"]))
+    event = formats.shopify_event(envelope)
     match event:
         case OrderUpdate():
             return apply_order_update(event, program_id, rules, ledger, clock, rewards)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from chalicelib.adapters.hubspot_events import parse_event
-from chalicelib.adapters.shopify_events import load_json
 from chalicelib.domain import hubspot as hs
 from chalicelib.domain.ledger import EntryKind
 from chalicelib.domain.money import Money
@@ -27,10 +25,11 @@ GRANT_REASON = "HubSpot workflow"
 DEAL_REASON = "HubSpot deal won"
 
 
-def apply_hubspot_delivery(envelope: Mapping[str, Any], context: Callable[[str], HubSpotContext] | None,
-                           ledger: LedgerRepository, profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
-    """One queued notification; `context` gives the program's HubSpot context (None: HubSpot is not wired)."""
-    event = parse_event(load_json(envelope["body"]), envelope["webhook_id"])
+def apply_hubspot_delivery(event: hs.HubSpotEvent, envelope: Mapping[str, Any],
+                           context: Callable[[str], HubSpotContext] | None, ledger: LedgerRepository,
+                           profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
+    """One queued notification, read (`event`); `context` gives the program's HubSpot context (None: HubSpot is not
+    wired)."""
     handler = _HANDLERS.get(event.subscription_type)
     if handler is None or context is None:
         return Outcome("ignored", "subscription_not_handled" if context else "hubspot_not_configured")

@@ -6,22 +6,42 @@ a portal) is looked up, so a forged request makes no per-tenant lookup and leave
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from chalicelib.adapters import hubspot_events as hubspot
-from chalicelib.adapters.shopify_events import load_json
 from chalicelib.domain.errors import InvalidPayload, InvalidRequest, InvalidSignature, PayloadTooLarge
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.intake import IngestQueue
 from chalicelib.services.ports.programs import ProgramDirectory
-from chalicelib.web.signatures import verify_hubspot, verify_shopify
 
 _REQUIRED = ("topic", "webhook-id", "api-version")
 # API Gateway refuses larger requests itself (413); the same limit here holds wherever the app runs.
 MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+class WebhookFormats(Protocol):
+    """The platforms' wire formats (chalicelib/adapters/platform_formats.py): signature checks in constant time,
+    each raising InvalidSignature, and the shapes of the bodies, each refusing with InvalidPayload."""
+
+    def verify_shopify(self, raw_body: bytes, header: str | None, secrets: Iterable[bytes]) -> None: ...
+
+    def verify_hubspot(self, headers: Mapping[str, str], method: str, uri: str, raw_body: bytes,
+                       secrets: Iterable[bytes], versions: Collection[str], now_ms: int) -> None: ...
+
+    def shopify_body(self, raw_body: bytes) -> str:
+        """The body as text when it is one JSON object in UTF-8."""
+        ...
+
+    def hubspot_batch(self, raw_body: bytes) -> list[dict[str, Any]]:
+        """The batch's events, each naming its portal."""
+        ...
+
+    def portal_of(self, event: Mapping[str, Any]) -> str | None: ...
+
+    def hubspot_envelope(self, event: Mapping[str, Any], program_id: str, received_at: str) -> dict[str, Any]:
+        """One event as the ingest queue carries it."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -37,7 +57,7 @@ def shopify_header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: ProgramDirectory,
-                   queue: IngestQueue, clock: Clock) -> Accepted:
+                   queue: IngestQueue, clock: Clock, formats: WebhookFormats) -> Accepted:
     check_size(raw_body)
     headers = {k.lower(): v for k, v in headers.items()}
     shop = shopify_header(headers, "shop-domain")
@@ -46,7 +66,7 @@ def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: Progr
     signature = shopify_header(headers, "hmac-sha256")
     if not signature:
         raise InvalidSignature("missing X-Shopify-Hmac-Sha256 header")
-    verified = _shopify_verified(raw_body, signature, directory)
+    verified = _shopify_verified(raw_body, signature, directory, formats)
     program_id = directory.program_for_shop(shop.lower())
     if program_id is None or program_id not in verified:
         raise InvalidSignature("no program is configured for this shop")
@@ -54,9 +74,8 @@ def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: Progr
     if missing:
         raise InvalidRequest(f"missing header X-Shopify-{missing[0].title()}", code="missing_header")
     try:
-        body = raw_body.decode("utf-8")
-        load_json(body)
-    except (UnicodeDecodeError, InvalidPayload) as e:
+        body = formats.shopify_body(raw_body)
+    except InvalidPayload as e:
         raise InvalidRequest("body must be a JSON object in UTF-8", code="invalid_json") from e
     envelope = {
         "v": 1,
@@ -86,7 +105,7 @@ class HubSpotAccepted:
 
 
 def accept_hubspot(headers: Mapping[str, str], raw_body: bytes, method: str, directory: ProgramDirectory,
-                   queue: IngestQueue, clock: Clock) -> HubSpotAccepted:
+                   queue: IngestQueue, clock: Clock, formats: WebhookFormats) -> HubSpotAccepted:
     """Verify the batch with the client secrets of every program (cached), then map its portals to programs and
     queue each event of a verified program's portal as its own delivery. Nothing the body names is looked up
     before the signature holds, so a forged batch costs no lookup however many portals it names."""
@@ -94,16 +113,16 @@ def accept_hubspot(headers: Mapping[str, str], raw_body: bytes, method: str, dir
     headers = {k.lower(): v for k, v in headers.items()}
     if not (headers.get("x-hubspot-signature-v3") or headers.get("x-hubspot-signature")):
         raise InvalidSignature("missing X-HubSpot-Signature-v3 header")
-    verified = _hubspot_verified(directory.programs(), headers, method.upper(), raw_body, directory, clock)
+    verified = _hubspot_verified(directory.programs(), headers, method.upper(), raw_body, directory, clock, formats)
     try:
-        events = hubspot.load_batch(raw_body)
+        events = formats.hubspot_batch(raw_body)
     except InvalidPayload as e:
         raise InvalidRequest(e.message, code="invalid_json") from e
     owners = {portal: directory.program_for_portal(portal)
-              for portal in sorted({hubspot.portal_of(event) or "" for event in events})}
+              for portal in sorted({formats.portal_of(event) or "" for event in events})}
     received_at = clock.now().isoformat()
-    owned = [(event, owners.get(hubspot.portal_of(event) or "")) for event in events]
-    envelopes = [hubspot_envelope(event, program_id, received_at) for event, program_id in owned
+    owned = [(event, owners.get(formats.portal_of(event) or "")) for event in events]
+    envelopes = [formats.hubspot_envelope(event, program_id, received_at) for event, program_id in owned
                  if program_id is not None and program_id in verified]
     if envelopes:
         queue.put_many(envelopes)
@@ -120,33 +139,27 @@ def hubspot_uri(public_url: str) -> str:
     return public_url.rstrip("/") + HUBSPOT_PATH
 
 
-def hubspot_envelope(event: dict[str, Any], program_id: str, received_at: str) -> dict[str, Any]:
-    return {"v": 1, "source": "hubspot", "program_id": program_id, "portal_id": hubspot.portal_of(event),
-            "topic": hubspot.subscription_type(event) or "unknown", "webhook_id": hubspot.dedupe_key(event),
-            "event_id": str(event.get("eventId")), "received_at": received_at,
-            "body": json.dumps(event, separators=(",", ":"))}
-
-
-def _shopify_verified(raw_body: bytes, signature: str, directory: ProgramDirectory) -> set[str]:
+def _shopify_verified(raw_body: bytes, signature: str, directory: ProgramDirectory,
+                      formats: WebhookFormats) -> set[str]:
     """The programs whose Shopify secret (current or previous) signed the body; InvalidSignature when none did."""
     def signed(program_id: str) -> bool:
         secrets = directory.shopify_secrets(program_id)
         if secrets:
-            verify_shopify(raw_body, signature, secrets)
+            formats.verify_shopify(raw_body, signature, secrets)
         return bool(secrets)
 
     return _verified_by(directory.programs(), signed, "signature does not match")
 
 
 def _hubspot_verified(candidates: list[str], headers: Mapping[str, str], method: str, raw_body: bytes,
-                      directory: ProgramDirectory, clock: Clock) -> set[str]:
+                      directory: ProgramDirectory, clock: Clock, formats: WebhookFormats) -> set[str]:
     now_ms = int(clock.now().timestamp() * 1000)
 
     def signed(program_id: str) -> bool:
         settings = directory.hubspot_settings(program_id)
         if settings.client_secrets:
-            verify_hubspot(headers, method, hubspot_uri(settings.public_url), raw_body, settings.client_secrets,
-                           settings.signature_versions, now_ms)
+            formats.verify_hubspot(headers, method, hubspot_uri(settings.public_url), raw_body,
+                                   settings.client_secrets, settings.signature_versions, now_ms)
         return bool(settings.client_secrets)
 
     return _verified_by(candidates, signed, "no program is configured for HubSpot")

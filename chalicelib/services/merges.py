@@ -8,10 +8,6 @@ that move its balances (see domain/merges.py).
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from typing import Any
-
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import ConcurrentChange, Conflict, DuplicateEntry, InvalidRequest, NotFound
 from chalicelib.domain.ledger import Identity, Member, primary_identity
@@ -22,7 +18,6 @@ from chalicelib.services.ports.ledger import LedgerRepository
 
 SYSTEM_KEY = "system:identity"       # who merges when the engine recognises a person by email
 ATTEMPTS = 5
-MEMBER_ID = re.compile(r"m_[0-9a-f]{24}")
 MAX_HOPS = 4                         # a member absorbed into one that was absorbed later, and so on
 
 
@@ -54,21 +49,6 @@ def join_shopify_member(program_id: str, member_id: str, email: str, ledger: Led
     _merge(program_id, source, target.member_id, primary, ledger, rules, clock, SYSTEM_KEY,
            "same email as a Shopify customer")
     return target.member_id
-
-
-def merge_request(body: Any) -> tuple[str, str]:
-    """The other member and the reason, from `{"member_id", "reason"}`."""
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("send a JSON object", code="invalid_body")
-    errors = [f"{k}: unknown field" for k in sorted(set(body) - {"member_id", "reason"})]
-    other, reason = body.get("member_id"), body.get("reason")
-    if not isinstance(other, str) or not MEMBER_ID.fullmatch(other):
-        errors.append("member_id: the id of the other member (m_ and 24 hex digits) is required")
-    if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= 500:
-        errors.append("reason: a string of 1 to 500 characters is required")
-    if errors:
-        raise InvalidRequest("; ".join(errors), code="invalid_merge")
-    return str(other), str(reason).strip()
 
 
 def merge_on_request(program_id: str, member_id: str, other_id: str, reason: str, actor: str,

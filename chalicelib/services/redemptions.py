@@ -12,11 +12,11 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.due import REGISTRATION_TASK
@@ -26,9 +26,9 @@ from chalicelib.domain.errors import (
     ConnectorRejected,
     DuplicateEntry,
     InsufficientPoints,
-    InvalidRequest,
     LoyaltyError,
     NotFound,
+    Retryable,
 )
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member, entry_id_for
 from chalicelib.domain.messages import Message, new_message
@@ -56,7 +56,6 @@ from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
 from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.ports.rewards import RewardCatalog
 
-ALLOWED = {"reward_id", "idempotency_key"}
 ATTEMPTS = 40          # conflicts on a hot profile are retried; each try re-reads the balance
 SYSTEM_KEY = "system:register_discounts"
 
@@ -78,11 +77,10 @@ class RedemptionStore(Protocol):
                 change: MemberChange, audit: AuditRecord, now: datetime) -> bool: ...
 
 
-def redeem(body: Any, member_id: str, caller: ApiKey, store: RedemptionStore, ledger: LedgerRepository,
-           catalog: RewardCatalog, rules: ProgramRules, clock: Clock, shopify_connected: bool,
-           pause: Callable[[float], None] = time.sleep) -> tuple[Redemption, bool]:
+def redeem(reward_id: str, idempotency_key: str, member_id: str, caller: ApiKey, store: RedemptionStore,
+           ledger: LedgerRepository, catalog: RewardCatalog, rules: ProgramRules, clock: Clock,
+           shopify_connected: bool, pause: Callable[[float], None] = time.sleep) -> tuple[Redemption, bool]:
     """The redemption and whether it was made now (False: the same request again)."""
-    reward_id, idempotency_key = _validate(body)
     request_hash = hashlib.sha256(json.dumps([member_id, reward_id]).encode()).hexdigest()
     for attempt in range(ATTEMPTS):
         earlier = store.by_idempotency_key(caller.program_id, idempotency_key)
@@ -154,7 +152,7 @@ def register(program_id: str, redemption: Redemption, store: RedemptionStore, le
         discount_id = discounts.create_discount_code(discount_spec(redemption))
     except ConnectorRejected as e:
         return _give_up(program_id, redemption, store, ledger, now, e)
-    except LoyaltyError as e:                    # unavailable, throttled, daily limit: try again later
+    except Retryable as e:                       # unavailable, throttled, daily limit: try again later
         attempts = redemption.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             return _give_up(program_id, redemption, store, ledger, now, e)
@@ -236,20 +234,6 @@ def _reward(rewards: list[Reward], reward_id: str) -> Reward:
         if reward.reward_id == reward_id and reward.active:
             return reward
     raise NotFound(f"no active reward {reward_id}")
-
-
-def _validate(body: Any) -> tuple[str, str]:
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("send a JSON object", code="invalid_body")
-    errors = [f"{k}: unknown field" for k in sorted(set(body) - ALLOWED)]
-    reward_id, key = body.get("reward_id"), body.get("idempotency_key")
-    if not isinstance(reward_id, str) or not 1 <= len(reward_id) <= 64:
-        errors.append("reward_id: a reward id string is required")
-    if not isinstance(key, str) or not 1 <= len(key) <= 255:
-        errors.append("idempotency_key: a string of 1 to 255 characters is required")
-    if errors:
-        raise InvalidRequest("; ".join(errors), code="invalid_redemption")
-    return str(reward_id), str(key)
 
 
 def register_due(program_id: str, now: datetime, store: RedemptionStore, ledger: LedgerRepository, due: DueWork,

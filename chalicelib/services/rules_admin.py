@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest, NotFound
 from chalicelib.domain.program import ProgramRules, rules_at
+from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.rules_input import parse_rules
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
+from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
 
 MAX_JSON = 64_000
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -23,8 +23,11 @@ _FIELDS = {"": set(rules_to_json(DEFAULT_RULES)), "tiers": {"name", "threshold",
            "campaigns": {"name", "starts_at", "ends_at", "multiplier"}, "expiry": {"policy", "months"},
            "reviews": {"after_fulfillment_days", "after_delivery_days", "reminder_days", "overrides"},
            "reviews.overrides": {"tag", "days"}}
-_LISTS = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500}
-_DECIMALS = {"points_per_unit": Decimal(1000), "threshold": Decimal(10) ** 12, "multiplier": Decimal(100)}
+# Bounds beyond the codec's, shared with the rules shape of the OpenAPI document (web/shapes/rules.py).
+LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
+DECIMAL_BOUNDS = {"points_per_unit": Decimal(1000), "threshold": Decimal(10) ** 12, "multiplier": Decimal(100)}
+DECIMAL_PLACES = 6
+TAG_LENGTH = 255
 _DECIMAL_FIELDS = {"": ("points_per_unit",), "tiers": ("threshold", "multiplier"), "campaigns": ("multiplier",)}
 
 
@@ -55,12 +58,12 @@ def _shape(data: Mapping[str, Any]) -> list[str]:
     if isinstance(data.get("version"), str) and not VERSION.fullmatch(data["version"]):
         problems.append("version: letters, digits, '.', '_' and '-' only, at most 64 characters")
     problems += _unknown(data, "") + _big(data, "", "")
-    for name, most in _LISTS.items():
+    for name, most in LIST_SIZES.items():
         if isinstance(data.get(name), list) and len(data[name]) > most:
             problems.append(f"{name}: at most {most} items")
     for i, tag in enumerate(_items(data, "excluded_product_tags")):
-        if not isinstance(tag, str) or not 0 < len(tag) <= 255:
-            problems.append(f"excluded_product_tags[{i}]: a string of 1 to 255 characters is required")
+        if not isinstance(tag, str) or not 0 < len(tag) <= TAG_LENGTH:
+            problems.append(f"excluded_product_tags[{i}]: a string of 1 to {TAG_LENGTH} characters is required")
     for name in ("tiers", "campaigns"):
         for i, item in enumerate(_items(data, name)):
             problems += _unknown(item, f"{name}[{i}]", name) + _big(item, f"{name}[{i}].", name)
@@ -71,8 +74,8 @@ def _nested(data: Mapping[str, Any]) -> list[str]:
     problems = _unknown(data.get("expiry"), "expiry") + _unknown(data.get("reviews"), "reviews")
     reviews = data.get("reviews")
     overrides = _items(reviews, "overrides") if isinstance(reviews, Mapping) else []
-    if len(overrides) > 100:
-        return [*problems, "reviews.overrides: at most 100 items"]
+    if len(overrides) > LIST_SIZES["reviews.overrides"]:
+        return [*problems, f"reviews.overrides: at most {LIST_SIZES['reviews.overrides']} items"]
     for i, item in enumerate(overrides):
         problems += _unknown(item, f"reviews.overrides[{i}]", "reviews.overrides")
     return problems
@@ -80,7 +83,7 @@ def _nested(data: Mapping[str, Any]) -> list[str]:
 
 def _items(data: Mapping[str, Any], name: str) -> list[Any]:
     value = data.get(name)
-    return value[:_LISTS.get(name, 100) + 1] if isinstance(value, list) else []
+    return value[:LIST_SIZES.get(name, 100) + 1] if isinstance(value, list) else []
 
 
 def _unknown(data: Any, path: str, kind: str | None = None) -> list[str]:
@@ -94,14 +97,14 @@ def _big(data: Any, prefix: str, kind: str) -> list[str]:
     """Decimals above their bound or with more than 6 places (the codec checks they are decimals at all)."""
     problems = []
     for name in _DECIMAL_FIELDS[kind]:
-        most = _DECIMALS[name]
+        most = DECIMAL_BOUNDS[name]
         raw = data.get(name) if isinstance(data, Mapping) else None
         try:
             value = Decimal(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
         except InvalidOperation:
             continue
-        if value is not None and value.is_finite() and (value > most or value.as_tuple().exponent < -6):
-            problems.append(f"{prefix}{name}: at most {most} with at most 6 decimal places")
+        if value is not None and value.is_finite() and (value > most or value.as_tuple().exponent < -DECIMAL_PLACES):
+            problems.append(f"{prefix}{name}: at most {most} with at most {DECIMAL_PLACES} decimal places")
     return problems
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib.domain import tokens
 from chalicelib.domain.audit import AuditRecord, audit_record
-from chalicelib.messaging import tokens
-from chalicelib.messaging.tokens import UnknownProgram, UnsubscribeClaim
+from chalicelib.domain.tokens import UnknownProgram, UnsubscribeClaim
 from chalicelib.services.ports.profiles import Profiles
 from chalicelib.services.ports.programs import ProgramDirectory
 

@@ -3,24 +3,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
-from chalicelib.domain.errors import InvalidRequest, NotFound
-from chalicelib.domain.ids import PLATFORM_ID, REWARD_ID, SHOP_DOMAIN, well_formed
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ids import REWARD_ID, well_formed
 from chalicelib.domain.standing import standing
-from chalicelib.messaging.composer import preview
 from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards, timeline
+from chalicelib.services.ports.metrics import POINTS_REDEEMED, REDEMPTIONS
 from chalicelib.services.privacy import data_request_export
-from chalicelib.web import openapi
 from chalicelib.web.auth import caller, query
 from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import json_body, key_in_path, member_in_path, member_in_query, request_in_path
+from chalicelib.web.shapes import requests, responses
+from chalicelib.web.shapes.reading import read
 from chalicelib.web.wire import (
+    answer,
     api_key_body,
     audit_body,
+    created_api_key_body,
     data_request_body,
     entry_body,
     member_body,
@@ -35,8 +39,6 @@ from chalicelib.web.wire import (
 bp = Blueprint(__name__)
 
 
-
-
 @bp.route("/admin/members", methods=["GET"])
 @handles_errors
 def find_members() -> dict[str, Any]:
@@ -45,7 +47,7 @@ def find_members() -> dict[str, Any]:
     found = members.lookup(bootstrap.get_ledger(), bootstrap.get_identities(), key.program_id,
                            bp.current_request.query_params or {}, directory.shop_of(key.program_id),
                            directory.hubspot_portal(key.program_id))
-    return {"members": [member_body(m) for m in found]}
+    return answer(responses.Members([member_body(m) for m in found]))
 
 
 @bp.route("/admin/members/{member_id}", methods=["GET"])
@@ -55,7 +57,7 @@ def get_member(member_id: str) -> dict[str, Any]:
     member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     now = bootstrap.get_clock().now()
     where = standing(member, bootstrap.get_rules().rules_at(key.program_id, now), now)
-    return profile_body(member, where, bootstrap.get_directory().messaging(key.program_id).currency)
+    return answer(profile_body(member, where, bootstrap.get_directory().messaging(key.program_id).currency))
 
 
 @bp.route("/admin/members/{member_id}/ledger", methods=["GET"])
@@ -65,8 +67,8 @@ def member_ledger(member_id: str) -> dict[str, Any]:
     listing = f"ledger:{member_in_path(member_id)}"
     page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id,
                                  opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
-    return {"entries": [entry_body(e) for e in page.entries],
-            "next": sealed(page.next_cursor, key.program_id, listing)}
+    return answer(responses.Ledger([entry_body(e) for e in page.entries],
+                                   sealed(page.next_cursor, key.program_id, listing)))
 
 
 @bp.route("/admin/members/{member_id}/timeline", methods=["GET"])
@@ -77,15 +79,15 @@ def member_timeline(member_id: str) -> dict[str, Any]:
     listing = f"timeline:{member_in_path(member_id)}"
     page = timeline.timeline(bootstrap.get_ledger(), bootstrap.get_outbox(), key.program_id, member_id,
                              opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
-    return {"events": [timeline_body(at, item) for at, item in page.items],
-            "next": sealed(page.next_cursor, key.program_id, listing)}
+    return answer(responses.Timeline([timeline_body(at, item) for at, item in page.items],
+                                     sealed(page.next_cursor, key.program_id, listing)))
 
 
 @bp.route("/admin/data-requests", methods=["GET"])
 @handles_errors
 def list_data_requests() -> dict[str, Any]:
     key = caller(bp, "read")
-    return {"data_requests": [data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]}
+    return answer(responses.DataRequests([data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]))
 
 
 @bp.route("/admin/data-requests/{request_id}", methods=["GET"])
@@ -96,11 +98,10 @@ def data_request(request_id: str) -> dict[str, Any]:
     listing = f"data-request:{request_in_path(request_id)}"
     export = data_request_export(bootstrap.get_requests(), bootstrap.get_ledger(), key.program_id, request_id,
                                  opened(query(bp, "cursor"), key.program_id, listing))
-    return {"request": data_request_body(export.request),
-            "member": member_body(export.member) if export.member else None,
-            "entries": [entry_body(e) for e in export.ledger.entries],
-            "next": sealed(export.ledger.next_cursor, key.program_id, listing),
-            "orders": [order_body(o) for o in export.orders]}
+    return answer(responses.DataExport(
+        request=data_request_body(export.request), member=member_body(export.member) if export.member else None,
+        entries=[entry_body(e) for e in export.ledger.entries],
+        next=sealed(export.ledger.next_cursor, key.program_id, listing), orders=[order_body(o) for o in export.orders]))
 
 
 @bp.route("/admin/messages", methods=["GET"])
@@ -109,32 +110,35 @@ def member_messages() -> dict[str, Any]:
     """Every message of a member: kind, status, due time, and why it went out or did not."""
     key = caller(bp, "read")
     member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_query(bp))
-    return {"messages": [message_body(m) for m in bootstrap.get_outbox().messages(key.program_id, member.member_id)]}
+    found = bootstrap.get_outbox().messages(key.program_id, member.member_id)
+    return answer(responses.Messages([message_body(m) for m in found]))
 
 
 @bp.route("/admin/messages/preview", methods=["GET"])
 @handles_errors
 def preview_message() -> dict[str, Any]:
     """Any template rendered with sample data and the program's branding."""
+    from chalicelib.messaging.composer import preview  # Jinja2 only where templates are rendered
+
     key = caller(bp, "read")
     rendered = preview(query(bp, "kind") or "", bootstrap.get_directory().messaging(key.program_id))
-    return {"kind": query(bp, "kind"), "subject": rendered.subject, "html": rendered.html, "text": rendered.text}
+    return answer(responses.Preview(query(bp, "kind"), rendered.subject, rendered.html, rendered.text))
 
 
 @bp.route("/admin/rewards", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def create_reward() -> Response:
     key = caller(bp, "write")
-    reward = rewards.create_reward(json_body(bp), key, bootstrap.get_rewards(),
-                                   bootstrap.get_clock().now())
-    return Response(body=reward_body(reward), status_code=201)
+    offer = read(json_body(bp), requests.NewReward, "invalid_reward").offer()
+    reward = rewards.create_reward(offer, key, bootstrap.get_rewards(), bootstrap.get_clock().now())
+    return Response(body=answer(reward_body(reward)), status_code=201)
 
 
 @bp.route("/admin/rewards", methods=["GET"])
 @handles_errors
 def list_rewards() -> dict[str, Any]:
     key = caller(bp, "read")
-    return {"rewards": [reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]}
+    return answer(responses.Rewards([reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]))
 
 
 @bp.route("/admin/rewards/{reward_id}", methods=["DELETE"])
@@ -144,7 +148,8 @@ def retire_reward(reward_id: str) -> dict[str, Any]:
     key = caller(bp, "write")
     if not well_formed(REWARD_ID, reward_id):
         raise NotFound(f"no reward {reward_id[:64]}")
-    return reward_body(rewards.retire_reward(reward_id, key, bootstrap.get_rewards(), bootstrap.get_clock().now()))
+    retired = rewards.retire_reward(reward_id, key, bootstrap.get_rewards(), bootstrap.get_clock().now())
+    return answer(reward_body(retired))
 
 
 @bp.route("/admin/reviews", methods=["POST"], content_types=["application/json"])
@@ -152,23 +157,15 @@ def retire_reward(reward_id: str) -> dict[str, Any]:
 def record_review() -> Response:
     """For the merchant's review app: `{"order_id": "...", "shop"?: "..."}`; later reminders are skipped."""
     key = caller(bp, "write")
-    body = json_body(bp)
-    order_id = body.get("order_id") if isinstance(body, dict) else None
-    if not well_formed(PLATFORM_ID, order_id):
-        raise InvalidRequest("order_id: the Shopify order id as a string of 1 to 20 digits is required",
-                             code="invalid_body")
-    shop = body.get("shop")
-    if shop is not None and not well_formed(SHOP_DOMAIN, shop):
-        raise InvalidRequest("shop: the shop's domain as a string, or absent for the program's shop",
-                             code="invalid_body")
-    shop = shop or bootstrap.get_directory().shop_of(key.program_id)
-    outcome = orders.record_review(key.program_id, str(shop), order_id, bootstrap.get_ledger(),
+    review = read(json_body(bp), requests.Review, "invalid_body")
+    order_id, shop = review.order_id, review.shop or bootstrap.get_directory().shop_of(key.program_id)
+    outcome = orders.record_review(key.program_id, shop, order_id, bootstrap.get_ledger(),
                                    bootstrap.get_rules(), bootstrap.get_clock())
     if outcome.status == "recorded":
         bootstrap.get_audit().record(key.program_id, audit_record(
             key.key_id, bootstrap.get_clock().now(), "review.record", f"order:{shop}:{order_id}",
             after={"reviewed": True}))
-    return Response(body={"order_id": order_id, "recorded": outcome.status == "recorded"}, status_code=200)
+    return Response(body=answer(responses.ReviewRecorded(order_id, outcome.status == "recorded")), status_code=200)
 
 
 @bp.route("/admin/members/{member_id}/adjustments", methods=["POST"], content_types=["application/json"])
@@ -176,9 +173,10 @@ def record_review() -> Response:
 def adjust_member(member_id: str) -> Response:
     """Add or take points with a reason; the idempotency key makes a retry return the same entry."""
     key = caller(bp, "write")
-    entry, created = adjustments.adjust(json_body(bp), member_in_path(member_id), key, bootstrap.get_ledger(),
-                                        bootstrap.get_clock())
-    return Response(body=entry_body(entry), status_code=201 if created else 200)
+    asked = read(json_body(bp), requests.Adjustment, "invalid_adjustment")
+    entry, created = adjustments.adjust(asked.points, asked.reason, asked.idempotency_key, member_in_path(member_id),
+                                        key, bootstrap.get_ledger(), bootstrap.get_clock())
+    return Response(body=answer(entry_body(entry)), status_code=201 if created else 200)
 
 
 @bp.route("/admin/members/{member_id}/redemptions", methods=["POST"], content_types=["application/json"])
@@ -186,13 +184,17 @@ def adjust_member(member_id: str) -> Response:
 def redeem(member_id: str) -> Response:
     """Points for a reward: the code comes back at once; Shopify registration follows (see `status`)."""
     key = caller(bp, "write")
+    asked = read(json_body(bp), requests.NewRedemption, "invalid_redemption")
     now = bootstrap.get_clock().now()
     connected = bootstrap.get_connector_clients().for_program(key.program_id).shopify is not None
     redemption, created = redemptions.redeem(
-        json_body(bp), member_in_path(member_id), key, bootstrap.get_redemptions(), bootstrap.get_ledger(),
-        bootstrap.get_rewards(), bootstrap.get_rules().rules_at(key.program_id, now), bootstrap.get_clock(),
-        shopify_connected=connected)
-    return Response(body=redemption_body(redemption), status_code=201 if created else 200)
+        asked.reward_id, asked.idempotency_key, member_in_path(member_id), key, bootstrap.get_redemptions(),
+        bootstrap.get_ledger(), bootstrap.get_rewards(), bootstrap.get_rules().rules_at(key.program_id, now),
+        bootstrap.get_clock(), shopify_connected=connected)
+    if created:
+        bootstrap.get_metrics().count(REDEMPTIONS)
+        bootstrap.get_metrics().count(POINTS_REDEEMED, redemption.points)
+    return Response(body=answer(redemption_body(redemption)), status_code=201 if created else 200)
 
 
 @bp.route("/admin/members/{member_id}/redemptions", methods=["GET"])
@@ -201,31 +203,34 @@ def member_redemptions(member_id: str) -> dict[str, Any]:
     key = caller(bp, "read")
     members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     found = bootstrap.get_redemptions().list(key.program_id, member_id)
-    return {"redemptions": [redemption_body(r) for r in found]}
+    return answer(responses.Redemptions([redemption_body(r) for r in found]))
 
 
 @bp.route("/admin/api-keys", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def create_api_key() -> Response:
     """A new key of the caller's program: the key itself is in this response only."""
-    key, plain = api_keys.create_key(json_body(bp), caller(bp, "owner"), bootstrap.get_api_keys(),
+    body = json_body(bp)
+    owner = caller(bp, "owner")
+    asked = read(body, requests.NewApiKey, "invalid_api_key")
+    key, plain = api_keys.create_key(msgspec.structs.asdict(asked), owner, bootstrap.get_api_keys(),
                                      bootstrap.get_clock())
-    return Response(body={**api_key_body(key), "key": plain}, status_code=201)
+    return Response(body=answer(created_api_key_body(key, plain)), status_code=201)
 
 
 @bp.route("/admin/api-keys", methods=["GET"])
 @handles_errors
 def list_api_keys() -> dict[str, Any]:
     key = caller(bp, "owner")
-    return {"api_keys": [api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]}
+    return answer(responses.ApiKeys([api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]))
 
 
 @bp.route("/admin/api-keys/{key_id}", methods=["DELETE"])
 @handles_errors
 def revoke_api_key(key_id: str) -> dict[str, Any]:
     owner = caller(bp, "owner")
-    return api_key_body(api_keys.revoke_key(key_in_path(key_id), owner, bootstrap.get_api_keys(),
-                                            bootstrap.get_clock()))
+    revoked = api_keys.revoke_key(key_in_path(key_id), owner, bootstrap.get_api_keys(), bootstrap.get_clock())
+    return answer(api_key_body(revoked))
 
 
 @bp.route("/admin/audit", methods=["GET"])
@@ -236,9 +241,11 @@ def audit_trail() -> dict[str, Any]:
     limit = members.page_limit(query(bp, "limit"))
     records, cursor = bootstrap.get_audit().page(key.program_id, opened(query(bp, "cursor"), key.program_id, "audit"),
                                                  limit)
-    return {"records": [audit_body(r) for r in records], "next": sealed(cursor, key.program_id, "audit")}
+    return answer(responses.Audit([audit_body(r) for r in records], sealed(cursor, key.program_id, "audit")))
 
 
 @bp.route("/admin/openapi.json", methods=["GET"])
 def openapi_document() -> dict[str, Any]:
+    from chalicelib.web import openapi  # built from every shape: only when asked for
+
     return openapi.document()

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services import crm_admin
-from chalicelib.services.ports.connectors import ConnectorStatus
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import member_in_path
+from chalicelib.web.shapes.responses import Connectors, MemberSync
+from chalicelib.web.wire import answer, sync_status_body
 
 bp = Blueprint(__name__)
-
 
 
 @bp.route("/admin/connectors", methods=["GET"])
@@ -21,7 +22,8 @@ bp = Blueprint(__name__)
 def connectors() -> dict[str, Any]:
     key = caller(bp, "read")
     found = bootstrap.get_connector_clients().for_program(key.program_id)
-    return {"connectors": crm_admin.connectors_overview(key.program_id, found, bootstrap.get_crm_sync())}
+    overview = crm_admin.connectors_overview(key.program_id, found, bootstrap.get_crm_sync())
+    return answer(msgspec.convert({"connectors": overview}, Connectors))
 
 
 @bp.route("/admin/members/{member_id}/sync", methods=["GET"])
@@ -31,10 +33,5 @@ def member_sync(member_id: str) -> dict[str, Any]:
     clients = bootstrap.get_connector_clients().for_program(key.program_id)
     sync = crm_admin.member_sync(key.program_id, member_in_path(member_id), bootstrap.get_ledger(),
                                  bootstrap.get_crm_sync(), clients)
-    return {"member_id": member_id, "due_at": sync.due_at.isoformat() if sync.due_at else None,
-            "connectors": {name: _status_body(s) for name, s in sync.statuses.items()}}
-
-
-def _status_body(status: ConnectorStatus) -> dict[str, Any]:
-    return {"status": status.status, "at": status.at.isoformat() if status.at else None, "error": status.error,
-            "attempts": status.attempts}
+    return answer(MemberSync(member_id=member_id, due_at=sync.due_at.isoformat() if sync.due_at else None,
+                             connectors={name: sync_status_body(s) for name, s in sync.statuses.items()}))

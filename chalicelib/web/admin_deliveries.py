@@ -7,9 +7,10 @@ from chalice import Blueprint
 
 from chalicelib import bootstrap
 from chalicelib.services.members import page_limit
-from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.web.auth import caller, query
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.shapes.responses import RefusedDeliveries
+from chalicelib.web.wire import answer, refused_body
 
 bp = Blueprint(__name__)
 
@@ -21,10 +22,4 @@ def refused() -> dict[str, Any]:
     key = caller(bp, "read")
     found, cursor = bootstrap.get_refused_deliveries().page(key.program_id, query(bp, "cursor"),
                                                             page_limit(query(bp, "limit")))
-    return {"refused": [refused_body(r) for r in found], "next": cursor}
-
-
-def refused_body(item: RefusedDelivery) -> dict[str, Any]:
-    return {"source": item.source, "topic": item.topic, "webhook_id": item.webhook_id,
-            "received_at": item.received_at.isoformat(), "refused_at": item.refused_at.isoformat(),
-            "reason": item.reason}
+    return answer(RefusedDeliveries([refused_body(r) for r in found], cursor))

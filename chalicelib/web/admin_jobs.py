@@ -6,9 +6,10 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services.ports.due import DueFailure
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.shapes.responses import ParkedItems
+from chalicelib.web.wire import answer, parked_body
 
 bp = Blueprint(__name__)
 
@@ -17,11 +18,5 @@ bp = Blueprint(__name__)
 @handles_errors
 def parked() -> dict[str, Any]:
     key = caller(bp, "read")
-    return {"parked": [parked_body(key.program_id, p) for p in bootstrap.get_due_work().parked(key.program_id)]}
-
-
-def parked_body(program_id: str, item: DueFailure) -> dict[str, Any]:
-    return {"program_id": program_id, "task": item.task, "ref": item.ref, "due_at": item.due_at.isoformat(),
-            "attempts": item.attempts, "first_failed_at": item.first_failed_at.isoformat(),
-            "last_failed_at": item.last_failed_at.isoformat(),
-            "parked_at": item.parked_at.isoformat() if item.parked_at else None, "error": item.error}
+    found = bootstrap.get_due_work().parked(key.program_id)
+    return answer(ParkedItems([parked_body(key.program_id, p) for p in found]))

@@ -10,7 +10,9 @@ from chalicelib.services import merges
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import json_body, member_in_path
-from chalicelib.web.wire import member_body
+from chalicelib.web.shapes.reading import read
+from chalicelib.web.shapes.requests import Merge
+from chalicelib.web.wire import answer, member_body
 
 bp = Blueprint(__name__)
 
@@ -20,9 +22,10 @@ bp = Blueprint(__name__)
 def merge_members(member_id: str) -> dict[str, Any]:
     """Merge another member into this one (the Shopify customer's member stays); answers the surviving member."""
     key = caller(bp, "write")
-    other, reason = merges.merge_request(json_body(bp))
+    asked = read(json_body(bp), Merge, "invalid_merge")
     now = bootstrap.get_clock().now()
-    survivor = merges.merge_on_request(key.program_id, member_in_path(member_id), other, reason, key.key_id,
+    survivor = merges.merge_on_request(key.program_id, member_in_path(member_id), asked.member_id, asked.reason,
+                                       key.key_id,
                                        bootstrap.get_ledger(), bootstrap.get_rules().rules_at(key.program_id, now),
                                        bootstrap.get_clock())
-    return member_body(survivor)
+    return answer(member_body(survivor))

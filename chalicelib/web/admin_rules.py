@@ -4,18 +4,21 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
-from chalicelib.adapters.rules_codec import rules_to_json
+from chalicelib.domain.program import ProgramRules
+from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services import dry_run, rules_admin
 from chalicelib.web.auth import caller
 from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import json_body, version_in_path
+from chalicelib.web.shapes.rules import Rules, RulesVersions, Withdrawn
+from chalicelib.web.wire import answer, report_body
 
 bp = Blueprint(__name__)
-
 
 
 def _body() -> Any:
@@ -28,7 +31,7 @@ def _body() -> Any:
 def list_rules() -> dict[str, Any]:
     key = caller(bp, "read")
     overview = rules_admin.rules_overview(bootstrap.get_rules(), key.program_id, bootstrap.get_clock().now())
-    return {"current": rules_to_json(overview.current), "versions": [rules_to_json(v) for v in overview.versions]}
+    return answer(RulesVersions(_rules(overview.current), [_rules(v) for v in overview.versions]))
 
 
 @bp.route("/admin/rules", methods=["POST"], content_types=["application/json"])
@@ -38,7 +41,7 @@ def create_rules() -> Response:
     key = caller(bp, "write")
     rules = rules_admin.create_rules(_body(), key, bootstrap.get_rules(),
                                      bootstrap.get_clock().now())
-    return Response(body=rules_to_json(rules), status_code=201)
+    return Response(body=answer(_rules(rules)), status_code=201)
 
 
 @bp.route("/admin/rules/{version}", methods=["DELETE"])
@@ -48,7 +51,7 @@ def withdraw_rules(version: str) -> dict[str, Any]:
     key = caller(bp, "write")
     rules = rules_admin.withdraw_rules(version_in_path(version), key, bootstrap.get_rules(),
                                        bootstrap.get_clock().now())
-    return {"withdrawn": rules_to_json(rules)}
+    return answer(Withdrawn(_rules(rules)))
 
 
 @bp.route("/admin/rules/dry-run", methods=["POST"], content_types=["application/json"])
@@ -62,14 +65,9 @@ def dry_run_rules() -> dict[str, Any]:
     report = dry_run.dry_run(body, key.program_id,
                              bootstrap.get_directory().shop_of(key.program_id), bootstrap.get_shop_index(),
                              bootstrap.get_clock().now())
-    return report_body(replace(report, next_cursor=sealed(report.next_cursor, key.program_id, "dry-run")))
+    return answer(report_body(replace(report, next_cursor=sealed(report.next_cursor, key.program_id, "dry-run"))))
 
 
-def report_body(report: dry_run.DryRunReport) -> dict[str, Any]:
-    return {"orders": report.orders, "actual_points": report.actual_points,
-            "proposed_points": report.proposed_points, "difference": report.difference,
-            "truncated": report.next_cursor is not None, "next": report.next_cursor, "by_tier": report.by_tier,
-            "sample": [{"order_id": r.order_id, "paid_at": r.paid_at.isoformat(), "base_amount": r.base_amount,
-                        "tier": r.tier, "actual_points": r.actual_points, "proposed_points": r.proposed_points}
-                       for r in report.sample],
-            "notes": list(report.notes)}
+def _rules(rules: ProgramRules) -> Rules:
+    """Rules as the codec writes them, in their response shape."""
+    return msgspec.convert(rules_to_json(rules), Rules)

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 
 from chalice import BadRequestError, Response
 
-from chalicelib.adapters.availability import unavailable
+from chalicelib import bootstrap
 from chalicelib.domain.errors import (
     ConcurrentChange,
     Conflict,
     ConnectorRejected,
     ConnectorUnavailable,
+    DailyLimitReached,
     DuplicateEntry,
     Forbidden,
     InsufficientPoints,
@@ -21,8 +24,11 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     InvalidSignature,
     LoyaltyError,
+    MailRejected,
+    MailUnavailable,
     NotFound,
     PayloadTooLarge,
+    Retryable,
     TemporarilyUnavailable,
     Unauthorized,
 )
@@ -39,15 +45,20 @@ _STATUS: dict[type[LoyaltyError], int] = {
     Conflict: 409,
     InsufficientPoints: 409,
     ConcurrentChange: 409,
-    ConnectorUnavailable: 503,
-    ConnectorRejected: 502,
     PayloadTooLarge: 413,
+    ConnectorRejected: 502,
+    MailRejected: 502,
     TemporarilyUnavailable: 503,
+    ConnectorUnavailable: 503,
+    MailUnavailable: 503,
+    DailyLimitReached: 503,
+    Retryable: 503,
 }
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(body={"error": {"code": code, "message": message}}, status_code=status, headers=headers or {})
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    fields: dict[str, str | list[str]] = {**(headers or {})}
+    return Response(body={"error": {"code": code, "message": message}}, status_code=status, headers=fields)
 
 
 def status_for(error: LoyaltyError) -> int:
@@ -69,7 +80,7 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             status = status_for(e)
             return error_response(status, e.code, e.message, _error_headers(e))
         except Exception as e:
-            if unavailable(e):                  # botocore gave up: DynamoDB, SQS, … refused or did not answer
+            if bootstrap.dependency_unavailable(e):   # botocore gave up: DynamoDB, SQS, … refused or did not answer
                 logger.warning("dependency_unavailable", extra={"error": type(e).__name__})
                 return error_response(503, "service_unavailable", "A service the API depends on did not answer; "
                                       "try again shortly.", {"Retry-After": "5"})
@@ -83,6 +94,8 @@ def _error_headers(error: LoyaltyError) -> dict[str, str] | None:
         return {"WWW-Authenticate": "Bearer"}
     if isinstance(error, TemporarilyUnavailable):
         return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, DailyLimitReached):
+        return {"Retry-After": format_datetime(error.retry_at.astimezone(UTC), usegmt=True)}
     return None
 
 

@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import InvalidSignature, LoyaltyError
-from chalicelib.messaging.tokens import TokenExpired, TokenNotYetValid
+from chalicelib.domain.tokens import TokenExpired, TokenNotYetValid
 from chalicelib.observability import logger
 from chalicelib.services import unsubscribe as service
 from chalicelib.web.errors import error_response, status_for

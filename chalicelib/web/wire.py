@@ -1,137 +1,179 @@
-"""Domain objects → JSON bodies of the admin API (times ISO-8601 with offset, points integers)."""
+"""Domain objects → the admin API's response shapes (web/shapes/responses.py); `answer` makes them JSON values.
+
+Times are ISO-8601 with their offset, points integers, money decimal strings.
+"""
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
 from chalicelib.domain.messages import Message
+from chalicelib.domain.money import Money
 from chalicelib.domain.redemptions import Redemption
 from chalicelib.domain.rewards import Reward
 from chalicelib.domain.standing import Standing
+from chalicelib.services.dry_run import DryRunReport
+from chalicelib.services.ports.connectors import ConnectorStatus
+from chalicelib.services.ports.due import DueFailure
+from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.services.ports.profiles import DataRequest
 from chalicelib.services.ports.programs import ApiKey
+from chalicelib.web.shapes import responses as shape
 
 
-def member_body(member: Member) -> dict[str, Any]:
-    return {
-        "member_id": member.member_id,
-        "email": member.email,
-        "first_name": member.first_name,
-        "points_balance": member.points_balance,
-        "pending_points": member.pending_points,
-        "lifetime_points": member.lifetime_points,
-        "tier": member.tier,
-        "identities": list(member.identities),
-        "email_consent": member.email_consent,
-        "consent_updated_at": _time(member.consent_updated_at),
-        "erased_at": _time(member.erased_at),
-        "unsubscribed": sorted(member.unsubscribed),
-        "unsubscribed_at": _time(member.unsubscribed_at),
-        "hard_bounced": member.hard_bounced,
-        "complained": member.complained,
-        "merged_into": member.merged_into,
-        "merged_from": list(member.merged_from),
-        "created_at": member.created_at.isoformat(),
-        "updated_at": member.updated_at.isoformat(),
-    }
+def answer(body: msgspec.Struct) -> Any:
+    """The JSON value of a response shape, as Chalice sends it."""
+    return msgspec.to_builtins(body)
+
+
+def member_body(member: Member) -> shape.Member:
+    return shape.Member(**_member(member))
+
+
+def _member(member: Member) -> dict[str, Any]:
+    return dict(
+        member_id=member.member_id, email=member.email, first_name=member.first_name,
+        points_balance=member.points_balance, pending_points=member.pending_points,
+        lifetime_points=member.lifetime_points, tier=member.tier, identities=list(member.identities),
+        email_consent=member.email_consent, consent_updated_at=_time(member.consent_updated_at),
+        erased_at=_time(member.erased_at), unsubscribed=sorted(member.unsubscribed),
+        unsubscribed_at=_time(member.unsubscribed_at), hard_bounced=member.hard_bounced,
+        complained=member.complained, merged_into=member.merged_into, merged_from=list(member.merged_from),
+        created_at=member.created_at.isoformat(), updated_at=member.updated_at.isoformat())
 
 
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def entry_body(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "entry_id": entry.entry_id,
-        "kind": entry.kind.value,
-        "points": entry.points,
-        "pending_points": entry.pending_points,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "recorded_at": entry.recorded_at.isoformat(),
-        "source": entry.source,
-        "base_amount": entry.base.to_wire() if entry.base else None,
-        "presentment_amount": entry.presentment_base.to_wire() if entry.presentment_base else None,
-        "rule_version": entry.rule_version,
-        "reason": entry.reason,
-    }
+def _money(value: Money | None) -> shape.Money | None:
+    return shape.Money(**value.to_wire()) if value else None
 
 
-def order_body(account: OrderAccount) -> dict[str, Any]:
+def entry_body(entry: LedgerEntry) -> shape.Entry:
+    return shape.Entry(
+        entry_id=entry.entry_id, kind=entry.kind.value, points=entry.points, pending_points=entry.pending_points,
+        occurred_at=entry.occurred_at.isoformat(), recorded_at=entry.recorded_at.isoformat(), source=entry.source,
+        base_amount=_money(entry.base), presentment_amount=_money(entry.presentment_base),
+        rule_version=entry.rule_version, reason=entry.reason)
+
+
+def order_body(account: OrderAccount) -> shape.Order:
     award = account.award
-    return {
-        "shop": account.shop, "order_id": account.order_id,
-        "points_earned": award.points if award else 0,
-        "base_amount": award.base.to_wire() if award else None,
-        "rule_version": award.rule_version if award else None,
-        "points_reversed": account.reversed_points, "points_expired": account.expired,
-        "refund_ids": sorted(account.refunds), "cancelled_at": _time(account.cancelled_at),
-        "fulfillments": [{"fulfillment_id": fid, "status": f.status, "shipment_status": f.shipment_status,
-                          "created_at": _time(f.created_at), "delivered_at": _time(f.delivered_at)}
-                         for fid, f in sorted(account.fulfillments.items())],
-    }
+    return shape.Order(
+        shop=account.shop, order_id=account.order_id, points_earned=award.points if award else 0,
+        base_amount=_money(award.base) if award else None, rule_version=award.rule_version if award else None,
+        points_reversed=account.reversed_points, points_expired=account.expired,
+        refund_ids=sorted(account.refunds), cancelled_at=_time(account.cancelled_at),
+        fulfillments=[shape.Fulfillment(fulfillment_id=fid, status=f.status, shipment_status=f.shipment_status,
+                                        created_at=_time(f.created_at), delivered_at=_time(f.delivered_at))
+                      for fid, f in sorted(account.fulfillments.items())])
 
 
-def data_request_body(request: DataRequest) -> dict[str, Any]:
-    return {"request_id": request.request_id, "member_id": request.member_id, "shop": request.shop,
-            "customer_id": request.customer_id, "orders_requested": list(request.orders_requested),
-            "received_at": request.received_at.isoformat()}
+def data_request_body(request: DataRequest) -> shape.DataRequest:
+    return shape.DataRequest(request_id=request.request_id, member_id=request.member_id, shop=request.shop,
+                             customer_id=request.customer_id, orders_requested=list(request.orders_requested),
+                             received_at=request.received_at.isoformat())
 
 
-def message_body(message: Message) -> dict[str, Any]:
-    return {"message_id": message.message_id, "kind": message.kind, "category": message.category,
-            "status": message.status, "due_at": message.due_at.isoformat(), "reason": message.reason,
-            "ses_message_id": message.ses_message_id, "attempts": message.attempts,
-            "created_at": _time(message.created_at), "updated_at": _time(message.updated_at)}
+def message_body(message: Message) -> shape.Message:
+    return shape.Message(message_id=message.message_id, kind=message.kind, category=message.category,
+                         status=message.status, due_at=message.due_at.isoformat(), reason=message.reason,
+                         ses_message_id=message.ses_message_id, attempts=message.attempts,
+                         created_at=_time(message.created_at), updated_at=_time(message.updated_at))
 
 
-def reward_body(reward: Reward) -> dict[str, Any]:
-    return {"reward_id": reward.reward_id, "name": reward.name, "kind": reward.kind,
-            "value": format(reward.value, "f") if reward.value is not None else None,
-            "points_cost": reward.points_cost,
-            "minimum_subtotal": format(reward.minimum_subtotal, "f") if reward.minimum_subtotal is not None else None,
-            "validity_days": reward.validity_days, "active": reward.active, "created_at": reward.created_at.isoformat()}
+def _plain(value: Decimal | None) -> str | None:
+    return format(value, "f") if value is not None else None
 
 
-def audit_body(record: AuditRecord) -> dict[str, Any]:
+def reward_body(reward: Reward) -> shape.Reward:
+    return shape.Reward(reward_id=reward.reward_id, name=reward.name, kind=reward.kind, value=_plain(reward.value),
+                        points_cost=reward.points_cost, minimum_subtotal=_plain(reward.minimum_subtotal),
+                        validity_days=reward.validity_days, active=reward.active,
+                        created_at=reward.created_at.isoformat())
+
+
+def audit_body(record: AuditRecord) -> shape.AuditRecord:
     """An audit record on the wire: before and after as JSON values, not strings."""
-    return {"audit_id": record.audit_id, "key_id": record.key_id, "at": record.at.isoformat(),
-            "action": record.action, "target": record.target,
-            "before": json.loads(record.before) if record.before else None,
-            "after": json.loads(record.after) if record.after else None, "reason": record.reason}
+    return shape.AuditRecord(audit_id=record.audit_id, key_id=record.key_id, at=record.at.isoformat(),
+                             action=record.action, target=record.target,
+                             before=json.loads(record.before) if record.before else None,
+                             after=json.loads(record.after) if record.after else None, reason=record.reason)
 
 
-def api_key_body(key: ApiKey) -> dict[str, Any]:
-    return {"key_id": key.key_id, "name": key.name, "scopes": sorted(key.scopes),
-            "created_at": _time(key.created_at), "created_by": key.created_by, "revoked_at": _time(key.revoked_at)}
+def api_key_body(key: ApiKey) -> shape.ApiKey:
+    return shape.ApiKey(**_api_key(key))
 
 
-def redemption_body(r: Redemption) -> dict[str, Any]:
-    return {"redemption_id": r.redemption_id, "member_id": r.member_id, "reward_id": r.reward_id,
-            "reward_name": r.reward_name, "kind": r.reward_kind, "value": r.reward_value, "points": r.points,
-            "code": r.code, "status": r.status, "created_at": r.created_at.isoformat(),
-            "expires_at": _time(r.expires_at), "attempts": r.attempts, "shopify_discount_id": r.discount_id,
-            "last_error": r.last_error, "next_attempt_at": _time(r.retry_at)}
+def created_api_key_body(key: ApiKey, plain: str) -> shape.CreatedApiKey:
+    return shape.CreatedApiKey(**_api_key(key), key=plain)
 
 
-def profile_body(member: Member, standing: Standing, currency: str) -> dict[str, Any]:
+def _api_key(key: ApiKey) -> dict[str, Any]:
+    return dict(key_id=key.key_id, name=key.name, scopes=sorted(key.scopes), created_at=_time(key.created_at),
+                created_by=key.created_by, revoked_at=_time(key.revoked_at))
+
+
+def redemption_body(r: Redemption) -> shape.Redemption:
+    return shape.Redemption(
+        redemption_id=r.redemption_id, member_id=r.member_id, reward_id=r.reward_id, reward_name=r.reward_name,
+        kind=r.reward_kind, value=r.reward_value, points=r.points, code=r.code, status=r.status,
+        created_at=r.created_at.isoformat(), expires_at=_time(r.expires_at), attempts=r.attempts,
+        shopify_discount_id=r.discount_id, last_error=r.last_error, next_attempt_at=_time(r.retry_at))
+
+
+def profile_body(member: Member, standing: Standing, currency: str) -> shape.Profile:
     """A member with where they stand: progress to the next tier, what keeps the tier, what expires when."""
-    def money(amount: Any) -> dict[str, str] | None:
-        return None if amount is None else {"amount": format(amount, ".2f"), "currency": currency}
+    def money(amount: Decimal | None) -> shape.Money | None:
+        return None if amount is None else shape.Money(amount=format(amount, ".2f"), currency=currency)
 
-    return {**member_body(member), "birthday": member.birthday.isoformat() if member.birthday else None,
-            "standing": {
-                "qualifying_spend": money(standing.qualifying_spend), "next_tier": standing.next_tier,
-                "spend_to_next_tier": money(standing.spend_to_next_tier),
-                "spend_to_keep_tier": money(standing.spend_to_keep_tier),
-                "tier_review_at": _time(standing.tier_review_at),
-                "next_expiry_at": _time(standing.next_expiry_at), "next_expiry_points": standing.next_expiry_points}}
+    return shape.Profile(**_member(member), birthday=member.birthday.isoformat() if member.birthday else None,
+                         standing=shape.Standing(
+                             qualifying_spend=money(standing.qualifying_spend), next_tier=standing.next_tier,
+                             spend_to_next_tier=money(standing.spend_to_next_tier),
+                             spend_to_keep_tier=money(standing.spend_to_keep_tier),
+                             tier_review_at=_time(standing.tier_review_at),
+                             next_expiry_at=_time(standing.next_expiry_at),
+                             next_expiry_points=standing.next_expiry_points))
 
 
-def timeline_body(at: datetime, item: LedgerEntry | Message) -> dict[str, Any]:
+def timeline_body(at: datetime, item: LedgerEntry | Message) -> shape.LedgerEvent | shape.MessageEvent:
     if isinstance(item, Message):
-        return {"at": at.isoformat(), "type": "message", "message": message_body(item)}
-    return {"at": at.isoformat(), "type": "ledger", "entry": entry_body(item)}
+        return shape.MessageEvent(at=at.isoformat(), message=message_body(item))
+    return shape.LedgerEvent(at=at.isoformat(), entry=entry_body(item))
+
+
+def sync_status_body(status: ConnectorStatus) -> shape.SyncStatus:
+    return shape.SyncStatus(status=status.status, at=_time(status.at), error=status.error, attempts=status.attempts)
+
+
+def parked_body(program_id: str, item: DueFailure) -> shape.ParkedItem:
+    return shape.ParkedItem(program_id=program_id, task=item.task, ref=item.ref, due_at=item.due_at.isoformat(),
+                            attempts=item.attempts, first_failed_at=item.first_failed_at.isoformat(),
+                            last_failed_at=item.last_failed_at.isoformat(), parked_at=_time(item.parked_at),
+                            error=item.error)
+
+
+def refused_body(item: RefusedDelivery) -> shape.RefusedDelivery:
+    return shape.RefusedDelivery(source=item.source, topic=item.topic, webhook_id=item.webhook_id,
+                                 received_at=item.received_at.isoformat(), refused_at=item.refused_at.isoformat(),
+                                 reason=item.reason)
+
+
+def report_body(report: DryRunReport) -> shape.DryRunReport:
+    return shape.DryRunReport(
+        orders=report.orders, actual_points=report.actual_points, proposed_points=report.proposed_points,
+        difference=report.difference, truncated=report.next_cursor is not None, next=report.next_cursor,
+        by_tier={tier: shape.TierFigures(**figures) for tier, figures in report.by_tier.items()},
+        sample=[shape.OrderComparison(order_id=r.order_id, paid_at=r.paid_at.isoformat(), base_amount=r.base_amount,
+                                      tier=r.tier, actual_points=r.actual_points, proposed_points=r.proposed_points)
+                for r in report.sample],
+        notes=list(report.notes))

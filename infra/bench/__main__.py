@@ -1,8 +1,9 @@
 """`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind;
 then the cost of a due-work job over a small and a large member population; then the cost of a forged HubSpot
-batch beside a genuine one on the ingress path.
+batch beside a genuine one on the ingress path; then what `import app` costs a cold start beside `import boto3`.
 
-Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--no-ingress] [--verbose] [--json out.json]
+Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--no-ingress] [--no-cold-start] [--verbose]
+                           [--json out.json]
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra.bench import ingress, jobs_report, report
+from infra.bench import cold_start, ingress, jobs_report, report
 from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.kinds import KINDS
 from infra.bench.local import create_table, dynamodb_client, dynamodb_local
@@ -35,6 +36,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="also run the due-work job scaling section (default on)")
     parser.add_argument("--ingress", action=argparse.BooleanOptionalAction, default=True,
                         help="also compare a forged HubSpot batch with a genuine one on the ingress path (default on)")
+    parser.add_argument("--cold-start", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time `import app` beside `import boto3` in fresh interpreters (default on)")
     parser.add_argument("--verbose", action="store_true",
                         help="also break costs down by operation, and ask DynamoDB for its own ConsumedCapacity")
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
@@ -51,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so DynamoDB Local is stopped too
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     started = time.monotonic()
+    imports = cold_start.cold_start() if args.cold_start else None    # first: before DynamoDB Local loads the machine
     scaling: Scaling | None = None
     with dynamodb_local() as endpoint:
         client, reader = dynamodb_client(endpoint), dynamodb_client(endpoint)
@@ -70,9 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if ingress_cases:
         print(f"\n{ingress.NOTE}\n")
         print(ingress.table(ingress_cases))
+    if imports is not None:
+        print(f"\n{cold_start.note(imports)}\n")
+        print(cold_start.table(imports))
+        print(f"\n{cold_start.verdict(imports)}")
     if args.json:
         out = report.as_json(results, meta) | ({"jobs": jobs_report.as_json(scaling)} if scaling else {})
         out |= {"ingress": [case.row() for case in ingress_cases]} if ingress_cases else {}
+        out |= {"cold_start": imports.row()} if imports is not None else {}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nDone in {meta['seconds']} s.")
     return 0

@@ -21,10 +21,10 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from chalicelib import bootstrap
+from chalicelib.adapters.webhook_signatures import hubspot_v3_signature
 from chalicelib.config import load_settings
 from chalicelib.domain.errors import LoyaltyError
 from chalicelib.services.intake import accept_hubspot, hubspot_uri
-from chalicelib.web.signatures import hubspot_v3_signature
 from infra.bench.report import markdown
 from infra.local.bootstrap import create_resources, load_template, seed_program
 from infra.local.settings import REGION, chalice_config, program_settings
@@ -118,7 +118,7 @@ def _sender(calls: Counter[str]) -> Callable[[Case, bytes, dict[str, str]], None
         start = time.perf_counter()
         try:
             accepted = accept_hubspot(headers, body, "POST", bootstrap.get_directory(), bootstrap.get_ingest_queue(),
-                                      bootstrap.get_clock())
+                                      bootstrap.get_clock(), bootstrap.get_formats())
             answer = f"200, {accepted.queued} queued"
         except LoyaltyError as e:
             answer = e.code

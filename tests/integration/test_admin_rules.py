@@ -8,8 +8,8 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
-from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_to_json
 from tests.factories import body_of, make_order, shopify_headers
 from tests.fakes import FixedClock
 

@@ -13,7 +13,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap as composition
 from chalicelib.adapters.sqs_queue import INLINE_BYTES, PayloadMissing, SqsIngestQueue, open_envelope, payload_key
-from chalicelib.messaging import tokens
+from chalicelib.domain import tokens
 from chalicelib.services.intake import MAX_BODY_BYTES
 from tests.factories import body_of, make_order, shopify_headers
 from tests.hubspot_factories import batch, event, hubspot_headers, prop

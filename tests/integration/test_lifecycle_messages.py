@@ -16,8 +16,8 @@ T0 = datetime(2026, 1, 10, 12, tzinfo=UTC)
 def deliver(rules, topic, payload, at, webhook_id):
     envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": topic,
                 "webhook_id": webhook_id, "body": body_of(payload).decode()}
-    apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), rules, bootstrap.get_requests(),
-                   bootstrap.get_shops(), bootstrap.get_products(), FixedClock(at))
+    apply_delivery(envelope, bootstrap.get_formats(), bootstrap.get_ledger(), bootstrap.get_profiles(), rules,
+                   bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(), FixedClock(at))
 
 
 def dispatch(rules, at):

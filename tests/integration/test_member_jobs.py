@@ -91,8 +91,8 @@ def test_a_signup_bonus_counts_as_activity_and_expires_with_inactivity(aws):
     rules = StaticRules(ProgramRules(expiry=Expiry(INACTIVITY, 12)))
     envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": "customers/create",
                 "webhook_id": "c1", "body": body_of(load_event("shopify/customers-create.2026-04")).decode()}
-    apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), rules, bootstrap.get_requests(),
-                   bootstrap.get_shops(), bootstrap.get_products(), FixedClock(T0))
+    apply_delivery(envelope, bootstrap.get_formats(), bootstrap.get_ledger(), bootstrap.get_profiles(), rules,
+                   bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(), FixedClock(T0))
     assert (member().points_balance, member().last_activity_at) == (100, T0)
     ledger, due = bootstrap.get_ledger(), bootstrap.get_due_work()
     assert jobs.expire_inactive("demo", add_months(T0, 12), ledger, due, rules).done == 1

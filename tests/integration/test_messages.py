@@ -10,7 +10,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.domain import messages as m
-from chalicelib.messaging import tokens
+from chalicelib.domain import tokens
 from chalicelib.services.messaging import dispatch_messages
 from chalicelib.services.ports.ledger import MemberChange
 from tests.factories import body_of, load_event, make_order, shopify_headers
@@ -250,7 +250,7 @@ def test_a_repeated_enrolment_without_a_signup_bonus_is_applied_once_not_retried
     def enrol(webhook_id):
         envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": "customers/create",
                     "webhook_id": webhook_id, "body": body_of(load_event("shopify/customers-create.2026-04")).decode()}
-        return apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(),
+        return apply_delivery(envelope, bootstrap.get_formats(), bootstrap.get_ledger(), bootstrap.get_profiles(),
                               StaticRules(ProgramRules(signup_bonus=0)), bootstrap.get_requests(),
                               bootstrap.get_shops(), bootstrap.get_products(), FixedClock(NOON))
 

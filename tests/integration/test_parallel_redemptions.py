@@ -40,7 +40,7 @@ def test_fifty_parallel_redemptions_on_a_balance_that_covers_three(dynamodb_loca
     def attempt(n: int) -> None:
         start.wait()
         try:
-            result: object = redeem({"reward_id": "rw_10", "idempotency_key": f"k{n}"}, member_id, KEY, store, ledger,
+            result: object = redeem("rw_10", f"k{n}", member_id, KEY, store, ledger,
                                     Catalog(), ProgramRules(), FixedClock(NOON), shopify_connected=False)
         except LoyaltyError as e:
             result = e

@@ -23,8 +23,8 @@ RULES = StaticRules(ProgramRules(reviews=ReviewTiming(overrides=(("skincare", 28
 def deliver(topic, payload, at, webhook_id):
     envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": SHOP, "topic": topic,
                 "webhook_id": webhook_id, "body": body_of(payload).decode()}
-    apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), RULES, bootstrap.get_requests(),
-                   bootstrap.get_shops(), bootstrap.get_products(), FixedClock(at))
+    apply_delivery(envelope, bootstrap.get_formats(), bootstrap.get_ledger(), bootstrap.get_profiles(), RULES,
+                   bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(), FixedClock(at))
 
 
 def dispatch(at):

@@ -14,8 +14,9 @@ GONE, KEPT = "gone-shop.myshopify.com", "kept-shop.myshopify.com"
 def deliver(shop, topic, payload, webhook_id):
     envelope = {"v": 1, "source": "shopify", "program_id": "demo", "shop": shop, "topic": topic,
                 "webhook_id": webhook_id, "body": body_of(payload).decode()}
-    return apply_delivery(envelope, bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_rules(),
-                          bootstrap.get_requests(), bootstrap.get_shops(), bootstrap.get_products(), FixedClock(NOW))
+    return apply_delivery(envelope, bootstrap.get_formats(), bootstrap.get_ledger(), bootstrap.get_profiles(),
+                          bootstrap.get_rules(), bootstrap.get_requests(), bootstrap.get_shops(),
+                          bootstrap.get_products(), FixedClock(NOW))
 
 
 def customer(i, email):

@@ -9,13 +9,13 @@ from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
 from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
 from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
 from chalicelib.adapters.dynamodb_rules import DynamoDBRules
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.accounting import AwardRecord, OrderAccount
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for
 from chalicelib.domain.money import Money
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
 from tests.fakes import FixedClock
 
 SHOP = "demo-shop.myshopify.com"

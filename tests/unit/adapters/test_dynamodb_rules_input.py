@@ -2,9 +2,9 @@
 from datetime import UTC, datetime
 
 from chalicelib.adapters.dynamodb_rules import build_add_version_input
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
 
 AT = datetime(2026, 11, 25, 5, tzinfo=UTC)
 RULES = rules_from_json({**rules_to_json(DEFAULT_RULES), "version": "winter", "effective_from": AT.isoformat()})

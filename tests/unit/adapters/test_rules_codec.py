@@ -1,8 +1,8 @@
 import pytest
 
-from chalicelib.adapters.rules_codec import rules_from_json, rules_to_json
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
 
 
 def test_rules_survive_a_round_trip_through_json():

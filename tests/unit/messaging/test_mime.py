@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.messaging import kinds, tokens
+from chalicelib.domain import tokens
+from chalicelib.messaging import kinds
 from chalicelib.messaging.mime import build_message
 from chalicelib.messaging.render import render
 from tests.unit.messaging.test_render import BRANDING

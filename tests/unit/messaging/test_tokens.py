@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.errors import InvalidSignature
-from chalicelib.messaging.tokens import UnsubscribeClaim, sign, unsubscribe_url, verify
+from chalicelib.domain.tokens import UnsubscribeClaim, sign, unsubscribe_url, verify
 
 SECRET = b"current-secret"
 PREVIOUS = b"previous-secret"

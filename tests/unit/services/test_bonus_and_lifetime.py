@@ -2,6 +2,7 @@
 lifetime points count points from the moment they are earned, pending ones included, net of clawbacks."""
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.accounting import Policy
 from chalicelib.domain.ledger import EntryKind
 from chalicelib.domain.program import ProgramRules
@@ -11,12 +12,14 @@ from tests.factories import SHOP, load_event, make_order
 from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, RecordingShops, StaticRules
 from tests.unit.services.test_orders import ORDER_ID, REFUND, envelope, member
 
+FORMATS = PlatformFormats()
+
 CREATED = load_event("shopify/customers-create.2026-04")          # created 2026-11-19T13:00Z
 CLOCK = FixedClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
 
 
 def deliver(ledger, rules, topic, payload, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, rules, InMemoryDataRequests(),
+    return apply_delivery(envelope(topic, payload, webhook_id), FORMATS, ledger, ledger, rules, InMemoryDataRequests(),
                           RecordingShops(), ledger, CLOCK)
 
 

@@ -1,8 +1,11 @@
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import load_event, make_order
 from tests.fakes import FixedClock, InMemoryDataRequests, RecordingShops, StaticRules
 from tests.unit.services.test_orders import envelope
+
+FORMATS = PlatformFormats()
 
 CREATED = load_event("shopify/customers-create.2026-04")
 REQUESTS = InMemoryDataRequests()
@@ -12,7 +15,7 @@ REDACT = load_event("shopify/customers-redact.2026-04")
 
 
 def deliver(ledger, topic, payload, rules=DEFAULT_RULES, webhook_id="wh", requests=None):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
+    return apply_delivery(envelope(topic, payload, webhook_id), FORMATS, ledger, ledger, StaticRules(rules),
                           requests or REQUESTS, SHOPS, ledger, FixedClock())
 
 

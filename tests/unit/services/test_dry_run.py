@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.accounting import AwardRecord, OrderAccount
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.money import Money
 from chalicelib.domain.program import DEFAULT_RULES
+from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.dry_run import NOTES, dry_run
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)

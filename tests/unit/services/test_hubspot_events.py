@@ -4,12 +4,13 @@ from decimal import Decimal
 
 import pytest
 
+from chalicelib.adapters.hubspot_events import hubspot_envelope
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, entry_id_for, member_id_for
 from chalicelib.domain.money import Money
 from chalicelib.domain.program import ProgramRules, Tier
 from chalicelib.services.deliveries import apply_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
-from chalicelib.services.intake import hubspot_envelope
 from chalicelib.services.ports.hubspot import HubSpotDeal
 from chalicelib.services.ports.programs import HubSpotSettings
 from tests.fakes import (
@@ -22,6 +23,8 @@ from tests.fakes import (
     StaticRules,
 )
 from tests.hubspot_factories import OCCURRED, PORTAL, event, prop
+
+FORMATS = PlatformFormats()
 
 CLOCK = FixedClock()
 ADA = {"email": "Ada@Example.com", "firstname": "Ada"}
@@ -41,8 +44,8 @@ class World:
 
     def deliver(self, body):
         context = HubSpotContext(self.settings, self.identities, self.api if self.settings.access_token else None)
-        return apply_delivery(hubspot_envelope(body, "demo", CLOCK.now().isoformat()), self.ledger, self.ledger,
-                              self.rules, InMemoryDataRequests(), RecordingShops(), self.ledger, CLOCK,
+        return apply_delivery(hubspot_envelope(body, "demo", CLOCK.now().isoformat()), FORMATS, self.ledger,
+                              self.ledger, self.rules, InMemoryDataRequests(), RecordingShops(), self.ledger, CLOCK,
                               hubspot=lambda program_id: context)
 
     def member(self, identity=HUBSPOT_ADA):

@@ -4,10 +4,11 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.adapters.hubspot_events import dedupe_key
+from chalicelib.adapters.platform_formats import PlatformFormats
+from chalicelib.adapters.webhook_signatures import hubspot_legacy_signature
 from chalicelib.domain.errors import InvalidRequest, InvalidSignature
 from chalicelib.services.intake import accept_hubspot
 from chalicelib.services.ports.programs import HubSpotSettings
-from chalicelib.web.signatures import hubspot_legacy_signature
 from tests.fakes import FakeQueue, FixedClock, HubSpotDirectory
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, PUBLIC_URL, URI, batch, event, hubspot_headers, prop
 
@@ -32,7 +33,7 @@ def directory():
 
 def accept(body, directory, queue, headers=None, method="POST"):
     return accept_hubspot(headers if headers is not None else hubspot_headers(body, NOW), body, method, directory,
-                          queue, CLOCK)
+                          queue, CLOCK, PlatformFormats())
 
 
 def test_each_event_of_a_signed_batch_is_queued_as_its_own_delivery(directory, queue):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.errors import InvalidRequest, InvalidSignature, PayloadTooLarge, TemporarilyUnavailable
 from chalicelib.services.intake import MAX_BODY_BYTES, accept_hubspot, accept_shopify
 from chalicelib.services.ports.programs import HubSpotSettings
@@ -18,6 +19,7 @@ from tests.fakes import FakeQueue, FixedClock, HubSpotDirectory
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, PUBLIC_URL, batch, event, hubspot_headers
 
 CLOCK = FixedClock()
+FORMATS = PlatformFormats()
 NOW = CLOCK.now()
 
 
@@ -68,7 +70,7 @@ def forged_batch(portals: int = 100) -> bytes:
 def test_a_forged_batch_naming_100_unknown_portals_makes_no_portal_lookup(directory, queue):
     body = forged_batch()
     with pytest.raises(InvalidSignature):
-        accept_hubspot(hubspot_headers(body, NOW, secret=b"forged"), body, "POST", directory, queue, CLOCK)
+        accept_hubspot(hubspot_headers(body, NOW, secret=b"forged"), body, "POST", directory, queue, CLOCK, FORMATS)
     assert directory.portal_lookups == []
     assert queue.messages == []
 
@@ -77,12 +79,12 @@ def test_an_unsigned_batch_is_refused_before_the_directory_is_asked_anything(que
     body = forged_batch()
     for headers in ({}, {"X-HubSpot-Request-Timestamp": str(int(NOW.timestamp() * 1000))}):
         with pytest.raises(InvalidSignature):
-            accept_hubspot(headers, body, "POST", RefusingDirectory(), queue, CLOCK)
+            accept_hubspot(headers, body, "POST", RefusingDirectory(), queue, CLOCK, FORMATS)
 
 
 def test_a_genuine_batch_looks_up_each_distinct_portal_once_after_verifying(directory, queue):
     body = batch(event("contact.creation", 1), event("contact.creation", 2), event("contact.creation", 3, portal=4242))
-    accepted = accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK)
+    accepted = accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK, FORMATS)
     assert (accepted.queued, accepted.ignored) == (2, 1)
     assert sorted(directory.portal_lookups) == ["4242", str(PORTAL)]
 
@@ -92,7 +94,7 @@ def test_a_forged_shopify_request_makes_no_shop_lookup(directory, queue):
     for shop in ("unknown-0.myshopify.com", "unknown-1.myshopify.com", SHOP):
         headers = shopify_headers(body, secret=b"forged", shop=shop)
         with pytest.raises(InvalidSignature):
-            accept_shopify(headers, body, directory, queue, CLOCK)
+            accept_shopify(headers, body, directory, queue, CLOCK, FORMATS)
     assert directory.shop_lookups == []
     assert queue.messages == []
 
@@ -101,18 +103,18 @@ def test_a_shop_signed_with_another_programs_secret_is_refused(directory, queue)
     body = body_of(make_order())
     headers = shopify_headers(body, secret=b"other-shopify-secret", shop=SHOP)     # SHOP belongs to demo
     with pytest.raises(InvalidSignature):
-        accept_shopify(headers, body, directory, queue, CLOCK)
+        accept_shopify(headers, body, directory, queue, CLOCK, FORMATS)
     accept_shopify(shopify_headers(body, secret=b"other-shopify-secret", shop="other-shop.myshopify.com"), body,
-                   directory, queue, CLOCK)
+                   directory, queue, CLOCK, FORMATS)
     assert [m["program_id"] for m in queue.messages] == ["other"]
 
 
 def test_a_body_over_the_limit_is_refused_before_anything_is_asked(queue):
     body = b"[" + b" " * MAX_BODY_BYTES + b"]"
     with pytest.raises(PayloadTooLarge):
-        accept_shopify(shopify_headers(body), body, RefusingDirectory(), queue, CLOCK)
+        accept_shopify(shopify_headers(body), body, RefusingDirectory(), queue, CLOCK, FORMATS)
     with pytest.raises(PayloadTooLarge):
-        accept_hubspot(hubspot_headers(body, NOW), body, "POST", RefusingDirectory(), queue, CLOCK)
+        accept_hubspot(hubspot_headers(body, NOW), body, "POST", RefusingDirectory(), queue, CLOCK, FORMATS)
 
 
 def test_a_throttled_directory_is_unavailable_not_a_refusal(queue):
@@ -120,10 +122,10 @@ def test_a_throttled_directory_is_unavailable_not_a_refusal(queue):
                                    secrets_by_program={"demo": [SECRET]})
     body = batch(event("contact.creation", 1))
     with pytest.raises(TemporarilyUnavailable):
-        accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK)
+        accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK, FORMATS)
     order = body_of(make_order())
     with pytest.raises(TemporarilyUnavailable):
-        accept_shopify(shopify_headers(order), order, directory, queue, CLOCK)
+        accept_shopify(shopify_headers(order), order, directory, queue, CLOCK, FORMATS)
     assert queue.messages == []
 
 
@@ -140,14 +142,14 @@ HOSTILE_BATCHES = [
 @pytest.mark.parametrize("body", HOSTILE_BATCHES)
 def test_hostile_signed_batches_are_bad_requests(directory, queue, body):
     with pytest.raises(InvalidRequest):
-        accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK)
+        accept_hubspot(hubspot_headers(body, NOW), body, "POST", directory, queue, CLOCK, FORMATS)
     assert queue.messages == []
 
 
 @pytest.mark.parametrize("body", HOSTILE_BATCHES)
 def test_hostile_unsigned_batches_are_signature_failures_without_lookups(directory, queue, body):
     with pytest.raises(InvalidSignature):
-        accept_hubspot(hubspot_headers(body, NOW, secret=b"forged"), body, "POST", directory, queue, CLOCK)
+        accept_hubspot(hubspot_headers(body, NOW, secret=b"forged"), body, "POST", directory, queue, CLOCK, FORMATS)
     assert directory.portal_lookups == []
 
 
@@ -155,5 +157,5 @@ def test_hostile_unsigned_batches_are_signature_failures_without_lookups(directo
                                   b'{"id": NaN}', b'{"id": ' + b"1" * 5_000 + b"}", json.dumps([{}]).encode()])
 def test_hostile_signed_shopify_bodies_are_bad_requests(directory, queue, body):
     with pytest.raises(InvalidRequest):
-        accept_shopify(shopify_headers(body), body, directory, queue, CLOCK)
+        accept_shopify(shopify_headers(body), body, directory, queue, CLOCK, FORMATS)
     assert queue.messages == []

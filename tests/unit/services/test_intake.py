@@ -1,8 +1,9 @@
 import pytest
 
+from chalicelib.adapters.platform_formats import PlatformFormats
+from chalicelib.adapters.webhook_signatures import shopify_signature
 from chalicelib.domain.errors import InvalidRequest, InvalidSignature
 from chalicelib.services.intake import accept_shopify
-from chalicelib.web.signatures import shopify_signature
 from tests.factories import SECRET, SHOP, body_of, make_order, shopify_headers
 from tests.fakes import FakeDirectory, FakeQueue, FixedClock
 
@@ -18,7 +19,7 @@ def directory():
 
 
 def accept(headers, body, directory, queue):
-    return accept_shopify(headers, body, directory, queue, FixedClock())
+    return accept_shopify(headers, body, directory, queue, FixedClock(), PlatformFormats())
 
 
 def test_a_signed_delivery_is_queued_with_its_raw_body_and_headers(directory, queue):

@@ -35,6 +35,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.accounting import FLOOR_AT_ZERO, Policy
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.program import ProgramRules, Tier
@@ -42,6 +43,8 @@ from chalicelib.services.deliveries import apply_delivery
 from chalicelib.services.orders import Outcome, release_order
 from tests.factories import SHOP, load_event, make_order
 from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, RecordingShops, StaticRules
+
+FORMATS = PlatformFormats()
 
 PROGRAM = "demo"
 ORDER = load_event("shopify/orders-paid.2026-04")
@@ -247,7 +250,7 @@ class OrderLedger(RuleBasedStateMachine):
         self.sent: list[tuple[dict[str, Any], Facts]] = []
 
     def deliver(self, envelope: dict[str, Any]) -> Outcome:
-        return apply_delivery(envelope, self.ledger, self.ledger, self.program_rules, InMemoryDataRequests(),
+        return apply_delivery(envelope, FORMATS, self.ledger, self.ledger, self.program_rules, InMemoryDataRequests(),
                               RecordingShops(), self.ledger, self.clock)
 
     # -- driving it --

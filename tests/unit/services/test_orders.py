@@ -2,11 +2,14 @@ import json
 
 import pytest
 
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import EntryKind
 from chalicelib.services.deliveries import apply_delivery
 from tests.factories import SHOP, load_event, make_order
 from tests.fakes import FixedClock, InMemoryDataRequests, InMemoryLedger, RecordingShops, StaticRules
+
+FORMATS = PlatformFormats()
 
 ORDER_ID = "5928371928374650123"
 
@@ -18,8 +21,8 @@ def envelope(topic, payload, webhook_id="wh"):
 
 
 def deliver(ledger, topic, payload, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(), InMemoryDataRequests(),
-                          RecordingShops(), ledger, FixedClock())
+    return apply_delivery(envelope(topic, payload, webhook_id), FORMATS, ledger, ledger, StaticRules(),
+                          InMemoryDataRequests(), RecordingShops(), ledger, FixedClock())
 
 
 def member(ledger):
@@ -152,7 +155,7 @@ def test_products_with_an_excluded_tag_earn_nothing_and_the_rule_version_says_so
     ledger = InMemoryLedger()
 
     def send(topic, payload, webhook_id="wh"):
-        return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(rules),
+        return apply_delivery(envelope(topic, payload, webhook_id), FORMATS, ledger, ledger, StaticRules(rules),
                               InMemoryDataRequests(), RecordingShops(), ledger, FixedClock())
 
     sweater = {"id": 8123456789012345678, "title": "Merino Crew Sweater", "tags": "Wool, No-Points",

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.adapters.hubspot_events import hubspot_envelope
+from chalicelib.adapters.platform_formats import PlatformFormats
 from chalicelib.domain.errors import ConcurrentChange, InvalidPayload
 from chalicelib.services.deliveries import REFUSED_KEPT_DAYS, apply_delivery
 from chalicelib.services.hubspot_members import HubSpotContext
-from chalicelib.services.intake import hubspot_envelope
 from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.services.ports.programs import HubSpotSettings
 from tests.factories import load_event, make_order
@@ -25,14 +26,16 @@ from tests.fakes import (
 from tests.hubspot_factories import event
 from tests.unit.services.test_orders import REFUND, envelope, kinds, member
 
+FORMATS = PlatformFormats()
+
 CLOCK = FixedClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
 RECEIVED = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)          # the envelope's received_at (tests/.../test_orders.py)
 TEST_CONSENT = load_event("shopify/customers-email-marketing-consent-update.test-delivery.2026-04")
 
 
 def deliver(ledger, refused, topic, payload, webhook_id="wh"):
-    return apply_delivery(envelope(topic, payload, webhook_id), ledger, ledger, StaticRules(), InMemoryDataRequests(),
-                          RecordingShops(), ledger, CLOCK, refused=refused)
+    return apply_delivery(envelope(topic, payload, webhook_id), FORMATS, ledger, ledger, StaticRules(),
+                          InMemoryDataRequests(), RecordingShops(), ledger, CLOCK, refused=refused)
 
 
 def line(price="20.00", quantity=1, discount="0.00"):
@@ -109,8 +112,8 @@ def test_an_envelope_naming_no_program_is_left_to_the_queue():
     del queued["program_id"]
     ledger, refused = InMemoryLedger(), InMemoryRefusedDeliveries()
     with pytest.raises(InvalidPayload):
-        apply_delivery(queued, ledger, ledger, StaticRules(), InMemoryDataRequests(), RecordingShops(), ledger, CLOCK,
-                       refused=refused)
+        apply_delivery(queued, FORMATS, ledger, ledger, StaticRules(), InMemoryDataRequests(), RecordingShops(), ledger,
+                       CLOCK, refused=refused)
     assert refused.kept == {}
 
 
@@ -131,8 +134,8 @@ def test_an_impossible_hubspot_event_is_refused_too():
     settings = HubSpotSettings(client_secrets=(b"s",), public_url="http://x")
     context = HubSpotContext(settings, InMemoryIdentities(ledger), None)
     queued = hubspot_envelope(event("contact.deletion", 1, occurred_at=10**30), "demo", RECEIVED.isoformat())
-    outcome = apply_delivery(queued, ledger, ledger, StaticRules(), InMemoryDataRequests(), RecordingShops(), ledger,
-                             CLOCK, hubspot=lambda program_id: context, refused=refused)
+    outcome = apply_delivery(queued, FORMATS, ledger, ledger, StaticRules(), InMemoryDataRequests(), RecordingShops(),
+                             ledger, CLOCK, hubspot=lambda program_id: context, refused=refused)
     assert (outcome.status, outcome.reason) == (
         "refused", "occurredAt must be epoch milliseconds between 2000 and 2200")
     [record] = refused.page("demo", None, 10)[0]

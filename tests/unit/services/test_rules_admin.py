@@ -4,10 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.adapters.rules_codec import rules_to_json
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
+from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.rules_admin import create_rules, rules_overview
 

@@ -1,8 +1,8 @@
 """The local sender (`make hubspot-webhook`) signs exactly as the receiver verifies."""
 import pytest
 
+from chalicelib.adapters.webhook_signatures import verify_hubspot
 from chalicelib.domain.errors import InvalidSignature
-from chalicelib.web.signatures import verify_hubspot
 from infra.hubspot_webhook import signed_headers
 
 URL = "http://127.0.0.1:8000/webhooks/hubspot"

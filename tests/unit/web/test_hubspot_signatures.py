@@ -1,12 +1,12 @@
 import pytest
 
-from chalicelib.domain.errors import InvalidSignature
-from chalicelib.web.signatures import (
+from chalicelib.adapters.webhook_signatures import (
     hubspot_legacy_signature,
     hubspot_v3_signature,
     hubspot_v3_uri,
     verify_hubspot,
 )
+from chalicelib.domain.errors import InvalidSignature
 
 # Official test vectors (platforms.md B1).
 SECRET = b"yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy"

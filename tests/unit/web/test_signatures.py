@@ -1,7 +1,7 @@
 import pytest
 
+from chalicelib.adapters.webhook_signatures import shopify_signature, verify_shopify
 from chalicelib.domain.errors import InvalidSignature
-from chalicelib.web.signatures import shopify_signature, verify_shopify
 
 # Reference vectors (platforms.md A2): base64 HMAC-SHA256 of the raw body.
 VECTORS = [

@@ -1,4 +1,8 @@
-"""Program rules ↔ JSON, with field-level validation (the admin API and the rules store share it)."""
+"""Program rules ↔ JSON, with field-level validation (the admin API, the rules store and the rules CLI share it).
+
+The bounds are named here once: the check reads them, and so does the rules shape of the OpenAPI document
+(web/shapes/rules.py).
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -20,6 +24,17 @@ from chalicelib.domain.program import (
     Tier,
 )
 from chalicelib.domain.rules import EarningRule
+
+NAME_LENGTH = 64                                   # a version's, tier's or campaign's name, an override's tag
+HOLD_DAYS = (0, 365)
+SIGNUP_BONUS = (0, 1_000_000)
+EXPIRY_MONTHS = (1, 120)
+REVIEW_DAYS = (0, 90)                              # after fulfilment, after delivery
+REMINDER_DAYS = (1, 60)
+OVERRIDE_DAYS = (0, 120)
+ROUNDINGS = ("down", "half_up", "up")
+BALANCE_POLICIES = (ALLOW_NEGATIVE, FLOOR_AT_ZERO)
+EXPIRY_POLICIES = (NO_EXPIRY, INACTIVITY, LOTS)
 
 
 def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
@@ -53,21 +68,21 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
     rules = ProgramRules(
         version=version, effective_from=v.time("effective_from"),
         earning=EarningRule(version=version, points_per_unit=v.decimal("points_per_unit", minimum=Decimal(0)),
-                            rounding=v.choice("rounding", ("down", "half_up", "up")),
+                            rounding=v.choice("rounding", ROUNDINGS),
                             excluded_product_tags=frozenset(
                                 str(t).strip().lower() for t in v.list("excluded_product_tags")
                                 if isinstance(t, str) and t.strip())),
-        policy=Policy(hold_days=v.integer("hold_days", 0, 365),
-                      negative_balance=v.choice("negative_balance", (ALLOW_NEGATIVE, FLOOR_AT_ZERO))),
-        signup_bonus=v.integer("signup_bonus", 0, 1_000_000),
+        policy=Policy(hold_days=v.integer("hold_days", *HOLD_DAYS),
+                      negative_balance=v.choice("negative_balance", BALANCE_POLICIES)),
+        signup_bonus=v.integer("signup_bonus", *SIGNUP_BONUS),
         tiers=tiers,
         campaigns=tuple(_campaign(c, f"campaigns[{i}]", errors) for i, c in enumerate(v.list("campaigns"))),
-        expiry=Expiry(policy=expiry.choice("policy", (NO_EXPIRY, INACTIVITY, LOTS)),
-                      months=expiry.integer("months", 1, 120)),
+        expiry=Expiry(policy=expiry.choice("policy", EXPIRY_POLICIES),
+                      months=expiry.integer("months", *EXPIRY_MONTHS)),
         reviews=ReviewTiming(
-            after_fulfillment_days=reviews.integer("after_fulfillment_days", 0, 90),
-            after_delivery_days=reviews.integer("after_delivery_days", 0, 90),
-            reminder_days=reviews.integer("reminder_days", 1, 60),
+            after_fulfillment_days=reviews.integer("after_fulfillment_days", *REVIEW_DAYS),
+            after_delivery_days=reviews.integer("after_delivery_days", *REVIEW_DAYS),
+            reminder_days=reviews.integer("reminder_days", *REMINDER_DAYS),
             overrides=tuple(_override(o, f"reviews.overrides[{i}]", errors)
                             for i, o in enumerate(reviews.list("overrides")))),
     )
@@ -82,7 +97,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
 
 def _override(data: Any, path: str, errors: list[str]) -> tuple[str, int]:
     r = _Reader(data if isinstance(data, Mapping) else {}, errors, path + ".")
-    return r.text("tag").strip().lower(), r.integer("days", 0, 120)
+    return r.text("tag").strip().lower(), r.integer("days", *OVERRIDE_DAYS)
 
 
 def _tier(data: Any, path: str, errors: list[str]) -> Tier:
@@ -107,8 +122,8 @@ class _Reader:
 
     def text(self, name: str) -> str:
         value = self.data.get(name)
-        if not isinstance(value, str) or not value.strip() or len(value) > 64:
-            self._fail(name, "a non-empty string of at most 64 characters is required")
+        if not isinstance(value, str) or not value.strip() or len(value) > NAME_LENGTH:
+            self._fail(name, f"a non-empty string of at most {NAME_LENGTH} characters is required")
             return "?"
         return value
 

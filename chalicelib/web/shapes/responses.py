@@ -1,0 +1,334 @@
+"""What the admin API answers: every JSON body a route returns is one of these (built in web/wire.py).
+
+Times are ISO-8601 strings with the offset as stored (`datetime.isoformat()`), money a decimal string.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from chalicelib.domain import messages, redemptions
+from chalicelib.domain.ledger import EntryKind
+from chalicelib.services.dry_run import SAMPLE_SIZE
+
+Time = Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+Day = Annotated[str, Meta(extra_json_schema={"format": "date"})]
+Next = Annotated[str | None, Meta(description="the cursor of the next page; null on the last")]
+
+
+class Money(Struct):
+    amount: str
+    currency: str
+
+
+class Member(Struct, kw_only=True):
+    member_id: str
+    email: str | None
+    first_name: str | None
+    points_balance: int
+    pending_points: int
+    lifetime_points: int
+    tier: str
+    identities: list[str]
+    email_consent: str | None
+    consent_updated_at: Time | None
+    erased_at: Time | None
+    unsubscribed: Annotated[list[str], Meta(description="mail categories left through our unsubscribe links")]
+    unsubscribed_at: Time | None
+    hard_bounced: Annotated[bool, Meta(description="no mail: the address bounced")]
+    complained: Annotated[bool, Meta(description="account mail only: a complaint about our mail")]
+    merged_into: Annotated[str | None, Meta(description="this member turned out to be that one: all moved there")]
+    merged_from: Annotated[list[str], Meta(description="members found to be the same person, merged into this")]
+    created_at: Time
+    updated_at: Time
+
+
+class Standing(Struct, kw_only=True):
+    qualifying_spend: Money | None
+    next_tier: str | None
+    spend_to_next_tier: Money | None
+    spend_to_keep_tier: Money | None
+    tier_review_at: Time | None
+    next_expiry_at: Time | None
+    next_expiry_points: int
+
+
+class Profile(Member, kw_only=True):
+    birthday: Day | None
+    standing: Standing
+
+
+class Members(Struct):
+    members: list[Member]
+
+
+class Entry(Struct, kw_only=True):
+    entry_id: str
+    kind: Literal[tuple(kind.value for kind in EntryKind)]                 # type: ignore[valid-type]
+    points: int
+    pending_points: int
+    occurred_at: Time
+    recorded_at: Time
+    source: dict[str, Any]
+    base_amount: Money | None
+    presentment_amount: Money | None
+    rule_version: str | None
+    reason: str | None
+
+
+class Ledger(Struct):
+    entries: list[Entry]
+    next: Next
+
+
+class Message(Struct, kw_only=True):
+    message_id: str
+    kind: str
+    category: str
+    status: Literal[messages.SCHEDULED, messages.SENDING, messages.SENT, messages.SKIPPED,  # type: ignore[valid-type]
+                    messages.DEFERRED, messages.FAILED]
+    due_at: Time
+    reason: str | None
+    ses_message_id: str | None
+    attempts: int
+    created_at: Time | None
+    updated_at: Time | None
+
+
+class Messages(Struct):
+    messages: list[Message]
+
+
+class Preview(Struct):
+    kind: str | None
+    subject: str
+    html: str
+    text: str
+
+
+class LedgerEvent(Struct, tag_field="type", tag="ledger"):
+    at: Time
+    entry: Entry
+
+
+class MessageEvent(Struct, tag_field="type", tag="message"):
+    at: Time
+    message: Message
+
+
+class Timeline(Struct):
+    events: list[LedgerEvent | MessageEvent]
+    next: Next
+
+
+class Reward(Struct, kw_only=True):
+    reward_id: str
+    name: str
+    kind: str
+    value: str | None
+    points_cost: int
+    minimum_subtotal: str | None
+    validity_days: int | None
+    active: bool
+    created_at: Time
+
+
+class Rewards(Struct):
+    rewards: list[Reward]
+
+
+class ReviewRecorded(Struct):
+    order_id: str
+    recorded: bool
+
+
+class Redemption(Struct, kw_only=True):
+    redemption_id: str
+    member_id: str
+    reward_id: str
+    reward_name: str
+    kind: str
+    value: str | None
+    points: int
+    code: str
+    status: Literal[redemptions.PENDING, redemptions.REGISTERED,  # type: ignore[valid-type]
+                    redemptions.NOT_REGISTERED, redemptions.FAILED]
+    created_at: Time
+    expires_at: Time | None
+    attempts: int
+    shopify_discount_id: str | None
+    last_error: str | None
+    next_attempt_at: Time | None
+
+
+class Redemptions(Struct):
+    redemptions: list[Redemption]
+
+
+class ApiKey(Struct, kw_only=True):
+    key_id: str
+    name: str
+    scopes: list[str]
+    created_at: Time | None
+    created_by: str | None
+    revoked_at: Time | None
+
+
+class CreatedApiKey(ApiKey, kw_only=True):
+    key: Annotated[str, Meta(description="the key itself, shown in this answer only")]
+
+
+class ApiKeys(Struct):
+    api_keys: list[ApiKey]
+
+
+class AuditRecord(Struct, kw_only=True):
+    audit_id: str
+    key_id: str
+    at: Time
+    action: str
+    target: str
+    before: Any
+    after: Any
+    reason: str | None
+
+
+class Audit(Struct):
+    records: list[AuditRecord]
+    next: Next
+
+
+class DataRequest(Struct, kw_only=True):
+    request_id: str
+    member_id: str
+    shop: str
+    customer_id: str
+    orders_requested: list[str]
+    received_at: Time
+
+
+class DataRequests(Struct):
+    data_requests: list[DataRequest]
+
+
+class Fulfillment(Struct, kw_only=True):
+    fulfillment_id: str
+    status: str | None
+    shipment_status: str | None
+    created_at: Time | None
+    delivered_at: Time | None
+
+
+class Order(Struct, kw_only=True):
+    shop: str
+    order_id: str
+    points_earned: int
+    base_amount: Money | None
+    rule_version: str | None
+    points_reversed: int
+    points_expired: int
+    refund_ids: list[str]
+    cancelled_at: Time | None
+    fulfillments: list[Fulfillment]
+
+
+class DataExport(Struct, kw_only=True):
+    request: DataRequest
+    member: Member | None
+    entries: list[Entry]
+    next: Next
+    orders: list[Order]
+
+
+class Connector(Struct, kw_only=True):
+    status: str
+    configured: bool
+    properties_ready: bool | UnsetType = UNSET
+    paused_until: Time | UnsetType | None = UNSET
+    shop: str | UnsetType | None = UNSET
+
+
+class Connectors(Struct):
+    connectors: dict[str, Connector]
+
+
+class SyncStatus(Struct, kw_only=True):
+    status: Literal["ok", "failed", "skipped", "not configured", "pending", "never synced"]
+    at: Time | None
+    error: str | None
+    attempts: int
+
+
+class MemberSync(Struct, kw_only=True):
+    member_id: str
+    due_at: Time | None
+    connectors: dict[str, SyncStatus]
+
+
+class ParkedItem(Struct, kw_only=True):
+    program_id: str
+    task: str
+    ref: str
+    due_at: Time
+    attempts: int
+    first_failed_at: Time
+    last_failed_at: Time
+    parked_at: Time | None
+    error: str
+
+
+class ParkedItems(Struct):
+    parked: list[ParkedItem]
+
+
+class RefusedDelivery(Struct, kw_only=True):
+    source: str
+    topic: str
+    webhook_id: str
+    received_at: Time
+    refused_at: Time
+    reason: str
+
+
+class RefusedDeliveries(Struct):
+    refused: list[RefusedDelivery]
+    next: Next
+
+
+class OrderComparison(Struct, kw_only=True):
+    order_id: str
+    paid_at: Time
+    base_amount: str
+    tier: str
+    actual_points: int
+    proposed_points: int
+
+
+class TierFigures(Struct, kw_only=True):
+    orders: int
+    actual_points: int
+    proposed_points: int
+
+
+class DryRunReport(Struct, kw_only=True):
+    orders: int
+    actual_points: int
+    proposed_points: int
+    difference: int
+    truncated: bool
+    next: Next
+    by_tier: dict[str, TierFigures]
+    sample: Annotated[list[OrderComparison], Meta(max_length=SAMPLE_SIZE)]
+    notes: list[str]
+
+
+class Problem(Struct):
+    code: Annotated[str, Meta(pattern="^[a-z][a-z0-9_]*$")]
+    message: str
+
+
+class Error(Struct):
+    """Every refusal (web/errors.py)."""
+
+    error: Problem
