@@ -42,8 +42,9 @@ test: deps lint ## run the whole test suite, then the unit and integration tests
 	$(PY) -m pytest tests/e2e tests/local
 	LOYALTY_TEST_NOW=$(TRAVEL_TO) $(PY) -m pytest -q -n $(TEST_WORKERS) -p no:cacheprovider tests/unit tests/integration
 
-lint: $(VENV)/.installed ## ruff on the sources
+lint: $(VENV)/.installed ## ruff and mypy (types) on the sources
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 job: deps ## run one scheduled job against the running stack: make job JOB=<name>|all [AT=<ISO-8601>]
 	$(PY) -m infra.local.job --job "$(JOB)" $(if $(AT),--at "$(AT)")

@@ -1,9 +1,9 @@
 """Wiring only: the Chalice app, its middleware and its blueprints."""
-from chalice import Chalice, ConvertToMiddleware
+from chalice import Chalice
 
 from chalicelib import bootstrap
 from chalicelib.jobs import schedules, worker
-from chalicelib.observability import logger, publishes_metrics
+from chalicelib.observability import publishes_metrics, with_lambda_context
 from chalicelib.web import (
     admin,
     admin_connectors,
@@ -19,8 +19,8 @@ from chalicelib.web import (
 from chalicelib.web.errors import normalise_framework_errors
 
 app = Chalice(app_name="loyalty")
-app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
-app.register_middleware(publishes_metrics(bootstrap.get_metrics))
+app.register_middleware(with_lambda_context, "http")      # the worker and jobs do the same themselves (observed)
+app.register_middleware(publishes_metrics(bootstrap.get_metrics), "http")
 app.register_middleware(normalise_framework_errors, "http")
 app.register_blueprint(health.bp)
 app.register_blueprint(webhooks.bp)

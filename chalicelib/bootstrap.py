@@ -259,7 +259,7 @@ def get_hubspot_api(program_id: str, settings: HubSpotSettings) -> HubSpotContac
         return None
     from chalicelib.adapters.hubspot_api import HubSpotApi  # requests only where HubSpot is called
     return _get(f"hubspot_api:{program_id}:{hashlib.sha256(settings.access_token.encode()).hexdigest()[:12]}",
-                lambda: HubSpotApi(settings.api_base, settings.access_token))
+                lambda: HubSpotApi(settings.api_base, settings.access_token, metrics=get_metrics()))
 
 
 def get_crm_sync() -> CrmSyncStore:

@@ -14,8 +14,11 @@ from typing import Any
 import boto3
 
 from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.services.api_keys import SCOPES, create_key
 from chalicelib.services.ports.programs import ApiKey
+from chalicelib.web.shapes.reading import read
+from chalicelib.web.shapes.requests import NewApiKey
 
 
 class _Now:
@@ -24,9 +27,11 @@ class _Now:
 
 
 def create_first_key(dynamodb: Any, table: str, program_id: str, scopes: list[str], name: str) -> tuple[str, str]:
-    """(key id, plain key) of a new key; the setup command acts as a one-off owner of the program."""
+    """(key id, plain key) of a new key; the setup command acts as a one-off owner of the program. The name and
+    scopes are held to the shape POST /admin/api-keys takes (`InvalidRequest` naming each problem)."""
+    asked = read({"name": name, "scopes": scopes}, NewApiKey, "invalid_api_key")
     setup = ApiKey(key_id="setup-command", program_id=program_id, scopes=frozenset({"owner"}))
-    key, plain = create_key({"name": name, "scopes": scopes}, setup, DynamoDBApiKeys(table, dynamodb), _Now())
+    key, plain = create_key(asked.name, frozenset(asked.scopes), setup, DynamoDBApiKeys(table, dynamodb), _Now())
     return key.key_id, plain
 
 
@@ -38,8 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="first owner key")
     parser.add_argument("--table", help="the table name (default loyalty-<stage>)")
     args = parser.parse_args(argv)
-    key_id, plain = create_first_key(boto3.client("dynamodb"), args.table or f"loyalty-{args.stage}", args.program,
-                                     args.scopes.split(","), args.name)
+    try:
+        key_id, plain = create_first_key(boto3.client("dynamodb"), args.table or f"loyalty-{args.stage}",
+                                         args.program, args.scopes.split(","), args.name)
+    except InvalidRequest as e:
+        parser.error(e.message)
     print(f"New API key {key_id} (shown once, store it in your password manager):")
     print(plain)
     return 0

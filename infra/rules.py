@@ -24,6 +24,7 @@ from chalicelib.domain.program import DEFAULT_RULES
 from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.ports.programs import ApiKey
 from chalicelib.services.rules_admin import create_rules
+from chalicelib.web.rules_input import read_rules
 from infra.local.settings import aws_env, port_open, ports_from, require_stack
 
 
@@ -55,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.file is None:
         parser.error("add needs a JSON file")
     try:
-        body = json.loads(args.file.read_text())
-        version = create_rules(body, command_key(args.program), rules, datetime.now(UTC))
+        body, now = json.loads(args.file.read_text()), datetime.now(UTC)
+        version = create_rules(read_rules(body, now), command_key(args.program), rules, now)
     except (LoyaltyError, ValueError) as e:
         print(f"refused: {getattr(e, 'message', e)}", file=sys.stderr)
         return 2

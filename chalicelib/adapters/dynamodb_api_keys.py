@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes, when
 from chalicelib.adapters.dynamodb_audit import audit_put
+from chalicelib.adapters.dynamodb_conditions import transact
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import NotFound
 from chalicelib.services.ports.programs import ApiKey
@@ -35,7 +36,7 @@ class DynamoDBApiKeys:
 
     def add(self, key: ApiKey, key_sha256: str, audit: AuditRecord) -> None:
         fields = _fields(key)
-        self.client.transact_write_items(TransactItems=[
+        transact(self.client, [
             {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
                      "Item": to_attributes({"PK": _lookup_pk(key_sha256), "SK": "KEY", **fields})}},
             {"Put": {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)",
@@ -61,7 +62,7 @@ class DynamoDBApiKeys:
         update = {"UpdateExpression": "SET revoked_at = :at", "ConditionExpression": "attribute_exists(PK)",
                   "ExpressionAttributeValues": to_attributes({":at": at})}
         try:
-            self.client.transact_write_items(TransactItems=[
+            transact(self.client, [
                 {"Update": {"TableName": self.table, "Key": {"PK": item["PK"], "SK": item["SK"]}, **update}},
                 {"Update": {"TableName": self.table, **update,
                             "Key": item_key(_lookup_pk(from_attributes(item)["key_sha256"]), "KEY")}},

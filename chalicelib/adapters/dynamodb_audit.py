@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
 from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
+from chalicelib.adapters.dynamodb_conditions import transact
 from chalicelib.domain.audit import AuditRecord
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class DynamoDBAuditTrail:
 
     def record(self, program_id: str, record: AuditRecord) -> None:
         """A record on its own, for changes that are a single write already (the write comes first)."""
-        self.client.transact_write_items(TransactItems=[audit_put(self.table, program_id, record)])
+        transact(self.client, [audit_put(self.table, program_id, record)])
 
     def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[AuditRecord], str | None]:
         """Newest first."""

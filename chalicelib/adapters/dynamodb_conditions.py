@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,6 +17,11 @@ def applied(write: Callable[..., Any], **request: Any) -> bool:
             return False
         raise
     return True
+
+
+def transact(client: Any, writes: Sequence[Mapping[str, Any]]) -> None:
+    """TransactWriteItems of attribute maps as the adapters assemble them (plain dicts, as the codec builds them)."""
+    client.transact_write_items(TransactItems=list(writes))
 
 
 def cancellation(client: Any, writes: list[dict[str, Any]]) -> list[str] | None:

@@ -58,7 +58,7 @@ class DynamoDBCrmSync:
             **{name: _status_fields(status) for name, status in by_connector.items()}})}}
             for member_id, by_connector in statuses.items()]
         for start in range(0, len(puts), 25):
-            request = {self.table: puts[start:start + 25]}
+            request: dict[str, Any] = {self.table: puts[start:start + 25]}
             for attempt in range(8):
                 request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
                 if not request:

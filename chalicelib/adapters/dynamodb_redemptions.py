@@ -9,6 +9,7 @@ its audit record and, when no registration is needed, the email with the code.
 """
 from __future__ import annotations
 
+import builtins
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ class DynamoDBRedemptions:
                   audit_put(self.table, program_id, audit)]
         return self._settled(writes)
 
-    def _settled(self, writes: list[dict[str, Any]]) -> bool:
+    def _settled(self, writes: builtins.list[dict[str, Any]]) -> bool:
         """True when written; False when the redemption was no longer pending (another run settled it). Any other
         refusal (a reversal or message already recorded, a conflict) raises: the outcome must never be lost."""
         reasons = cancellation(self.client, writes)

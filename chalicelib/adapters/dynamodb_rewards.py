@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
-from chalicelib.adapters.dynamodb_conditions import cancellation
+from chalicelib.adapters.dynamodb_conditions import cancellation, transact
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.rewards import Reward
 
@@ -29,7 +29,7 @@ class DynamoDBRewards:
             "kind": reward.kind, "points_cost": reward.points_cost, "created_at": reward.created_at,
             "active": reward.active, "value": _text(reward.value), "minimum_subtotal": _text(reward.minimum_subtotal),
             "validity_days": reward.validity_days})
-        self.client.transact_write_items(TransactItems=[
+        transact(self.client, [
             {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, program_id, audit)])
         self._cache.pop(program_id, None)

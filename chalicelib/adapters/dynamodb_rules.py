@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
-from chalicelib.adapters.dynamodb_conditions import cancellation
+from chalicelib.adapters.dynamodb_conditions import cancellation, transact
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.program import ProgramRules, rules_at
@@ -61,7 +61,7 @@ class DynamoDBRules:
         """Store a new version with its guards (and audit record) at once; DuplicateEntry when its name or its
         effective time is taken."""
         try:
-            self.client.transact_write_items(TransactItems=build_add_version_input(self.table, program_id, rules,
+            transact(self.client, build_add_version_input(self.table, program_id, rules,
                                                                                   audit))
         except ClientError as e:
             if e.response["Error"]["Code"] == "TransactionCanceledException":

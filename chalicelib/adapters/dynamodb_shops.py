@@ -75,7 +75,8 @@ class DynamoDBShopData:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _batch_delete(self, items: list[dict[str, Any]]) -> None:
-        pending = {self.table: [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items]}
+        deletes = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items]
+        pending: dict[str, Any] = {self.table: deletes}
         for attempt in range(8):
             pending = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
             if not pending:

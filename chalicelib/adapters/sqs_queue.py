@@ -53,8 +53,8 @@ class SqsIngestQueue:
         for batch in _batches([self._body_and_attributes(m) for m in messages]):
             pending = {str(i): entry for i, entry in enumerate(batch)}
             for _ in range(2):
-                response = self.client.send_message_batch(QueueUrl=self.url, Entries=[
-                    {"Id": i, **entry} for i, entry in pending.items()])
+                entries: list[Any] = [{"Id": i, **entry} for i, entry in pending.items()]
+                response = self.client.send_message_batch(QueueUrl=self.url, Entries=entries)
                 pending = {f["Id"]: pending[f["Id"]] for f in response.get("Failed", [])}
                 if not pending:
                     break

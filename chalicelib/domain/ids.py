@@ -13,7 +13,7 @@ REWARD_ID = re.compile(r"rw_[0-9a-f]{16}")          # services.rewards
 API_KEY_ID = re.compile(r"k_[0-9a-f]{16}")          # services.api_keys (setup keys live in SSM, never revoked here)
 REDEMPTION_ID = re.compile(r"rd_[0-9a-f]{16}")      # domain.redemptions
 PLATFORM_ID = re.compile(r"[0-9]{1,20}")            # Shopify and HubSpot numeric ids: orders, data requests
-RULES_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")   # services.rules_input.VERSION
+RULES_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")   # also the rules shape (web/shapes/rules.py)
 SHOP_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
 
 

@@ -20,6 +20,15 @@ SCHEDULED, SENDING, SENT, SKIPPED, DEFERRED, FAILED = "scheduled", "sending", "s
 
 
 @dataclass(frozen=True)
+class Rendered:
+    """A message as its reader sees it: the subject, the HTML and the plain-text body."""
+
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Message:
     message_id: str
     member_id: str

@@ -1,31 +1,22 @@
-"""Program rules ↔ JSON, with field-level validation (the admin API, the rules store and the rules CLI share it).
+"""Program rules ↔ JSON (the admin API, the rules store and the rules CLI share it), and the rules across fields.
 
-The bounds are named here once: the check reads them, and so does the rules shape of the OpenAPI document
-(web/shapes/rules.py).
+Each field's form and bounds are declared once, in the rules shape (web/shapes/rules.py), from the bounds named
+here. What a field's shape cannot say is `rule_problems`: times that read as ISO-8601 with an offset and lie in
+2000–2099, campaigns that end after they start, tiers from threshold 0 with unique names.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounting import ALLOW_NEGATIVE, FLOOR_AT_ZERO, Policy
-from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.program import (
-    EPOCH,
-    INACTIVITY,
-    LOTS,
-    NO_EXPIRY,
-    Campaign,
-    Expiry,
-    ProgramRules,
-    ReviewTiming,
-    Tier,
-)
+from chalicelib.domain.program import INACTIVITY, LOTS, NO_EXPIRY, Campaign, Expiry, ProgramRules, ReviewTiming, Tier
 from chalicelib.domain.rules import EarningRule
 
-NAME_LENGTH = 64                                   # a version's, tier's or campaign's name, an override's tag
+NAME_LENGTH = 64                                   # a tier's or campaign's name, an override's tag
+TAG_LENGTH = 255                                   # an excluded product tag
 HOLD_DAYS = (0, 365)
 SIGNUP_BONUS = (0, 1_000_000)
 EXPIRY_MONTHS = (1, 120)
@@ -35,19 +26,24 @@ OVERRIDE_DAYS = (0, 120)
 ROUNDINGS = ("down", "half_up", "up")
 BALANCE_POLICIES = (ALLOW_NEGATIVE, FLOOR_AT_ZERO)
 EXPIRY_POLICIES = (NO_EXPIRY, INACTIVITY, LOTS)
+LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
+DECIMAL_DIGITS = {"points_per_unit": 3, "threshold": 12, "multiplier": 2}   # at most 10 ** digits
+DECIMAL_PLACES = 6
+MAX_JSON = 64_000                                  # characters of a rules document
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
     return {
         "version": rules.version, "effective_from": rules.effective_from.isoformat(),
-        "points_per_unit": str(rules.earning.points_per_unit), "rounding": rules.earning.rounding,
+        "points_per_unit": _text(rules.earning.points_per_unit), "rounding": rules.earning.rounding,
         "excluded_product_tags": sorted(rules.earning.excluded_product_tags),
         "hold_days": rules.policy.hold_days, "negative_balance": rules.policy.negative_balance,
         "signup_bonus": rules.signup_bonus,
-        "tiers": [{"name": t.name, "threshold": str(t.threshold), "multiplier": str(t.multiplier)}
+        "tiers": [{"name": t.name, "threshold": _text(t.threshold), "multiplier": _text(t.multiplier)}
                   for t in rules.tiers],
         "campaigns": [{"name": c.name, "starts_at": c.starts_at.isoformat(), "ends_at": c.ends_at.isoformat(),
-                       "multiplier": str(c.multiplier)} for c in rules.campaigns],
+                       "multiplier": _text(c.multiplier)} for c in rules.campaigns],
         "expiry": {"policy": rules.expiry.policy, "months": rules.expiry.months},
         "reviews": {"after_fulfillment_days": rules.reviews.after_fulfillment_days,
                     "after_delivery_days": rules.reviews.after_delivery_days,
@@ -57,120 +53,99 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
 
 
 def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
-    """Build validated rules; every problem is reported at once, each with its field path."""
-    errors: list[str] = []
-    v = _Reader(data, errors)
-    version = v.text("version")
-    expiry = _Reader(v.map("expiry"), errors, "expiry.")
-    reviews = _Reader(v.map("reviews"), errors, "reviews.")
-    tiers = tuple(sorted((_tier(t, f"tiers[{i}]", errors) for i, t in enumerate(v.list("tiers"))),
-                         key=lambda t: t.threshold))
-    rules = ProgramRules(
-        version=version, effective_from=v.time("effective_from"),
-        earning=EarningRule(version=version, points_per_unit=v.decimal("points_per_unit", minimum=Decimal(0)),
-                            rounding=v.choice("rounding", ROUNDINGS),
-                            excluded_product_tags=frozenset(
-                                str(t).strip().lower() for t in v.list("excluded_product_tags")
-                                if isinstance(t, str) and t.strip())),
-        policy=Policy(hold_days=v.integer("hold_days", *HOLD_DAYS),
-                      negative_balance=v.choice("negative_balance", BALANCE_POLICIES)),
-        signup_bonus=v.integer("signup_bonus", *SIGNUP_BONUS),
-        tiers=tiers,
-        campaigns=tuple(_campaign(c, f"campaigns[{i}]", errors) for i, c in enumerate(v.list("campaigns"))),
-        expiry=Expiry(policy=expiry.choice("policy", EXPIRY_POLICIES),
-                      months=expiry.integer("months", *EXPIRY_MONTHS)),
-        reviews=ReviewTiming(
-            after_fulfillment_days=reviews.integer("after_fulfillment_days", *REVIEW_DAYS),
-            after_delivery_days=reviews.integer("after_delivery_days", *REVIEW_DAYS),
-            reminder_days=reviews.integer("reminder_days", *REMINDER_DAYS),
-            overrides=tuple(_override(o, f"reviews.overrides[{i}]", errors)
-                            for i, o in enumerate(reviews.list("overrides")))),
+    """Rules from JSON that has the rules shape and breaks no rule across fields (checked on the way in: a stored
+    version passed that check)."""
+    version = data["version"]
+    expiry, reviews = data["expiry"], data["reviews"]
+    tiers = sorted((Tier(t["name"], Decimal(str(t["threshold"])), Decimal(str(t["multiplier"])))
+                    for t in data["tiers"]), key=lambda t: t.threshold)
+    return ProgramRules(
+        version=version, effective_from=datetime.fromisoformat(data["effective_from"]),
+        earning=EarningRule(version=version, points_per_unit=Decimal(str(data["points_per_unit"])),
+                            rounding=data["rounding"],
+                            excluded_product_tags=frozenset(tag_key(t) for t in data.get("excluded_product_tags", [])
+                                                            if t.strip())),
+        policy=Policy(hold_days=data["hold_days"], negative_balance=data["negative_balance"]),
+        signup_bonus=data["signup_bonus"],
+        tiers=tuple(tiers),
+        campaigns=tuple(Campaign(c["name"], datetime.fromisoformat(c["starts_at"]),
+                                 datetime.fromisoformat(c["ends_at"]), Decimal(str(c["multiplier"])))
+                        for c in data.get("campaigns", [])),
+        expiry=Expiry(policy=expiry["policy"], months=expiry["months"]),
+        reviews=ReviewTiming(after_fulfillment_days=reviews["after_fulfillment_days"],
+                             after_delivery_days=reviews["after_delivery_days"],
+                             reminder_days=reviews["reminder_days"],
+                             overrides=tuple((tag_key(o["tag"]), o["days"])
+                                             for o in reviews.get("overrides", []))),
     )
-    if not tiers or (tiers and tiers[0].threshold != 0):
-        errors.append("tiers: the lowest tier must have threshold 0")
-    if len({t.name for t in tiers}) != len(tiers):
-        errors.append("tiers: names must be unique")
-    if errors:
-        raise InvalidRequest("; ".join(errors), code="invalid_rules")
-    return rules
 
 
-def _override(data: Any, path: str, errors: list[str]) -> tuple[str, int]:
-    r = _Reader(data if isinstance(data, Mapping) else {}, errors, path + ".")
-    return r.text("tag").strip().lower(), r.integer("days", *OVERRIDE_DAYS)
+def rule_problems(data: Mapping[str, Any], sound: Callable[[str], bool]) -> list[str]:
+    """`<field>: <what is required>` for each rule across fields that `data` breaks. `sound(path)` tells whether
+    the field at `path` (and all it holds) has its shape: a rule is only applied to fields that do, so that a field
+    with a problem of its own is named once."""
+    found = _time_problems(data.get("effective_from"), "effective_from") if sound("effective_from") else []
+    campaigns = data.get("campaigns", [])
+    listed = isinstance(campaigns, list) and len(campaigns) <= LIST_SIZES["campaigns"]
+    for i, campaign in enumerate(campaigns if listed else []):
+        if isinstance(campaign, Mapping):
+            found += _campaign_problems(campaign, f"campaigns[{i}]", sound)
+    if sound("tiers"):
+        found += _tier_problems(data["tiers"])
+    return found + _tag_problems(data, sound)
 
 
-def _tier(data: Any, path: str, errors: list[str]) -> Tier:
-    r = _Reader(data if isinstance(data, Mapping) else {}, errors, path + ".")
-    return Tier(r.text("name"), r.decimal("threshold", minimum=Decimal(0)), r.decimal("multiplier", minimum=Decimal(0)))
+def tag_key(tag: str) -> str:
+    """A product tag as rules match it: trimmed, lower case (Shopify's tags are case-insensitive)."""
+    return tag.strip().lower()
 
 
-def _campaign(data: Any, path: str, errors: list[str]) -> Campaign:
-    r = _Reader(data if isinstance(data, Mapping) else {}, errors, path + ".")
-    campaign = Campaign(r.text("name"), r.time("starts_at"), r.time("ends_at"), r.decimal("multiplier", Decimal(0)))
-    if campaign.ends_at <= campaign.starts_at:
-        errors.append(f"{path}.ends_at: must be after starts_at")
-    return campaign
+def _tag_problems(data: Mapping[str, Any], sound: Callable[[str], bool]) -> list[str]:
+    """Tags are kept in lower case, which can lengthen them ("İ" becomes two characters): what is kept must fit too."""
+    found = []
+    if sound("excluded_product_tags"):
+        found += [f"excluded_product_tags[{i}]: at most {TAG_LENGTH} characters in lower case"
+                  for i, tag in enumerate(data.get("excluded_product_tags", [])) if len(tag_key(tag)) > TAG_LENGTH]
+    if sound("reviews"):
+        found += [f"reviews.overrides[{i}].tag: at most {NAME_LENGTH} characters in lower case"
+                  for i, o in enumerate(data["reviews"].get("overrides", [])) if len(tag_key(o["tag"])) > NAME_LENGTH]
+    return found
 
 
-class _Reader:
-    def __init__(self, data: Mapping[str, Any], errors: list[str], prefix: str = "") -> None:
-        self.data, self.errors, self.prefix = data, errors, prefix
+def offset_time(raw: Any) -> datetime | None:
+    """An ISO-8601 time with an offset; None for anything else."""
+    try:
+        value = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return value if value is not None and value.tzinfo is not None else None
 
-    def _fail(self, name: str, problem: str) -> None:
-        self.errors.append(f"{self.prefix}{name}: {problem}")
 
-    def text(self, name: str) -> str:
-        value = self.data.get(name)
-        if not isinstance(value, str) or not value.strip() or len(value) > NAME_LENGTH:
-            self._fail(name, f"a non-empty string of at most {NAME_LENGTH} characters is required")
-            return "?"
-        return value
+def _time_problems(raw: Any, path: str) -> list[str]:
+    at = offset_time(raw)
+    if at is None:
+        return [f"{path}: an ISO-8601 time with an offset is required"]
+    return [] if EARLIEST <= at < LATEST else [f"{path}: a time from 2000 to 2099 is required"]
 
-    def integer(self, name: str, low: int, high: int) -> int:
-        value = self.data.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            self._fail(name, f"an integer from {low} to {high} is required")
-            return low
-        return value
 
-    def decimal(self, name: str, minimum: Decimal) -> Decimal:
-        try:
-            value = Decimal(str(self.data.get(name)))
-            if value.is_finite() and value >= minimum and isinstance(self.data.get(name), str | int):
-                return value
-        except InvalidOperation:
-            pass
-        self._fail(name, f"a decimal string not below {minimum} is required")
-        return minimum
+def _campaign_problems(campaign: Mapping[str, Any], path: str, sound: Callable[[str], bool]) -> list[str]:
+    times = {name: f"{path}.{name}" for name in ("starts_at", "ends_at") if sound(f"{path}.{name}")}
+    found = [problem for name, where in times.items() for problem in _time_problems(campaign.get(name), where)]
+    starts, ends = (offset_time(campaign.get(name)) if name in times else None for name in ("starts_at", "ends_at"))
+    if starts is not None and ends is not None and ends <= starts:
+        found.append(f"{path}.ends_at: must be after starts_at")
+    return found
 
-    def choice(self, name: str, options: tuple[str, ...]) -> str:
-        value = self.data.get(name)
-        if value not in options:
-            self._fail(name, f"one of {', '.join(options)} is required")
-            return options[0]
-        return str(value)
 
-    def time(self, name: str) -> datetime:
-        try:
-            value = datetime.fromisoformat(str(self.data.get(name)))
-            if value.tzinfo is not None:
-                return value
-        except ValueError:
-            pass
-        self._fail(name, "an ISO-8601 time with an offset is required")
-        return EPOCH
+def _tier_problems(tiers: list[Mapping[str, Any]]) -> list[str]:
+    found = []
+    if min(Decimal(str(t["threshold"])) for t in tiers) != 0:
+        found.append("tiers: the lowest tier must have threshold 0")
+    if len({t["name"] for t in tiers}) != len(tiers):
+        found.append("tiers: names must be unique")
+    return found
 
-    def list(self, name: str) -> list[Any]:
-        value = self.data.get(name, [])
-        if not isinstance(value, list):
-            self._fail(name, "a list is required")
-            return []
-        return value
 
-    def map(self, name: str) -> Mapping[str, Any]:
-        value = self.data.get(name, {})
-        if not isinstance(value, Mapping):
-            self._fail(name, "an object is required")
-            return {}
-        return value
+def _text(value: Decimal) -> str:
+    """A decimal in plain digits, never in exponent form."""
+    return format(value, "f")

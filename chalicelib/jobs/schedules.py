@@ -9,7 +9,7 @@ from chalice import Blueprint, Cron, Rate
 from chalice.app import CloudWatchEvent
 
 from chalicelib import bootstrap
-from chalicelib.observability import logger
+from chalicelib.observability import logger, observed
 from chalicelib.services.ports.metrics import DUE_ITEMS_PARKED
 
 if TYPE_CHECKING:
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 # Each job imports its service when it runs: the other functions (the API among them) load this module too.
 bp = Blueprint(__name__)
+invocation = observed(bootstrap.get_metrics)
 
 
 def event_time(event: CloudWatchEvent) -> datetime:
@@ -52,6 +53,7 @@ def _for_each_program(name: str, event: CloudWatchEvent, run: Callable[[str, dat
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="orders_due")
+@invocation
 def orders_due(event: CloudWatchEvent) -> dict[str, Any]:
     """Pending points whose hold ended become spendable; award lots whose time came expire."""
     from chalicelib.services import jobs
@@ -62,6 +64,7 @@ def orders_due(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Cron(30, 2, "*", "*", "?", "*"), name="expire_inactive")
+@invocation
 def expire_inactive(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: whole balances of members inactive for the configured months expire."""
     from chalicelib.services import jobs
@@ -71,6 +74,7 @@ def expire_inactive(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Cron(45, 2, "*", "*", "?", "*"), name="review_tiers")
+@invocation
 def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: members whose yearly tier review is due keep, gain or lose their tier."""
     from chalicelib.services import jobs
@@ -80,6 +84,7 @@ def review_tiers(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="erase_shops")
+@invocation
 def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
     """shop/redact: removes, in slices, everything an uninstalled shop brought in."""
     from chalicelib.services import shops
@@ -89,6 +94,7 @@ def erase_shops(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES), name="dispatch_messages")
+@invocation
 def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
     """Due messages: claimed, gated (consent, suppression, unsubscribe, cap, quiet hours), sent through SES."""
     from chalicelib.jobs.figures import CountingOutbox
@@ -102,6 +108,7 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")
+@invocation
 def register_discounts(event: CloudWatchEvent) -> dict[str, Any]:
     """Reward codes to register with Shopify: new ones, and transient failures whose backoff is over."""
     from chalicelib.services import redemptions
@@ -125,6 +132,7 @@ def _for_each_connected_program(name: str, event: CloudWatchEvent, run: Callable
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="sync_crm")
+@invocation
 def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
     """Members whose balances or tier moved a minute ago or more: pushed to HubSpot and Shopify (when configured)."""
     from chalicelib.services import crm_sync
@@ -138,6 +146,7 @@ def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
 
 
 @bp.schedule(Rate(1, unit=Rate.DAYS), name="hubspot_setup")
+@invocation
 def hubspot_setup(event: CloudWatchEvent) -> dict[str, Any]:
     """The `loyalty` contact properties in HubSpot, created once per account (the sync also checks before pushing)."""
     from chalicelib.services import crm_admin

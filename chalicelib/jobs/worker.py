@@ -1,32 +1,34 @@
 """The ingest worker: applies queued webhook deliveries, reporting partial batch failures."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib import bootstrap
 from chalicelib.config import load_settings
-from chalicelib.observability import logger
+from chalicelib.observability import logger, observed
 from chalicelib.services.ports.metrics import DELIVERIES_REFUSED
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The handlers import what they apply when they run: the other functions (the API among them) load this module too.
 bp = Blueprint(__name__)
+invocation = observed(bootstrap.get_metrics)
 # The queue names must be known when Chalice registers the event sources (import and package time).
 INGEST_QUEUE = load_settings().ingest_queue_name
 FEEDBACK_QUEUE = load_settings().feedback_queue_name
 
 
 @bp.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="handle_ingest")
-def handle_ingest(event: SQSEvent) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    return process_partial_response(event=event.to_dict(), record_handler=apply_record,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
+@invocation
+def handle_ingest(event: SQSEvent) -> PartialItemFailureResponse:
+    return each_record(event, apply_record)
 
 
 def apply_record(record: SQSRecord) -> None:
@@ -63,12 +65,19 @@ def apply_record(record: SQSRecord) -> None:
 
 
 @bp.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="handle_mail_feedback")
-def handle_mail_feedback(event: SQSEvent) -> dict[str, Any]:
+@invocation
+def handle_mail_feedback(event: SQSEvent) -> PartialItemFailureResponse:
     """SES bounces and complaints (through EventBridge) onto the members' profiles."""
+    return each_record(event, apply_feedback_record)
+
+
+def each_record(event: SQSEvent, apply: Callable[[SQSRecord], None]) -> PartialItemFailureResponse:
+    """Apply each message of the batch; the ones that raised are reported back to SQS (ReportBatchItemFailures)."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    return process_partial_response(event=event.to_dict(), record_handler=apply_feedback_record,
-                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
+    return process_partial_response(event=event.to_dict(), record_handler=apply,
+                                    processor=BatchProcessor(event_type=EventType.SQS),
+                                    context=cast("LambdaContext | None", event.context))
 
 
 def apply_feedback_record(record: SQSRecord) -> None:

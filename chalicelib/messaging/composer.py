@@ -7,10 +7,10 @@ from email.utils import formataddr
 from chalicelib.domain import tokens
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import Member
-from chalicelib.domain.messages import CATEGORY, TRANSACTIONAL, Message
+from chalicelib.domain.messages import CATEGORY, TRANSACTIONAL, Message, Rendered
 from chalicelib.messaging.kinds import SAMPLE_DATA
 from chalicelib.messaging.mime import build_message
-from chalicelib.messaging.render import Branding, Rendered, render
+from chalicelib.messaging.render import Branding, render
 from chalicelib.services.ports.programs import MessagingSettings
 
 
@@ -36,10 +36,10 @@ class MessageComposer:
                              recipient=member.email or "", message_id=message.message_id, unsubscribe_url=link,
                              configuration_set=settings.configuration_set, now=now)
 
-
-def preview(kind: str, settings: MessagingSettings) -> Rendered:
-    """A template with its sample data (the admin preview); InvalidRequest for an unknown kind."""
-    if kind not in SAMPLE_DATA:
-        raise InvalidRequest(f"kind must be one of {', '.join(sorted(SAMPLE_DATA))}", code="invalid_query")
-    sample_link = f"{settings.public_url.rstrip('/')}/unsubscribe/preview" if CATEGORY[kind] != TRANSACTIONAL else None
-    return render(kind, branding(settings), "Ada", SAMPLE_DATA[kind], sample_link)
+    def preview(self, kind: str, settings: MessagingSettings) -> Rendered:
+        """A template with its sample data (the admin preview); InvalidRequest for an unknown kind."""
+        if kind not in SAMPLE_DATA:
+            raise InvalidRequest(f"kind must be one of {', '.join(sorted(SAMPLE_DATA))}", code="invalid_query")
+        sample_link = (f"{settings.public_url.rstrip('/')}/unsubscribe/preview"
+                       if CATEGORY[kind] != TRANSACTIONAL else None)
+        return render(kind, branding(settings), "Ada", SAMPLE_DATA[kind], sample_link)

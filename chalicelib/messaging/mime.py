@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
 from chalicelib.domain.addresses import single_address
-from chalicelib.messaging.render import Rendered
+from chalicelib.domain.messages import Rendered
 
 # SMTP: CRLF line ends. refold_source="none": raw-stored headers (List-Unsubscribe) are written as given.
 SMTP = policy.SMTP.clone(refold_source="none")

@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, UndefinedError, select_autoescape
 
+from chalicelib.domain.messages import Rendered
 from chalicelib.messaging import kinds
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -44,13 +45,6 @@ class Branding:
             raise ValueError("brand_color must be a hex colour like #1f6feb")
         if self.store_url:                       # "" or None: no store link
             safe_url(self.store_url)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    html: str
-    text: str
 
 
 def render(kind: str, branding: Branding, first_name: str | None, data: Mapping[str, Any],
@@ -124,7 +118,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    filters = {"url": safe_url, "points": points, "longdate": long_date, "money": money, "oneline": one_line}
+    filters: dict[str, Callable[..., str]] = {"url": safe_url, "points": points, "longdate": long_date,
+                                              "money": money, "oneline": one_line}
     env.filters.update({name: _strict(f) for name, f in filters.items()})
     return env
 

@@ -3,18 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.audit import AuditRecord, audit_record
-from chalicelib.domain.errors import Forbidden, InvalidRequest, NotFound, Unauthorized
+from chalicelib.domain.errors import Forbidden, NotFound, Unauthorized
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.programs import ApiKey, ProgramDirectory
 
 SCOPES = ("read", "write", "owner")
 _GRANTS = {"read": {"read"}, "write": {"read", "write"}, "owner": {"read", "write", "owner"}}
-ALLOWED = {"name", "scopes"}
 
 
 class ApiKeyStore(Protocol):
@@ -49,9 +47,10 @@ def authenticate(authorization: str | None, scope: str, store: ApiKeyStore, dire
     return api_key
 
 
-def create_key(body: Any, caller: ApiKey, store: ApiKeyStore, clock: Clock) -> tuple[ApiKey, str]:
-    """A new key of the caller's program; the plain key is returned once and never stored."""
-    name, scopes = _validate(body)
+def create_key(name: str, scopes: frozenset[str], caller: ApiKey, store: ApiKeyStore,
+               clock: Clock) -> tuple[ApiKey, str]:
+    """A new key of the caller's program (its name and scopes checked by the caller: the `NewApiKey` shape); the
+    plain key is returned once and never stored."""
     now = clock.now()
     plain = "lk_" + secrets.token_urlsafe(32)
     key = ApiKey(key_id="k_" + secrets.token_hex(8), program_id=caller.program_id, scopes=scopes, name=name,
@@ -75,19 +74,3 @@ def revoke_key(key_id: str, caller: ApiKey, store: ApiKeyStore, clock: Clock) ->
 def key_summary(key: ApiKey) -> dict[str, Any]:
     return {"key_id": key.key_id, "name": key.name, "scopes": sorted(key.scopes),
             "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None}
-
-
-def _validate(body: Any) -> tuple[str, frozenset[str]]:
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("send a JSON object", code="invalid_body")
-    errors = [f"{k}: unknown field" for k in sorted(set(body) - ALLOWED)]
-    name, scopes = body.get("name"), body.get("scopes")
-    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-        errors.append("name: a string of 1 to 100 characters is required")
-    if (not isinstance(scopes, list) or not scopes or len(scopes) > len(SCOPES)
-            or not all(isinstance(s, str) and s in SCOPES for s in scopes)):
-        errors.append(f"scopes: a non-empty list of {', '.join(SCOPES)} is required")
-    if errors:
-        raise InvalidRequest("; ".join(errors), code="invalid_api_key")
-    return str(name).strip(), frozenset(scopes)  # type: ignore[arg-type]
-

@@ -11,18 +11,16 @@ Orders come a page at a time (a bounded number of index reads); `next` continues
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.domain.accounting import OrderAccount
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ProgramRules
-from chalicelib.services.rules_input import parse_rules
 
-ALLOWED = {"rules", "from", "to", "cursor"}
 MAX_RANGE = timedelta(days=366)
 READS_PER_PAGE = 2000
 SAMPLE_SIZE = 50
@@ -44,6 +42,16 @@ class OrderHistory(Protocol):
         ...
 
     def profiles(self, program_id: str, member_ids: Sequence[str]) -> dict[str, Member]: ...
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Proposed rules and the payment times to compare them on, from `start` up to `end`; `cursor` continues."""
+
+    rules: ProgramRules
+    start: datetime
+    end: datetime
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,18 @@ class DryRunReport:
         tier["proposed_points"] += row.proposed_points
 
 
-def dry_run(body: Any, program_id: str, shop: str, history: OrderHistory, now: datetime) -> DryRunReport:
-    proposed, start, end, cursor = _request(body, now)
+def range_problems(start: datetime | None, end: datetime | None) -> list[str]:
+    """What a range breaks: `to` after `from`, at most MAX_RANGE later (None: a time that is wrong on its own)."""
+    if start is None or end is None or timedelta(0) < end - start <= MAX_RANGE:
+        return []
+    return [f"to: must be after from, at most {MAX_RANGE.days} days later"]
+
+
+def dry_run(proposal: Proposal, program_id: str, shop: str, history: OrderHistory) -> DryRunReport:
+    proposed, start, end = proposal.rules, proposal.start, proposal.end
     if not shop:
         raise NotFound("the program has no shop whose orders could be compared")
-    accounts, next_cursor = history.order_accounts(program_id, shop, cursor, READS_PER_PAGE)
+    accounts, next_cursor = history.order_accounts(program_id, shop, proposal.cursor, READS_PER_PAGE)
     paid = [a for a in accounts if a.award is not None and start <= a.award.paid_at < end]
     members = history.profiles(program_id, sorted({a.member_id for a in paid if a.member_id}))
     report = DryRunReport(next_cursor=next_cursor)
@@ -103,31 +118,3 @@ def compare(account: OrderAccount, proposed: ProgramRules, member: Member | None
     points = proposed.earning.points_for(award.base, proposed.multiplier(award.paid_at, tier))
     return OrderComparison(order_id=account.order_id, paid_at=award.paid_at, base_amount=format(award.base.amount, "f"),
                            tier=tier, actual_points=award.points, proposed_points=points)
-
-
-def _request(body: Any, now: datetime) -> tuple[ProgramRules, datetime, datetime, str | None]:
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("send a JSON object: rules, from, to and optionally cursor", code="invalid_body")
-    problems = [f"{k}: unknown field" for k in sorted(set(body) - ALLOWED)]
-    start, end = _time(body.get("from"), "from", problems), _time(body.get("to"), "to", problems)
-    if start and end and not timedelta(0) < end - start <= MAX_RANGE:
-        problems.append("to: must be after from, at most 366 days later")
-    cursor = body.get("cursor")
-    if cursor is not None and (not isinstance(cursor, str) or not 0 < len(cursor) <= 1024):
-        problems.append("cursor: the string a previous answer gave as next is required")
-    if problems:
-        raise InvalidRequest("; ".join(problems), code="invalid_body")
-    rules = body.get("rules")
-    proposed = parse_rules(rules, "dry-run", now)
-    return proposed, start or now, end or now, cursor
-
-
-def _time(raw: Any, name: str, problems: list[str]) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(raw) if isinstance(raw, str) and len(raw) <= 40 else None
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        problems.append(f"{name}: an ISO-8601 time with an offset is required")
-        return None
-    return value

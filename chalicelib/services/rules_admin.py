@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.domain.audit import AuditRecord, audit_record
 from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest, NotFound
 from chalicelib.domain.program import ProgramRules, rules_at
 from chalicelib.domain.rules_codec import rules_to_json
 from chalicelib.services.ports.programs import ApiKey
-from chalicelib.services.rules_input import parse_rules
 
 
 class RulesStore(Protocol):
@@ -45,9 +44,8 @@ def generated_version(now: datetime) -> str:
     return f"v-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
-def create_rules(body: Any, key: ApiKey, store: RulesStore, now: datetime) -> ProgramRules:
-    """Store a new version (name and effective time default to now) with an audit record of the change."""
-    rules = parse_rules(body, generated_version(now), now)
+def create_rules(rules: ProgramRules, key: ApiKey, store: RulesStore, now: datetime) -> ProgramRules:
+    """Store a new version (its fields and the rules across them already checked) with an audit record of it."""
     if rules.effective_from < now:
         raise InvalidRequest("effective_from: must not be in the past; entries already recorded keep the version "
                              "that made them", code="invalid_rules")

@@ -3,38 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ids import REWARD_ID, well_formed
-from chalicelib.domain.standing import standing
-from chalicelib.services import adjustments, api_keys, members, orders, redemptions, rewards, timeline
 from chalicelib.services.ports.metrics import POINTS_REDEEMED, REDEMPTIONS
-from chalicelib.services.privacy import data_request_export
 from chalicelib.web.auth import caller, query
 from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import json_body, key_in_path, member_in_path, member_in_query, request_in_path
-from chalicelib.web.shapes import requests, responses
-from chalicelib.web.shapes.reading import read
-from chalicelib.web.wire import (
-    answer,
-    api_key_body,
-    audit_body,
-    created_api_key_body,
-    data_request_body,
-    entry_body,
-    member_body,
-    message_body,
-    order_body,
-    profile_body,
-    redemption_body,
-    reward_body,
-    timeline_body,
-)
 
 bp = Blueprint(__name__)
 
@@ -42,17 +21,24 @@ bp = Blueprint(__name__)
 @bp.route("/admin/members", methods=["GET"])
 @handles_errors
 def find_members() -> dict[str, Any]:
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, member_body, shape
+
     key = caller(bp, "read")
     directory = bootstrap.get_directory()
     found = members.lookup(bootstrap.get_ledger(), bootstrap.get_identities(), key.program_id,
                            bp.current_request.query_params or {}, directory.shop_of(key.program_id),
                            directory.hubspot_portal(key.program_id))
-    return answer(responses.Members([member_body(m) for m in found]))
+    return answer(shape.Members([member_body(m) for m in found]))
 
 
 @bp.route("/admin/members/{member_id}", methods=["GET"])
 @handles_errors
 def get_member(member_id: str) -> dict[str, Any]:
+    from chalicelib.domain.standing import standing
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, profile_body
+
     key = caller(bp, "read")
     member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     now = bootstrap.get_clock().now()
@@ -63,42 +49,53 @@ def get_member(member_id: str) -> dict[str, Any]:
 @bp.route("/admin/members/{member_id}/ledger", methods=["GET"])
 @handles_errors
 def member_ledger(member_id: str) -> dict[str, Any]:
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, entry_body, shape
+
     key = caller(bp, "read")
     listing = f"ledger:{member_in_path(member_id)}"
     page = members.member_ledger(bootstrap.get_ledger(), key.program_id, member_id,
                                  opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
-    return answer(responses.Ledger([entry_body(e) for e in page.entries],
-                                   sealed(page.next_cursor, key.program_id, listing)))
+    return answer(shape.Ledger([entry_body(e) for e in page.entries],
+                               sealed(page.next_cursor, key.program_id, listing)))
 
 
 @bp.route("/admin/members/{member_id}/timeline", methods=["GET"])
 @handles_errors
 def member_timeline(member_id: str) -> dict[str, Any]:
     """Ledger entries and messages in one list, newest first."""
+    from chalicelib.services import timeline
+    from chalicelib.web.wire import answer, shape, timeline_body
+
     key = caller(bp, "read")
     listing = f"timeline:{member_in_path(member_id)}"
     page = timeline.timeline(bootstrap.get_ledger(), bootstrap.get_outbox(), key.program_id, member_id,
                              opened(query(bp, "cursor"), key.program_id, listing), query(bp, "limit"))
-    return answer(responses.Timeline([timeline_body(at, item) for at, item in page.items],
-                                     sealed(page.next_cursor, key.program_id, listing)))
+    return answer(shape.Timeline([timeline_body(at, item) for at, item in page.items],
+                                 sealed(page.next_cursor, key.program_id, listing)))
 
 
 @bp.route("/admin/data-requests", methods=["GET"])
 @handles_errors
 def list_data_requests() -> dict[str, Any]:
+    from chalicelib.web.wire import answer, data_request_body, shape
+
     key = caller(bp, "read")
-    return answer(responses.DataRequests([data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]))
+    return answer(shape.DataRequests([data_request_body(r) for r in bootstrap.get_requests().list(key.program_id)]))
 
 
 @bp.route("/admin/data-requests/{request_id}", methods=["GET"])
 @handles_errors
 def data_request(request_id: str) -> dict[str, Any]:
     """The customer's data for the merchant to send: profile, ledger (paged) and the orders asked about."""
+    from chalicelib.services.privacy import data_request_export
+    from chalicelib.web.wire import answer, data_request_body, entry_body, member_body, order_body, shape
+
     key = caller(bp, "read")
     listing = f"data-request:{request_in_path(request_id)}"
     export = data_request_export(bootstrap.get_requests(), bootstrap.get_ledger(), key.program_id, request_id,
                                  opened(query(bp, "cursor"), key.program_id, listing))
-    return answer(responses.DataExport(
+    return answer(shape.DataExport(
         request=data_request_body(export.request), member=member_body(export.member) if export.member else None,
         entries=[entry_body(e) for e in export.ledger.entries],
         next=sealed(export.ledger.next_cursor, key.program_id, listing), orders=[order_body(o) for o in export.orders]))
@@ -108,28 +105,36 @@ def data_request(request_id: str) -> dict[str, Any]:
 @handles_errors
 def member_messages() -> dict[str, Any]:
     """Every message of a member: kind, status, due time, and why it went out or did not."""
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, message_body, shape
+
     key = caller(bp, "read")
     member = members.get_member(bootstrap.get_ledger(), key.program_id, member_in_query(bp))
     found = bootstrap.get_outbox().messages(key.program_id, member.member_id)
-    return answer(responses.Messages([message_body(m) for m in found]))
+    return answer(shape.Messages([message_body(m) for m in found]))
 
 
 @bp.route("/admin/messages/preview", methods=["GET"])
 @handles_errors
 def preview_message() -> dict[str, Any]:
     """Any template rendered with sample data and the program's branding."""
-    from chalicelib.messaging.composer import preview  # Jinja2 only where templates are rendered
+    from chalicelib.web.wire import answer, shape
 
     key = caller(bp, "read")
-    rendered = preview(query(bp, "kind") or "", bootstrap.get_directory().messaging(key.program_id))
-    return answer(responses.Preview(query(bp, "kind"), rendered.subject, rendered.html, rendered.text))
+    settings = bootstrap.get_directory().messaging(key.program_id)
+    rendered = bootstrap.get_composer().preview(query(bp, "kind") or "", settings)
+    return answer(shape.Preview(query(bp, "kind"), rendered.subject, rendered.html, rendered.text))
 
 
 @bp.route("/admin/rewards", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def create_reward() -> Response:
+    from chalicelib.services import rewards
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, reward_body
+
     key = caller(bp, "write")
-    offer = read(json_body(bp), requests.NewReward, "invalid_reward").offer()
+    offer = reading.read(json_body(bp), requests.NewReward, "invalid_reward").offer()
     reward = rewards.create_reward(offer, key, bootstrap.get_rewards(), bootstrap.get_clock().now())
     return Response(body=answer(reward_body(reward)), status_code=201)
 
@@ -137,14 +142,19 @@ def create_reward() -> Response:
 @bp.route("/admin/rewards", methods=["GET"])
 @handles_errors
 def list_rewards() -> dict[str, Any]:
+    from chalicelib.web.wire import answer, reward_body, shape
+
     key = caller(bp, "read")
-    return answer(responses.Rewards([reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]))
+    return answer(shape.Rewards([reward_body(r) for r in bootstrap.get_rewards().list(key.program_id)]))
 
 
 @bp.route("/admin/rewards/{reward_id}", methods=["DELETE"])
 @handles_errors
 def retire_reward(reward_id: str) -> dict[str, Any]:
     """Stop offering a reward (audited); codes already issued for it stay valid."""
+    from chalicelib.services import rewards
+    from chalicelib.web.wire import answer, reward_body
+
     key = caller(bp, "write")
     if not well_formed(REWARD_ID, reward_id):
         raise NotFound(f"no reward {reward_id[:64]}")
@@ -156,8 +166,12 @@ def retire_reward(reward_id: str) -> dict[str, Any]:
 @handles_errors
 def record_review() -> Response:
     """For the merchant's review app: `{"order_id": "...", "shop"?: "..."}`; later reminders are skipped."""
+    from chalicelib.services import orders
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, shape
+
     key = caller(bp, "write")
-    review = read(json_body(bp), requests.Review, "invalid_body")
+    review = reading.read(json_body(bp), requests.Review, "invalid_body")
     order_id, shop = review.order_id, review.shop or bootstrap.get_directory().shop_of(key.program_id)
     outcome = orders.record_review(key.program_id, shop, order_id, bootstrap.get_ledger(),
                                    bootstrap.get_rules(), bootstrap.get_clock())
@@ -165,15 +179,19 @@ def record_review() -> Response:
         bootstrap.get_audit().record(key.program_id, audit_record(
             key.key_id, bootstrap.get_clock().now(), "review.record", f"order:{shop}:{order_id}",
             after={"reviewed": True}))
-    return Response(body=answer(responses.ReviewRecorded(order_id, outcome.status == "recorded")), status_code=200)
+    return Response(body=answer(shape.ReviewRecorded(order_id, outcome.status == "recorded")), status_code=200)
 
 
 @bp.route("/admin/members/{member_id}/adjustments", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def adjust_member(member_id: str) -> Response:
     """Add or take points with a reason; the idempotency key makes a retry return the same entry."""
+    from chalicelib.services import adjustments
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, entry_body
+
     key = caller(bp, "write")
-    asked = read(json_body(bp), requests.Adjustment, "invalid_adjustment")
+    asked = reading.read(json_body(bp), requests.Adjustment, "invalid_adjustment")
     entry, created = adjustments.adjust(asked.points, asked.reason, asked.idempotency_key, member_in_path(member_id),
                                         key, bootstrap.get_ledger(), bootstrap.get_clock())
     return Response(body=answer(entry_body(entry)), status_code=201 if created else 200)
@@ -183,8 +201,12 @@ def adjust_member(member_id: str) -> Response:
 @handles_errors
 def redeem(member_id: str) -> Response:
     """Points for a reward: the code comes back at once; Shopify registration follows (see `status`)."""
+    from chalicelib.services import redemptions
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, redemption_body
+
     key = caller(bp, "write")
-    asked = read(json_body(bp), requests.NewRedemption, "invalid_redemption")
+    asked = reading.read(json_body(bp), requests.NewRedemption, "invalid_redemption")
     now = bootstrap.get_clock().now()
     connected = bootstrap.get_connector_clients().for_program(key.program_id).shopify is not None
     redemption, created = redemptions.redeem(
@@ -200,20 +222,27 @@ def redeem(member_id: str) -> Response:
 @bp.route("/admin/members/{member_id}/redemptions", methods=["GET"])
 @handles_errors
 def member_redemptions(member_id: str) -> dict[str, Any]:
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, redemption_body, shape
+
     key = caller(bp, "read")
     members.get_member(bootstrap.get_ledger(), key.program_id, member_in_path(member_id))
     found = bootstrap.get_redemptions().list(key.program_id, member_id)
-    return answer(responses.Redemptions([redemption_body(r) for r in found]))
+    return answer(shape.Redemptions([redemption_body(r) for r in found]))
 
 
 @bp.route("/admin/api-keys", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def create_api_key() -> Response:
     """A new key of the caller's program: the key itself is in this response only."""
+    from chalicelib.services import api_keys
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, created_api_key_body
+
     body = json_body(bp)
     owner = caller(bp, "owner")
-    asked = read(body, requests.NewApiKey, "invalid_api_key")
-    key, plain = api_keys.create_key(msgspec.structs.asdict(asked), owner, bootstrap.get_api_keys(),
+    asked = reading.read(body, requests.NewApiKey, "invalid_api_key")
+    key, plain = api_keys.create_key(asked.name, frozenset(asked.scopes), owner, bootstrap.get_api_keys(),
                                      bootstrap.get_clock())
     return Response(body=answer(created_api_key_body(key, plain)), status_code=201)
 
@@ -221,13 +250,18 @@ def create_api_key() -> Response:
 @bp.route("/admin/api-keys", methods=["GET"])
 @handles_errors
 def list_api_keys() -> dict[str, Any]:
+    from chalicelib.web.wire import answer, api_key_body, shape
+
     key = caller(bp, "owner")
-    return answer(responses.ApiKeys([api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]))
+    return answer(shape.ApiKeys([api_key_body(k) for k in bootstrap.get_api_keys().list(key.program_id)]))
 
 
 @bp.route("/admin/api-keys/{key_id}", methods=["DELETE"])
 @handles_errors
 def revoke_api_key(key_id: str) -> dict[str, Any]:
+    from chalicelib.services import api_keys
+    from chalicelib.web.wire import answer, api_key_body
+
     owner = caller(bp, "owner")
     revoked = api_keys.revoke_key(key_in_path(key_id), owner, bootstrap.get_api_keys(), bootstrap.get_clock())
     return answer(api_key_body(revoked))
@@ -237,11 +271,14 @@ def revoke_api_key(key_id: str) -> dict[str, Any]:
 @handles_errors
 def audit_trail() -> dict[str, Any]:
     """Every change made through the API, newest first: who, when, what, before and after, why."""
+    from chalicelib.services import members
+    from chalicelib.web.wire import answer, audit_body, shape
+
     key = caller(bp, "read")
     limit = members.page_limit(query(bp, "limit"))
     records, cursor = bootstrap.get_audit().page(key.program_id, opened(query(bp, "cursor"), key.program_id, "audit"),
                                                  limit)
-    return answer(responses.Audit([audit_body(r) for r in records], sealed(cursor, key.program_id, "audit")))
+    return answer(shape.Audit([audit_body(r) for r in records], sealed(cursor, key.program_id, "audit")))
 
 
 @bp.route("/admin/openapi.json", methods=["GET"])

@@ -6,11 +6,8 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services.members import page_limit
 from chalicelib.web.auth import caller, query
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.shapes.responses import RefusedDeliveries
-from chalicelib.web.wire import answer, refused_body
 
 bp = Blueprint(__name__)
 
@@ -19,7 +16,10 @@ bp = Blueprint(__name__)
 @handles_errors
 def refused() -> dict[str, Any]:
     """Newest received first: where each came from and why it was refused (no payload)."""
+    from chalicelib.services.members import page_limit
+    from chalicelib.web.wire import answer, refused_body, shape
+
     key = caller(bp, "read")
     found, cursor = bootstrap.get_refused_deliveries().page(key.program_id, query(bp, "cursor"),
                                                             page_limit(query(bp, "limit")))
-    return answer(RefusedDeliveries([refused_body(r) for r in found], cursor))
+    return answer(shape.RefusedDeliveries([refused_body(r) for r in found], cursor))

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
-from chalicelib.services import exports
 from chalicelib.web.auth import caller, query
 from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
+
+if TYPE_CHECKING:
+    from chalicelib.services import exports
 
 bp = Blueprint(__name__)
 
@@ -21,12 +24,16 @@ bp = Blueprint(__name__)
 @bp.route("/admin/exports/members.csv", methods=["GET"])
 @handles_errors
 def export_members() -> Response:
+    from chalicelib.services import exports
+
     return _export(exports.members_csv, "members.csv")
 
 
 @bp.route("/admin/exports/ledger.csv", methods=["GET"])
 @handles_errors
 def export_ledger() -> Response:
+    from chalicelib.services import exports
+
     return _export(exports.ledger_csv, "ledger.csv")
 
 

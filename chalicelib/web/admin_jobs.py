@@ -8,8 +8,6 @@ from chalice import Blueprint
 from chalicelib import bootstrap
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
-from chalicelib.web.shapes.responses import ParkedItems
-from chalicelib.web.wire import answer, parked_body
 
 bp = Blueprint(__name__)
 
@@ -17,6 +15,8 @@ bp = Blueprint(__name__)
 @bp.route("/admin/jobs/parked", methods=["GET"])
 @handles_errors
 def parked() -> dict[str, Any]:
+    from chalicelib.web.wire import answer, parked_body, shape
+
     key = caller(bp, "read")
     found = bootstrap.get_due_work().parked(key.program_id)
-    return answer(ParkedItems([parked_body(key.program_id, p) for p in found]))
+    return answer(shape.ParkedItems([parked_body(key.program_id, p) for p in found]))

@@ -6,13 +6,9 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services import merges
 from chalicelib.web.auth import caller
 from chalicelib.web.errors import handles_errors
 from chalicelib.web.inputs import json_body, member_in_path
-from chalicelib.web.shapes.reading import read
-from chalicelib.web.shapes.requests import Merge
-from chalicelib.web.wire import answer, member_body
 
 bp = Blueprint(__name__)
 
@@ -21,8 +17,12 @@ bp = Blueprint(__name__)
 @handles_errors
 def merge_members(member_id: str) -> dict[str, Any]:
     """Merge another member into this one (the Shopify customer's member stays); answers the surviving member."""
+    from chalicelib.services import merges
+    from chalicelib.web.shapes import reading, requests
+    from chalicelib.web.wire import answer, member_body
+
     key = caller(bp, "write")
-    asked = read(json_body(bp), Merge, "invalid_merge")
+    asked = reading.read(json_body(bp), requests.Merge, "invalid_merge")
     now = bootstrap.get_clock().now()
     survivor = merges.merge_on_request(key.program_id, member_in_path(member_id), asked.member_id, asked.reason,
                                        key.key_id,

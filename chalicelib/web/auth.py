@@ -2,15 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
 from chalicelib import bootstrap
-from chalicelib.services import api_keys
-from chalicelib.services.ports.programs import ApiKey, ProgramDirectory
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports.programs import ApiKey, ProgramDirectory
 
 
 def authenticate(headers: Mapping[str, str], scope: str, directory: ProgramDirectory | None = None) -> ApiKey:
+    from chalicelib.services import api_keys
+
     return api_keys.authenticate(headers.get("authorization"), scope, bootstrap.get_api_keys(),
                                  directory or bootstrap.get_directory())
 

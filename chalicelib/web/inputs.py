@@ -34,7 +34,8 @@ def member_in_path(member_id: str) -> str:
 
 def member_in_query(bp: Blueprint) -> str:
     """`?member_id=`: 400 when it is missing, 404 when it cannot name a member (as in a path)."""
-    member_id = (bp.current_request.query_params or {}).get("member_id")
+    params = bp.current_request.query_params
+    member_id = params.get("member_id") if params else None
     if not member_id:
         raise InvalidRequest("member_id: a member id (m_ and 24 hex digits) is required", code="invalid_query")
     return member_in_path(member_id)
@@ -60,7 +61,13 @@ def key_in_path(key_id: str) -> str:
 
 def json_body(bp: Blueprint) -> Any:
     """The request's JSON body; 400 `invalid_json` when it is not strict JSON, `invalid_body` for bad text."""
-    return parse_json(bp.current_request.raw_body or b"")
+    return parse_json(raw_body(bp))
+
+
+def raw_body(bp: Blueprint) -> bytes:
+    """The request's body as it came (Chalice hands over bytes; an empty body is b"")."""
+    body = bp.current_request.raw_body or b""
+    return body if isinstance(body, bytes) else body.encode()
 
 
 def parse_json(raw: bytes) -> Any:

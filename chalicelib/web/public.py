@@ -17,7 +17,6 @@ from chalicelib import bootstrap
 from chalicelib.domain.errors import InvalidSignature, LoyaltyError
 from chalicelib.domain.tokens import TokenExpired, TokenNotYetValid
 from chalicelib.observability import logger
-from chalicelib.services import unsubscribe as service
 from chalicelib.web.errors import error_response, status_for
 
 bp = Blueprint(__name__)
@@ -42,7 +41,8 @@ def _page(title: str, body: str, status: int = 200, headers: dict[str, str] | No
 
 
 def _wants_json() -> bool:
-    accept = str((bp.current_request.headers or {}).get("accept") or "").lower()
+    headers = bp.current_request.headers
+    accept = str(headers.get("accept") or "").lower() if headers else ""
     return "application/json" in accept and "text/html" not in accept
 
 
@@ -78,6 +78,8 @@ def _refusals(view: Callable[..., Response]) -> Callable[..., Response]:
 @_refusals
 def confirm(token: str) -> Response:
     """Link scanners fetch links: GET only asks, it never unsubscribes."""
+    from chalicelib.services import unsubscribe as service
+
     claim, program = service.check(token, bootstrap.get_directory(), bootstrap.get_clock().now())
     label = _LABEL.get(claim.category, claim.category)
     return _page(f"Unsubscribe from {program} {label}?",
@@ -90,6 +92,8 @@ def confirm(token: str) -> Response:
 @_refusals
 def one_click(token: str) -> Response:
     """RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click`; it takes effect at once."""
+    from chalicelib.services import unsubscribe as service
+
     category, program = service.unsubscribe(token, bootstrap.get_directory(), bootstrap.get_profiles(),
                                              bootstrap.get_clock().now())
     label = _LABEL.get(category, category)

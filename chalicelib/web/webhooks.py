@@ -9,9 +9,9 @@ from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger
-from chalicelib.services.intake import accept_hubspot, accept_shopify
 from chalicelib.services.ports.metrics import WEBHOOKS_ACCEPTED, WEBHOOKS_REFUSED
 from chalicelib.web.errors import handles_errors
+from chalicelib.web.inputs import raw_body
 
 bp = Blueprint(__name__)
 
@@ -38,8 +38,10 @@ def counts_refusals(source: str) -> Callable[[Callable[[], Any]], Callable[[], A
 @counts_refusals("shopify")
 @handles_errors
 def shopify_webhook() -> dict[str, Any]:
+    from chalicelib.services.intake import accept_shopify
+
     request = bp.current_request
-    accepted = accept_shopify(request.headers, request.raw_body, bootstrap.get_directory(),
+    accepted = accept_shopify(request.headers, raw_body(bp), bootstrap.get_directory(),
                               bootstrap.get_ingest_queue(), bootstrap.get_clock(), bootstrap.get_formats())
     logger.set_correlation_id(accepted.webhook_id)
     logger.info("webhook_accepted", extra={"topic": accepted.topic, "program_id": accepted.program_id})
@@ -51,8 +53,10 @@ def shopify_webhook() -> dict[str, Any]:
 @counts_refusals("hubspot")
 @handles_errors
 def hubspot_webhook() -> dict[str, Any]:
+    from chalicelib.services.intake import accept_hubspot
+
     request = bp.current_request
-    accepted = accept_hubspot(request.headers, request.raw_body, request.method, bootstrap.get_directory(),
+    accepted = accept_hubspot(request.headers, raw_body(bp), request.method, bootstrap.get_directory(),
                               bootstrap.get_ingest_queue(), bootstrap.get_clock(), bootstrap.get_formats())
     logger.info("hubspot_batch_accepted", extra={"queued": accepted.queued, "ignored": accepted.ignored,
                                                  "program_ids": list(accepted.program_ids)})

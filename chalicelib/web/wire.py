@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -151,8 +151,14 @@ def timeline_body(at: datetime, item: LedgerEntry | Message) -> shape.LedgerEven
     return shape.LedgerEvent(at=at.isoformat(), entry=entry_body(item))
 
 
+def connectors_body(overview: dict[str, Any]) -> shape.Connectors:
+    """Each connector's overview (services/crm_admin.py), held to its shape."""
+    return msgspec.convert({"connectors": overview}, shape.Connectors)
+
+
 def sync_status_body(status: ConnectorStatus) -> shape.SyncStatus:
-    return shape.SyncStatus(status=status.status, at=_time(status.at), error=status.error, attempts=status.attempts)
+    return shape.SyncStatus(status=cast(Any, status.status), at=_time(status.at), error=status.error,
+                            attempts=status.attempts)     # the store holds only the statuses the shape names
 
 
 def parked_body(program_id: str, item: DueFailure) -> shape.ParkedItem:

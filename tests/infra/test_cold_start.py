@@ -12,6 +12,14 @@ from infra.bench.cold_start import ROOT, TARGET, ColdStart, import_seconds, tabl
 # Loaded by the one function or route that needs them, through chalicelib.bootstrap's getters or inside the handler.
 LEFT_FOR_LATER = ("jinja2", "requests", "aws_lambda_powertools.utilities.batch",
                   "aws_lambda_powertools.utilities.parameters", "chalicelib.adapters", "chalicelib.messaging")
+# Loaded by the route that calls them (the import inside the handler): the use cases, the domain they build on and the
+# web shapes made from both. A route module imports them at its top only if they are as light as web/errors.py.
+LEFT_TO_THE_ROUTES = ("msgspec", "chalicelib.services", "chalicelib.domain", "chalicelib.web.shapes",
+                      "chalicelib.web.wire", "chalicelib.web.openapi")
+# What every route module may import at its top: the constants of the metrics port, and light domain modules (errors,
+# id shapes, audit records, unsubscribe tokens) that build no rules, ledger or member classes.
+LIGHT = {"chalicelib.services", "chalicelib.services.ports", "chalicelib.services.ports.metrics", "chalicelib.domain",
+         "chalicelib.domain.audit", "chalicelib.domain.errors", "chalicelib.domain.ids", "chalicelib.domain.tokens"}
 
 
 def modules_after(statement: str) -> list[str]:
@@ -24,6 +32,12 @@ def test_importing_the_app_leaves_templates_http_clients_adapters_and_batches_to
     loaded = modules_after("import app")
     assert {"app", "boto3"} <= set(loaded)
     assert [m for m in loaded if m.startswith(LEFT_FOR_LATER)] == []
+
+
+def test_importing_the_app_leaves_the_use_cases_the_domain_and_the_web_shapes_to_the_routes_that_use_them():
+    loaded = modules_after("import app")
+    assert {"chalicelib.web.admin", "chalicelib.web.webhooks", "chalicelib.jobs.worker"} <= set(loaded)
+    assert [m for m in loaded if m.startswith(LEFT_TO_THE_ROUTES) and m not in LIGHT] == []
 
 
 def test_the_composition_root_imports_an_adapter_when_it_first_builds_it():

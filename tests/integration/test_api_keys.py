@@ -8,6 +8,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.services.api_keys import key_hash
 from chalicelib.services.ports.programs import ApiKey
 
@@ -114,3 +115,12 @@ def test_the_setup_command_makes_a_first_owner_key_that_the_api_accepts(client, 
 def test_a_body_that_is_not_json_is_400_in_the_contract_shape(client, path):
     response = client.http.post(path, headers=ADMIN, body='{"name": ')
     assert (response.status_code, response.json_body["error"]["code"]) == (400, "invalid_json")
+
+
+@pytest.mark.parametrize(("scopes", "name"), [(["admin"], "first owner key"), ([], "first owner key"),
+                                              (["owner"], " "), (["owner"], "x" * 101)])
+def test_the_setup_command_refuses_what_the_api_refuses_before_writing(scopes, name):
+    from infra.admin_key import create_first_key
+    with pytest.raises(InvalidRequest) as refused:
+        create_first_key(None, "loyalty-local", "demo", scopes, name)
+    assert refused.value.code == "invalid_api_key"

@@ -52,11 +52,6 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "bootstrap": ALL_LAYERS,
     "app": ALL_LAYERS,
 }
-# Imports across the lines above that are still to go: (module, what it imports). Delete an entry when the import
-# goes; the last test below fails while an entry matches no import, so the list only ever shrinks.
-KNOWN_CROSSINGS = {
-    ("chalicelib/web/admin.py", "chalicelib.messaging.composer"),       # the message preview renders templates
-}
 MODULES = sorted([*(ROOT / "chalicelib").rglob("*.py"), ROOT / "app.py"])
 
 
@@ -87,16 +82,12 @@ def chalicelib_imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
 
 
 def layer_violations(path: Path, root: Path = ROOT) -> list[str]:
-    """Imports of a layer the module's own layer may not use (MAY_IMPORT), apart from KNOWN_CROSSINGS."""
+    """Imports of a layer the module's own layer may not use (MAY_IMPORT)."""
     name = path.relative_to(root).as_posix()
     layer = layer_of(name.removesuffix(".py").replace("/", "."))
     return [f"{name}:{line} imports {module} ({layer} may not import {layer_of(module)})"
             for line, module in chalicelib_imports(path, root)
-            if layer_of(module) not in MAY_IMPORT[layer] and not _known(name, module)]
-
-
-def _known(name: str, module: str) -> bool:
-    return any(name == file and (module == known or module.startswith(f"{known}.")) for file, known in KNOWN_CROSSINGS)
+            if layer_of(module) not in MAY_IMPORT[layer]]
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -116,12 +107,6 @@ def test_the_layer_check_finds_a_planted_violation(tmp_path):
         "chalicelib/services/sample.py:5 imports chalicelib.bootstrap (services may not import bootstrap)",
         "chalicelib/services/sample.py:6 imports chalicelib.web.errors.status_for (services may not import web)",
     ]
-
-
-def test_every_known_crossing_is_still_an_import():
-    stale = {(file, known) for file, known in KNOWN_CROSSINGS
-             if not (ROOT / file).exists() or not any(_known(file, m) for _, m in chalicelib_imports(ROOT / file))}
-    assert stale == set(), "these imports are gone: delete them from KNOWN_CROSSINGS"
 
 
 def test_app_py_only_wires():

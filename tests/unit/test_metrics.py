@@ -130,6 +130,40 @@ def test_a_failure_to_publish_never_changes_the_answer(caplog):
     assert [r.getMessage() for r in caplog.records] == ["metrics_not_published"]
 
 
+
+class _NoPrograms:
+    def programs(self) -> list[str]:
+        return []
+
+
+SCHEDULED = {"version": "0", "id": "e1", "detail-type": "Scheduled Event", "source": "aws.events",
+             "account": "123456789012", "time": "2026-11-23T12:00:00Z", "region": "eu-west-1", "resources": [],
+             "detail": {}}
+
+
+def test_a_job_entered_as_lambda_enters_it_publishes_what_it_counted_once(metrics):
+    """On AWS a job's function is `chalicelib.jobs.schedules.<job>`: app.py (and its middleware) is never loaded."""
+    import app
+    from infra.local.invoke import handler_for, scheduled_jobs
+
+    bootstrap.override("directory", _NoPrograms())
+    context = SimpleNamespace(function_name="orders_due", memory_limit_in_mb=256, aws_request_id="r1",
+                              invoked_function_arn="arn:aws:lambda:eu-west-1:123456789012:function:orders_due")
+    schedules.orders_due(SCHEDULED, context)
+    assert len(metrics.published) == 1
+    for job in scheduled_jobs(app.app):                                  # through the app, as the local stack does
+        handler_for(app.app, job.name, job.handler_string)(SCHEDULED, context)
+    assert len(metrics.published) == 1 + len(scheduled_jobs(app.app))    # once each, never twice
+
+
+def test_every_worker_and_job_handler_publishes_its_own_metrics():
+    import app
+
+    entered_alone = [source.name for source in app.app.event_sources
+                     if not hasattr(app.app.handler_map[source.name].func, "__wrapped__")]
+    assert entered_alone == []
+
+
 # What the worker counts from a delivery's outcome
 
 

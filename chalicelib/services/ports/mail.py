@@ -5,13 +5,17 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.domain.ledger import Member
-from chalicelib.domain.messages import Message
+from chalicelib.domain.messages import Message, Rendered
 from chalicelib.services.ports.programs import MessagingSettings
 
 
 class Composer(Protocol):
     def compose(self, message: Message, member: Member, settings: MessagingSettings, now: datetime) -> bytes:
         """The message as RFC 5322 bytes, rendered for this member, with its unsubscribe link when it needs one."""
+        ...
+
+    def preview(self, kind: str, settings: MessagingSettings) -> Rendered:
+        """A kind's template with sample data and the program's branding; InvalidRequest for an unknown kind."""
         ...
 
 

@@ -49,7 +49,7 @@ def wanted(kind: Any) -> str:
     for meta in _metas(kind):
         if meta.description:
             return meta.description
-    return "a valid value"
+    return "an object" if _struct_in(kind) == (kind, False) else "a valid value"
 
 
 def _field(raw: Any, kind: Any, where: str) -> list[str]:

@@ -21,13 +21,11 @@ def whole(pattern: str) -> str:
     return f"^(?:{pattern})(?!\\n)$"
 
 
-def text(least: int, most: int, blank: bool = True) -> object:
-    return Annotated[str, Meta(min_length=least, max_length=most, **({} if blank else {"pattern": _NOT_BLANK}),
-                               description=f"a string of {least} to {most} characters")]
-
-
-IdempotencyKey = text(1, 255)
-Reason = text(1, 500, blank=False)
+IdempotencyKey = Annotated[str, Meta(min_length=1, max_length=255, description="a string of 1 to 255 characters")]
+Reason = Annotated[str, Meta(min_length=1, max_length=500, pattern=_NOT_BLANK,
+                             description="a string of 1 to 500 characters")]
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=_NOT_BLANK,
+                           description="a string of 1 to 100 characters")]
 MemberId = Annotated[str, Meta(pattern=whole(MEMBER_ID.pattern),
                                description="the id of the other member (m_ and 24 hex digits)")]
 
@@ -37,8 +35,8 @@ class Adjustment(Struct, forbid_unknown_fields=True, kw_only=True):
 
     points: Annotated[int, Meta(ge=-MAX_POINTS, le=MAX_POINTS, extra_json_schema={"not": {"const": 0}},
                                 description=f"a non-zero integer from -{MAX_POINTS:,} to {MAX_POINTS:,}")]
-    reason: Reason                                                          # type: ignore[valid-type]
-    idempotency_key: IdempotencyKey                                         # type: ignore[valid-type]
+    reason: Reason
+    idempotency_key: IdempotencyKey
 
     def __post_init__(self) -> None:
         if self.points == 0:
@@ -56,7 +54,7 @@ Subtotal = Annotated[str, Meta(pattern=whole(AMOUNT.pattern), description=(
 class NewReward(Struct, forbid_unknown_fields=True, kw_only=True):
     """A reward of the catalog: what it gives and what it costs."""
 
-    name: text(1, 100, blank=False)                                         # type: ignore[valid-type]
+    name: Name
     kind: Annotated[Literal[KINDS], Meta(description=f"one of {', '.join(KINDS)}")]  # type: ignore[valid-type]
     value: Amount | None = None
     points_cost: Annotated[int, Meta(ge=1, le=MAX_COST, description=f"an integer from 1 to {MAX_COST:,}")]
@@ -87,11 +85,11 @@ class NewRedemption(Struct, forbid_unknown_fields=True, kw_only=True):
     """Points for a reward; the key makes a retry return the same redemption."""
 
     reward_id: Annotated[str, Meta(min_length=1, max_length=64, description="a reward id string")]
-    idempotency_key: IdempotencyKey                                         # type: ignore[valid-type]
+    idempotency_key: IdempotencyKey
 
 
 class NewApiKey(Struct, forbid_unknown_fields=True, kw_only=True):
-    name: text(1, 100, blank=False)                                         # type: ignore[valid-type]
+    name: Name
     scopes: Annotated[list[Literal[SCOPES]], Meta(                          # type: ignore[valid-type]
         min_length=1, max_length=len(SCOPES), description=f"a non-empty list of {', '.join(SCOPES)}")]
 
@@ -103,7 +101,7 @@ class Merge(Struct, forbid_unknown_fields=True, kw_only=True):
     """Another member found to be the same person, to merge into this one."""
 
     member_id: MemberId
-    reason: Reason                                                          # type: ignore[valid-type]
+    reason: Reason
 
     def __post_init__(self) -> None:
         self.reason = self.reason.strip()

@@ -1,8 +1,7 @@
-"""A program's rules on the wire: what GET /admin/rules answers and POST /admin/rules takes.
+"""A program's rules on the wire: what GET /admin/rules answers, POST /admin/rules takes, and a dry run proposes.
 
-The rules are checked by `domain/rules_codec.py` and `services/rules_input.py` (every bad field listed at once,
-cross-field rules among them, as the store and the rules CLI need too), a dry run's range by `services/dry_run.py`;
-these shapes document them from the same named bounds.
+These shapes check each field (`web/rules_input.py` reads a body through them), and the rules across fields follow
+in the domain (`rules_codec.rule_problems`); the bounds are the ones `domain/rules_codec.py` names.
 """
 from __future__ import annotations
 
@@ -11,22 +10,39 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.domain import rules_codec as codec
+from chalicelib.domain.ids import RULES_VERSION
 from chalicelib.services.dry_run import MAX_RANGE
-from chalicelib.services.rules_input import DECIMAL_BOUNDS, DECIMAL_PLACES, LIST_SIZES, TAG_LENGTH, VERSION
 from chalicelib.web.shapes.requests import whole
 from chalicelib.web.shapes.responses import Time
 
-Name = Annotated[str, Meta(min_length=1, max_length=codec.NAME_LENGTH)]
+Version = Annotated[str, Meta(pattern=whole(RULES_VERSION.pattern), description=(
+    "letters, digits, '.', '_' and '-' only (a letter or digit first), at most 64 characters"))]
+Name = Annotated[str, Meta(min_length=1, max_length=codec.NAME_LENGTH, pattern=r"\S",
+                           description=f"a non-empty string of at most {codec.NAME_LENGTH} characters")]
+RuleTime = Annotated[Time, Meta(description="an ISO-8601 time with an offset, from 2000 to 2099")]
 
 
 def decimal(name: str) -> object:
-    return Annotated[str | int, Meta(description=(
-        f"a decimal (a string, or an integer) from 0 to {DECIMAL_BOUNDS[name]} with at most {DECIMAL_PLACES} "
-        "decimal places"))]
+    """From 0 to 10 ** digits with at most DECIMAL_PLACES places: an integer, or a string of plain digits."""
+    digits, places = codec.DECIMAL_DIGITS[name], codec.DECIMAL_PLACES
+    plain = (f"0*(?:[0-9]{{1,{digits}}}(?:\\.[0-9]{{0,{places}}})?|1{'0' * digits}(?:\\.0{{0,{places}}})?)"
+             f"|\\.[0-9]{{1,{places}}}")
+    return Annotated[Annotated[str, Meta(pattern=whole(plain))] | Annotated[int, Meta(ge=0, le=10 ** digits)],
+                     Meta(description=f"a decimal (a string of digits, or an integer) from 0 to {10 ** digits:,} "
+                                      f"with at most {places} decimal places")]
 
 
 def days(bounds: tuple[int, int]) -> object:
-    return Annotated[int, Meta(ge=bounds[0], le=bounds[1])]
+    return Annotated[int, Meta(ge=bounds[0], le=bounds[1], description=f"an integer from {bounds[0]} to {bounds[1]}")]
+
+
+def one_of(options: tuple[str, ...]) -> object:
+    return Annotated[Literal[options], Meta(description=f"one of {', '.join(options)}")]
+
+
+def listed(name: str, what: str, least: int = 0) -> object:
+    return Meta(min_length=least, max_length=codec.LIST_SIZES[name],
+                description=f"a list of {least} to {codec.LIST_SIZES[name]} {what}")
 
 
 class Tier(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -37,13 +53,13 @@ class Tier(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class Campaign(Struct, forbid_unknown_fields=True, kw_only=True):
     name: Name
-    starts_at: Time
-    ends_at: Time
+    starts_at: RuleTime
+    ends_at: RuleTime
     multiplier: decimal("multiplier")                                       # type: ignore[valid-type]
 
 
 class Expiry(Struct, forbid_unknown_fields=True, kw_only=True):
-    policy: Literal[codec.EXPIRY_POLICIES]                                  # type: ignore[valid-type]
+    policy: one_of(codec.EXPIRY_POLICIES)                                   # type: ignore[valid-type]
     months: days(codec.EXPIRY_MONTHS)                                       # type: ignore[valid-type]
 
 
@@ -56,25 +72,29 @@ class Reviews(Struct, forbid_unknown_fields=True, kw_only=True):
     after_fulfillment_days: days(codec.REVIEW_DAYS)                         # type: ignore[valid-type]
     after_delivery_days: days(codec.REVIEW_DAYS)                            # type: ignore[valid-type]
     reminder_days: days(codec.REMINDER_DAYS)                                # type: ignore[valid-type]
-    overrides: Annotated[list[Override], Meta(max_length=LIST_SIZES["reviews.overrides"])] = []
+    overrides: Annotated[list[Override], listed("reviews.overrides", "overrides (tag and days)")] = []
+
+
+Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
 
 
 class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A rules version; sent, `version` and `effective_from` may be left out (a generated name, now)."""
+    """A rules version. Sent, `version` and `effective_from` may be left out (or null): a name after now, now."""
 
-    version: Annotated[str, Meta(pattern=whole(VERSION.pattern))] | UnsetType = UNSET
-    effective_from: Time | UnsetType = UNSET
+    version: Version | UnsetType | None = UNSET
+    effective_from: RuleTime | UnsetType | None = UNSET
     points_per_unit: decimal("points_per_unit")                             # type: ignore[valid-type]
-    rounding: Literal[codec.ROUNDINGS]                                      # type: ignore[valid-type]
-    excluded_product_tags: Annotated[list[Annotated[str, Meta(min_length=1, max_length=TAG_LENGTH)]],
-                                     Meta(max_length=LIST_SIZES["excluded_product_tags"])] = []
+    rounding: one_of(codec.ROUNDINGS)                                       # type: ignore[valid-type]
+    excluded_product_tags: Annotated[list[Tag], listed(
+        "excluded_product_tags", f"strings of 1 to {codec.TAG_LENGTH} characters")] = []
     hold_days: days(codec.HOLD_DAYS)                                        # type: ignore[valid-type]
-    negative_balance: Literal[codec.BALANCE_POLICIES]                       # type: ignore[valid-type]
+    negative_balance: one_of(codec.BALANCE_POLICIES)                        # type: ignore[valid-type]
     signup_bonus: days(codec.SIGNUP_BONUS)                                  # type: ignore[valid-type]
-    tiers: Annotated[list[Tier], Meta(min_length=1, max_length=LIST_SIZES["tiers"])]
-    campaigns: Annotated[list[Campaign], Meta(max_length=LIST_SIZES["campaigns"])] = []
-    expiry: Expiry
-    reviews: Reviews
+    tiers: Annotated[list[Tier], listed("tiers", "tiers (name, threshold, multiplier)", least=1)]
+    campaigns: Annotated[list[Campaign], listed("campaigns", "campaigns (name, starts_at, ends_at, multiplier)")] = []
+    expiry: Annotated[Expiry, Meta(description="an object with policy and months")]
+    reviews: Annotated[Reviews, Meta(description=(
+        "an object with after_fulfillment_days, after_delivery_days, reminder_days and optionally overrides"))]
 
 
 class RulesVersions(Struct):
@@ -86,10 +106,15 @@ class Withdrawn(Struct):
     withdrawn: Rules
 
 
+DryRunTime = Annotated[Time, Meta(max_length=40, description="an ISO-8601 time with an offset")]
+
+
 class DryRunRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """Proposed rules and the range of payment times to compare them on; `cursor` continues a report."""
 
-    rules: Rules
-    from_: Annotated[Time, Meta(description="ISO-8601 with an offset")] = field(name="from")
-    to: Annotated[Time, Meta(description=f"ISO-8601 with an offset, after from, at most {MAX_RANGE.days} days later")]
-    cursor: Annotated[str, Meta(min_length=1, max_length=1024, description="next of the previous page")] | None = None
+    rules: Annotated[Rules, Meta(description="an object of proposed rules, as POST /admin/rules takes them")]
+    from_: DryRunTime = field(name="from")
+    to: Annotated[DryRunTime, Meta(description=(
+        f"an ISO-8601 time with an offset, after from and at most {MAX_RANGE.days} days later"))]
+    cursor: Annotated[str, Meta(min_length=1, max_length=1024,
+                                description="the string a previous answer gave as next")] | None = None

@@ -1,8 +1,11 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES
 from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
+from chalicelib.web.rules_input import read_rules
 
 
 def test_rules_survive_a_round_trip_through_json():
@@ -22,6 +25,6 @@ def test_rules_survive_a_round_trip_through_json():
 def test_invalid_rules_are_refused_naming_the_field(change, field):
     data = {**rules_to_json(DEFAULT_RULES), **change}
     with pytest.raises(InvalidRequest) as refused:
-        rules_from_json(data)
+        read_rules(data, datetime(2026, 11, 23, tzinfo=UTC))
     assert refused.value.code == "invalid_rules"
     assert field in refused.value.message

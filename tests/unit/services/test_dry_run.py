@@ -11,7 +11,9 @@ from chalicelib.domain.ledger import Member
 from chalicelib.domain.money import Money
 from chalicelib.domain.program import DEFAULT_RULES
 from chalicelib.domain.rules_codec import rules_to_json
-from chalicelib.services.dry_run import NOTES, dry_run
+from chalicelib.services import dry_run as service
+from chalicelib.services.dry_run import NOTES
+from chalicelib.web.rules_input import read_dry_run
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SHOP = "demo-shop.myshopify.com"
@@ -44,6 +46,11 @@ class History:
 def body(**rules_changes):
     return {"rules": {**rules_to_json(DEFAULT_RULES), **rules_changes},
             "from": "2026-11-01T00:00:00Z", "to": "2026-11-23T00:00:00Z"}
+
+
+def dry_run(body, program_id, shop, history, now):
+    """The request read as the API reads it, then the dry run."""
+    return service.dry_run(read_dry_run(body, now), program_id, shop, history)
 
 
 def test_proposed_points_are_computed_from_the_stored_base_beside_the_actual_award():

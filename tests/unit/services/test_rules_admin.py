@@ -8,8 +8,10 @@ from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import Conflict, DuplicateEntry, InvalidRequest
 from chalicelib.domain.program import DEFAULT_RULES, ProgramRules
 from chalicelib.domain.rules_codec import rules_to_json
+from chalicelib.services import rules_admin
 from chalicelib.services.ports.programs import ApiKey
-from chalicelib.services.rules_admin import create_rules, rules_overview
+from chalicelib.services.rules_admin import rules_overview
+from chalicelib.web.rules_input import read_rules
 
 NOW = datetime(2026, 11, 23, 10, 15, tzinfo=UTC)
 KEY = ApiKey("k_admin", "demo", frozenset({"write"}))
@@ -28,6 +30,11 @@ class InMemoryRules:
             raise DuplicateEntry("taken")
         self.stored.append(rules)
         self.audits.append(audit)
+
+
+def create_rules(body, key, store, now):
+    """The body read as the API reads it, then the new version."""
+    return rules_admin.create_rules(read_rules(body, now), key, store, now)
 
 
 def proposal(**changes):
