@@ -1,7 +1,7 @@
 """DynamoDBRewards: the program's rewards (PK=P#<program>#REWARDS, SK=R#<reward id>), cached in the container."""
 from __future__ import annotations
 
-import time
+import builtins
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import cancellation, transact
+from chalicelib.adapters.ttl_cache import Recent
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.rewards import Reward
 
@@ -20,8 +21,7 @@ class DynamoDBRewards:
     def __init__(self, table_name: str, client: DynamoDBClient, max_age: float = 60) -> None:
         self.table = table_name
         self.client = client
-        self.max_age = max_age
-        self._cache: dict[str, tuple[float, list[Reward]]] = {}
+        self._recent: Recent[list[Reward]] = Recent(max_age)
 
     def add(self, program_id: str, reward: Reward, audit: AuditRecord) -> None:
         item = to_attributes({
@@ -32,7 +32,7 @@ class DynamoDBRewards:
         transact(self.client, [
             {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, program_id, audit)])
-        self._cache.pop(program_id, None)
+        self._recent.forget(program_id)
 
     def retire(self, program_id: str, reward_id: str, at: datetime, audit: AuditRecord) -> bool:
         """Stop offering the reward (it stays, for the redemptions that name it); False when not active."""
@@ -41,18 +41,16 @@ class DynamoDBRewards:
                              "ConditionExpression": "attribute_exists(PK) AND active = :yes",
                              "ExpressionAttributeValues": to_attributes({":no": False, ":yes": True, ":at": at})}}
         retired = cancellation(self.client, [update, audit_put(self.table, program_id, audit)]) is None
-        self._cache.pop(program_id, None)
+        self._recent.forget(program_id)
         return retired
 
     def list(self, program_id: str) -> list[Reward]:
-        cached = self._cache.get(program_id)
-        if cached and time.monotonic() - cached[0] < self.max_age:
-            return cached[1]
+        return self._recent.get(program_id, lambda: self._read(program_id))
+
+    def _read(self, program_id: str) -> builtins.list[Reward]:
         response = self.client.query(TableName=self.table, KeyConditionExpression="PK = :pk",
                                      ExpressionAttributeValues=to_attributes({":pk": _pk(program_id)}))
-        rewards = sorted((_reward(i) for i in response.get("Items", [])), key=lambda r: (r.points_cost, r.reward_id))
-        self._cache[program_id] = (time.monotonic(), rewards)
-        return rewards
+        return sorted((_reward(i) for i in response.get("Items", [])), key=lambda r: (r.points_cost, r.reward_id))
 
 
 def _pk(program_id: str) -> str:

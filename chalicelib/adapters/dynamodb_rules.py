@@ -9,7 +9,6 @@ one transaction with its guards and the audit record of the change.
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.dynamodb_attributes import from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_conditions import cancellation, transact
+from chalicelib.adapters.ttl_cache import Recent
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.program import ProgramRules, rules_at
@@ -33,16 +33,15 @@ class DynamoDBRules:
     def __init__(self, table_name: str, client: DynamoDBClient, max_age: float = 60) -> None:
         self.table = table_name
         self.client = client
-        self.max_age = max_age
-        self._cache: dict[str, tuple[float, list[ProgramRules]]] = {}
+        self._recent: Recent[list[ProgramRules]] = Recent(max_age)
 
     def rules_at(self, program_id: str, at: datetime) -> ProgramRules:
         return rules_at(self.versions(program_id), at)
 
     def versions(self, program_id: str) -> list[ProgramRules]:
-        cached = self._cache.get(program_id)
-        if cached and time.monotonic() - cached[0] < self.max_age:
-            return cached[1]
+        return self._recent.get(program_id, lambda: self._read(program_id))
+
+    def _read(self, program_id: str) -> list[ProgramRules]:
         request: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": "PK = :pk AND begins_with(SK, :v)",
             "ExpressionAttributeValues": to_attributes({":pk": _pk(program_id), ":v": VERSION_PREFIX})}
@@ -53,28 +52,25 @@ class DynamoDBRules:
             if "LastEvaluatedKey" not in response:
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        versions = [rules_from_json(json.loads(from_attributes(item)["rules"])) for item in items]
-        self._cache[program_id] = (time.monotonic(), versions)
-        return versions
+        return [rules_from_json(json.loads(from_attributes(item)["rules"])) for item in items]
 
     def add_version(self, program_id: str, rules: ProgramRules, audit: AuditRecord | None = None) -> None:
         """Store a new version with its guards (and audit record) at once; DuplicateEntry when its name or its
         effective time is taken."""
         try:
-            transact(self.client, build_add_version_input(self.table, program_id, rules,
-                                                                                  audit))
+            transact(self.client, build_add_version_input(self.table, program_id, rules, audit))
         except ClientError as e:
             if e.response["Error"]["Code"] == "TransactionCanceledException":
                 reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
                 if "ConditionalCheckFailed" in reasons:
                     raise DuplicateEntry(f"rules version {rules.version} or its effective time is taken") from e
             raise
-        self._cache.pop(program_id, None)
+        self._recent.forget(program_id)
 
     def withdraw(self, program_id: str, rules: ProgramRules, audit: AuditRecord) -> bool:
         """Remove a version that has not taken effect; False when it was removed already."""
         withdrawn = cancellation(self.client, build_withdraw_input(self.table, program_id, rules, audit)) is None
-        self._cache.pop(program_id, None)
+        self._recent.forget(program_id)
         return withdrawn
 
 

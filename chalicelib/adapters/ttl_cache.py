@@ -1,10 +1,13 @@
-"""A bounded set that forgets: at most `size` keys (least recently used leave first), each for `max_age` seconds."""
+"""Caches that forget: a bounded set of keys, and what was last read for a key, each for `max_age` seconds."""
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
 
 
 class ExpiringSet:
@@ -42,3 +45,24 @@ class ExpiringSet:
             self._added.move_to_end(key)
             while len(self._added) > self.size:
                 self._added.popitem(last=False)
+
+
+class Recent(Generic[V]):
+    """What was read for a key within the last `max_age` seconds (a monotonic clock: cache ages, not business time);
+    older, or forgotten after a write, it is read again. `max_age <= 0` keeps nothing."""
+
+    def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.clock = clock
+        self._read: dict[Hashable, tuple[float, V]] = {}
+
+    def get(self, key: Hashable, read: Callable[[], V]) -> V:
+        kept = self._read.get(key)
+        if kept is not None and self.clock() - kept[0] < self.max_age:
+            return kept[1]
+        value = read()
+        self._read[key] = (self.clock(), value)
+        return value
+
+    def forget(self, key: Hashable) -> None:
+        self._read.pop(key, None)

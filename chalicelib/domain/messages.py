@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 TRANSACTIONAL, REVIEW, MARKETING = "transactional", "review", "marketing"
 
@@ -17,15 +17,6 @@ CATEGORY = {
 }
 
 SCHEDULED, SENDING, SENT, SKIPPED, DEFERRED, FAILED = "scheduled", "sending", "sent", "skipped", "deferred", "failed"
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A message as its reader sees it: the subject, the HTML and the plain-text body."""
-
-    subject: str
-    html: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -57,3 +48,11 @@ def new_message(key: str, member_id: str, kind: str, due_at: datetime, data: dic
         raise ValueError(f"unknown message kind {kind}")
     return Message(message_id=message_id_for(key), member_id=member_id, kind=kind, due_at=due_at, data=data,
                    created_at=due_at, updated_at=due_at)
+
+
+class Rendered(NamedTuple):
+    """A message as its reader sees it: the subject, the HTML and the plain-text body."""
+
+    subject: str
+    html: str
+    text: str

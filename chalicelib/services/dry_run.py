@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import NotFound
@@ -42,16 +42,6 @@ class OrderHistory(Protocol):
         ...
 
     def profiles(self, program_id: str, member_ids: Sequence[str]) -> dict[str, Member]: ...
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """Proposed rules and the payment times to compare them on, from `start` up to `end`; `cursor` continues."""
-
-    rules: ProgramRules
-    start: datetime
-    end: datetime
-    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +83,15 @@ def range_problems(start: datetime | None, end: datetime | None) -> list[str]:
     if start is None or end is None or timedelta(0) < end - start <= MAX_RANGE:
         return []
     return [f"to: must be after from, at most {MAX_RANGE.days} days later"]
+
+
+class Proposal(NamedTuple):
+    """Proposed rules and the payment times to compare them on, from `start` up to `end`; `cursor` continues."""
+
+    rules: ProgramRules
+    start: datetime
+    end: datetime
+    cursor: str | None = None
 
 
 def dry_run(proposal: Proposal, program_id: str, shop: str, history: OrderHistory) -> DryRunReport:

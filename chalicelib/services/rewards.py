@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,17 +24,6 @@ MAX_COST = 10_000_000
 MAX_VALIDITY_DAYS = 3650
 
 
-@dataclass(frozen=True)
-class RewardOffer:
-    """A reward to add to the catalog, already checked: amounts within bounds, a value unless free shipping."""
-
-    name: str
-    kind: str
-    points_cost: int
-    value: Decimal | None = None
-    minimum_subtotal: Decimal | None = None
-    validity_days: int | None = None
-
 
 def retire_reward(reward_id: str, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:
     """The reward is no longer offered or redeemable; codes already issued stay valid. Asking again is fine."""
@@ -48,11 +37,13 @@ def retire_reward(reward_id: str, caller: ApiKey, catalog: RewardCatalog, now: d
     return replace(found, active=False)
 
 
-def create_reward(offer: RewardOffer, caller: ApiKey, catalog: RewardCatalog, now: datetime) -> Reward:
-    reward = Reward(reward_id="rw_" + secrets.token_hex(8), name=offer.name, kind=offer.kind, value=offer.value,
-                    points_cost=offer.points_cost, created_at=now, minimum_subtotal=offer.minimum_subtotal,
-                    validity_days=offer.validity_days)
-    catalog.add(caller.program_id, reward, audit_record(caller.key_id, now, "reward.create",
+def new_reward_id() -> str:
+    return "rw_" + secrets.token_hex(8)
+
+
+def create_reward(reward: Reward, caller: ApiKey, catalog: RewardCatalog) -> Reward:
+    """Offer the reward (checked at the edge), with its audit record."""
+    catalog.add(caller.program_id, reward, audit_record(caller.key_id, reward.created_at, "reward.create",
                                                         f"reward:{reward.reward_id}", after=reward_summary(reward)))
     return reward
 

@@ -134,8 +134,9 @@ def create_reward() -> Response:
     from chalicelib.web.wire import answer, reward_body
 
     key = caller(bp, "write")
-    offer = reading.read(json_body(bp), requests.NewReward, "invalid_reward").offer()
-    reward = rewards.create_reward(offer, key, bootstrap.get_rewards(), bootstrap.get_clock().now())
+    asked = reading.read(json_body(bp), requests.NewReward, "invalid_reward")
+    reward = asked.reward(rewards.new_reward_id(), bootstrap.get_clock().now())
+    rewards.create_reward(reward, key, bootstrap.get_rewards())
     return Response(body=answer(reward_body(reward)), status_code=201)
 
 

@@ -15,6 +15,7 @@ bp = Blueprint(__name__)
 @bp.route("/admin/jobs/parked", methods=["GET"])
 @handles_errors
 def parked() -> dict[str, Any]:
+    """Due items a job stopped retrying after failing too often in a row, with their last error, every task."""
     from chalicelib.web.wire import answer, parked_body, shape
 
     key = caller(bp, "read")

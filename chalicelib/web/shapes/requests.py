@@ -1,16 +1,17 @@
 """What the admin API takes in a request body. Unknown fields are refused except where noted."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
 from chalicelib.domain.ids import MEMBER_ID, PLATFORM_ID, SHOP_DOMAIN
-from chalicelib.domain.rewards import FREE_SHIPPING, KINDS, PERCENTAGE
+from chalicelib.domain.rewards import FREE_SHIPPING, KINDS, PERCENTAGE, Reward
 from chalicelib.services.adjustments import MAX_POINTS
 from chalicelib.services.api_keys import SCOPES
-from chalicelib.services.rewards import AMOUNT, MAX_AMOUNT, MAX_COST, MAX_VALIDITY_DAYS, PERCENT, RewardOffer
+from chalicelib.services.rewards import AMOUNT, MAX_AMOUNT, MAX_COST, MAX_VALIDITY_DAYS, PERCENT
 
 _NOT_BLANK = r"\S"                        # at least one character that is not white space
 
@@ -74,11 +75,12 @@ class NewReward(Struct, forbid_unknown_fields=True, kw_only=True):
         if self.value is None or not 0 < Decimal(self.value) <= most:
             raise ValueError(f"value: {wanted}, as a decimal string with at most 2 decimals, is required")
 
-    def offer(self) -> RewardOffer:
-        return RewardOffer(name=self.name, kind=self.kind, points_cost=self.points_cost,
-                           value=None if self.value is None else Decimal(self.value),
-                           minimum_subtotal=None if self.minimum_subtotal is None else Decimal(self.minimum_subtotal),
-                           validity_days=self.validity_days)
+    def reward(self, reward_id: str, created_at: datetime) -> Reward:
+        """The reward this asks for, under its new id."""
+        return Reward(reward_id=reward_id, name=self.name, kind=self.kind, points_cost=self.points_cost,
+                      value=None if self.value is None else Decimal(self.value), created_at=created_at,
+                      minimum_subtotal=None if self.minimum_subtotal is None else Decimal(self.minimum_subtotal),
+                      validity_days=self.validity_days)
 
 
 class NewRedemption(Struct, forbid_unknown_fields=True, kw_only=True):
