@@ -275,7 +275,8 @@ def get_connector_clients() -> ConnectorFactory:
 
 
 def get_metrics() -> Metrics:
-    """Business figures in CloudWatch Embedded Metric Format, published once per invocation (app.py's middleware)."""
+    """Business figures in CloudWatch Embedded Metric Format, published once per invocation: by app.py's middleware
+    for the API, by `observability.observed` around each worker and job handler."""
     from chalicelib.adapters.emf_metrics import EmfMetrics
     return _get("metrics", lambda: EmfMetrics(get_settings().stage))
 

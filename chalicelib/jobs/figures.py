@@ -1,8 +1,8 @@
 """The figures the worker and the jobs count, read from what the services return or record.
 
 Dimension values are kept to small fixed sets: a source outside the known ones, or a topic the engine does not act
-on, counts as "other" (the topic header is not signed), and a reason becomes a short code (the gates' reasons are a
-few fixed sentences; a failure's own message is never one).
+on, counts as "other" (the topic header is not signed), and a reason becomes a short code: the gates' reasons are a
+few fixed sentences, and a message the mail service deferred carries only SES's error code, never its message text.
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.observability import logger
 from chalicelib.web.auth import caller
 from chalicelib.web.cursors import opened, sealed
 from chalicelib.web.errors import handles_errors
@@ -82,10 +83,17 @@ def dry_run_rules() -> dict[str, Any]:
 
 
 def _rules(rules: ProgramRules) -> Rules:
-    """Rules as the codec writes them, in their response shape."""
+    """Rules as the codec writes them, in their response shape. A version stored before the shape was this strict (a
+    decimal such as "1e2", a tag that lower case made longer than its bound) is answered as stored, not refused: one
+    such version must not make the program's rules unreadable."""
     import msgspec
 
     from chalicelib.domain.rules_codec import rules_to_json
     from chalicelib.web.shapes.rules import Rules
 
-    return msgspec.convert(rules_to_json(rules), Rules)
+    stored = rules_to_json(rules)
+    try:
+        return msgspec.convert(stored, Rules)
+    except msgspec.ValidationError:
+        logger.warning("rules_version_out_of_shape", extra={"version": rules.version})
+        return Rules(**stored)                  # a Struct built directly holds the values as they are

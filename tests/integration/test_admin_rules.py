@@ -196,3 +196,18 @@ def test_bad_dry_runs_are_400(client, change):
     response = post_json(client, "/admin/rules/dry-run", body)
     assert response.status_code == 400
     assert set(response.json_body["error"]) == {"code", "message"}
+
+
+def test_a_version_stored_before_the_shape_was_this_strict_is_still_listed_as_stored(client):
+    """A tag the old check took and lower case lengthened ("İ" → "i̇") no longer fits the shape; GET answers it as is."""
+    from dataclasses import replace
+
+    long_tag = "İ".lower() * 200                                             # 400 characters, over the 255 a tag takes
+    earning = replace(DEFAULT_RULES.earning, version="legacy", excluded_product_tags=frozenset({long_tag}))
+    legacy = replace(DEFAULT_RULES, version="legacy", effective_from=datetime(2026, 1, 1, tzinfo=UTC), earning=earning)
+    bootstrap.get_rules().add_version("demo", legacy)
+
+    response = client.http.get("/admin/rules", headers=ADMIN)
+    assert response.status_code == 200
+    assert response.json_body["current"]["version"] == "legacy"
+    assert response.json_body["current"]["excluded_product_tags"] == [long_tag]
