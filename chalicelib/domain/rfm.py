@@ -1,16 +1,23 @@
 """RFM: recency, frequency and monetary scores 1–5 per program, and the named segment they put a customer in.
 
 Scores. Each dimension is scored over the program's customers with at least one order, 5 = best (recency: the
-fewest days since the last order). A customer's score is the quintile of their mid-rank percentile
+fewest days since the last order). A tie group takes the score of the lowest position it occupies: a customer's score
+is the quintile of
 
-    p = (customers strictly worse + customers equal / 2) / customers        score = floor(5 · p) + 1
+    p = customers strictly worse / customers        score = floor(5 · p) + 1
 
-that is, the ascending rank with ties averaged, minus ½, over the population: scores are [0, 0.2) → 1, [0.2, 0.4) → 2,
-… [0.8, 1) → 5, computed in integers as (10 · worse + 5 · equal) // (2 · customers) + 1. Equal values always get
-the same score, a better value never a lower one, and a tie group sits at the middle of the share it occupies: the
-mass of one-order customers is never split, and when it is more than 40 % of the program its frequency score is 2,
-not 1 (3 beyond 80 %). With every customer equal every score is 3; with fewer than 5 distinct values the scores
-spread symmetrically (2 customers: 2 and 4; 3: 1, 3, 5). Each dimension costs one sort: O(n log n).
+that is, SQL's PERCENT_RANK, (rank − 1) / (n − 1) over the ascending order, with n in place of n − 1 (so p < 1):
+scores are [0, 0.2) → 1, [0.2, 0.4) → 2, … [0.8, 1) → 5, computed in integers as 5 · worse // customers + 1. Equal
+values always get the same score, a better value never a lower one, and the worst value always scores 1: the mass of
+one-order customers is never split and, however large it is, its frequency score is 1, so first-time buyers can be
+`new_customers` or `promising`. The cost is at the top: a tie group holding a share s of the customers scores
+6 − ⌈5s⌉, so it scores 5 only when it is at most a fifth of them (4 up to 40 %, … 1 beyond 80 %), and with fewer than
+5 customers no one scores 5 (2 customers: 1 and 3; 3: 1, 2, 4; 4: 1, 2, 3, 4). When every customer is equal there is
+no exception: every score is 1, as it is when more than 80 % tie at the top. A neutral 3 was rejected: the equal
+dimension that occurs in practice is a young program whose customers all have one order, where F = 1 is what a
+merchant expects and 3 would keep `new_customers` empty and turn everyone into another segment the moment one customer
+orders again; the price is that a program whose customers all ordered on the same day scores recency 1. Each dimension
+costs one sort: O(n log n).
 
 Segments. The bounds are the CRAN package `rfm`'s (`rfm_segment`, Rsquared Academy), evaluated in order, first match
 wins, as that package does, with one change of order: in its order `new_customers` and `promising` lie wholly inside
@@ -109,13 +116,13 @@ def days_since(last_order_at: datetime, as_of: datetime) -> int:
 
 
 def quintile_scores(values: Sequence[Any]) -> list[int]:
-    """The score 1–5 of each value (higher is better) by the quintile of its mid-rank percentile."""
+    """The score 1–5 of each value (higher is better): the quintile of the share of values strictly below it."""
     count = len(values)
     by_value: dict[Hashable, int] = {}
     worse = 0
     for value, group in groupby(sorted(values)):
         equal = sum(1 for _ in group)
-        by_value[value] = (10 * worse + 5 * equal) // (2 * count) + 1
+        by_value[value] = 5 * worse // count + 1
         worse += equal
     return [by_value[v] for v in values]
 

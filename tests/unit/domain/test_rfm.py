@@ -19,27 +19,27 @@ from chalicelib.domain.rfm import (
 
 S = Segment
 
-# Twelve customers, seven with one order. Scores by hand from the mid-rank position m = worse + equal / 2 (out of 12):
-# m < 2.4 → 1, < 4.8 → 2, < 7.2 → 3, < 9.6 → 4, else 5.
-#   recency days: 400 (m 0.5) 1 · 200 ×2 (m 2) 1 · 90 (3.5) 2 · 60 (4.5) 2 · 45 (5.5) 3 · 20 ×3 (7.5) 4 · 10 (9.5) 4 ·
-#                 3 ×2 (11) 5
-#   orders:       1 ×7 (m 3.5) 2 · 2 ×2 (8) 4 · 3 (9.5) 4 · 5 (10.5) 5 · 8 (11.5) 5
-#   monetary:     15 (0.5) 1 · 25 ×2 (2) 1 · 40 ×4 (5) 3 · 75 (7.5) 4 · 120 (8.5) 4 · 250 (9.5) 4 · 300 (10.5) 5 ·
-#                 500 (11.5) 5
+# Twelve customers, seven with one order. Scores by hand from w = customers strictly worse (out of 12), the lowest
+# position of the value's tie group: score = 5 · w // 12 + 1, i.e. w ≤ 2 → 1, 3–4 → 2, 5–7 → 3, 8–9 → 4, 10–11 → 5.
+#   recency days: 400 (w 0) 1 · 200 ×2 (w 1) 1 · 90 (3) 2 · 60 (4) 2 · 45 (5) 3 · 20 ×3 (6) 3 · 10 (9) 4 ·
+#                 3 ×2 (10) 5
+#   orders:       1 ×7 (w 0) 1 · 2 ×2 (7) 3 · 3 (9) 4 · 5 (10) 5 · 8 (11) 5
+#   monetary:     15 (w 0) 1 · 25 ×2 (1) 1 · 40 ×4 (3) 2 · 75 (7) 3 · 120 (8) 4 · 250 (9) 4 · 300 (10) 5 ·
+#                 500 (11) 5
 POPULATION = [
     # member, days, orders, monetary,  R, F, M, segment
     ("a", 3, 8, "500", 5, 5, 5, S.CHAMPIONS),
-    ("b", 3, 1, "40", 5, 2, 3, S.POTENTIAL_LOYALISTS),
-    ("c", 10, 1, "40.00", 4, 2, 3, S.POTENTIAL_LOYALISTS),    # 40.00 ties with 40
-    ("d", 20, 3, "120", 4, 4, 4, S.CHAMPIONS),
-    ("e", 20, 1, "75", 4, 2, 4, S.HIBERNATING),               # 4-2-4: no row of the table matches
-    ("f", 20, 1, "40", 4, 2, 3, S.POTENTIAL_LOYALISTS),
+    ("b", 3, 1, "40", 5, 1, 2, S.POTENTIAL_LOYALISTS),      # M = 2: not new_customers
+    ("c", 10, 1, "40.00", 4, 1, 2, S.POTENTIAL_LOYALISTS),  # 40.00 ties with 40
+    ("d", 20, 3, "120", 3, 4, 4, S.LOYAL_CUSTOMERS),         # R = 3: not champions
+    ("e", 20, 1, "75", 3, 1, 3, S.POTENTIAL_LOYALISTS),
+    ("f", 20, 1, "40", 3, 1, 2, S.POTENTIAL_LOYALISTS),
     ("g", 45, 5, "300", 3, 5, 5, S.LOYAL_CUSTOMERS),
-    ("h", 60, 1, "25", 2, 2, 1, S.ABOUT_TO_SLEEP),
-    ("i", 90, 2, "40", 2, 4, 3, S.LOYAL_CUSTOMERS),
-    ("j", 200, 2, "250", 1, 4, 4, S.CANT_LOSE_THEM),
-    ("k", 200, 1, "15", 1, 2, 1, S.LOST),
-    ("l", 400, 1, "25", 1, 2, 1, S.LOST),
+    ("h", 60, 1, "25", 2, 1, 1, S.ABOUT_TO_SLEEP),
+    ("i", 90, 2, "40", 2, 3, 2, S.NEED_ATTENTION),            # M = 2: not loyal_customers
+    ("j", 200, 2, "250", 1, 3, 4, S.AT_RISK),                 # F = 3: not cant_lose_them
+    ("k", 200, 1, "15", 1, 1, 1, S.LOST),
+    ("l", 400, 1, "25", 1, 1, 1, S.LOST),
 ]
 
 
@@ -52,36 +52,76 @@ def test_a_hand_checked_population_with_ties_and_a_mass_of_one_order_customers()
     assert scores == {m: RfmScore(r, f, mo, seg) for m, _, _, _, r, f, mo, seg in POPULATION}
 
 
-def test_one_order_customers_are_never_split_and_sit_at_the_middle_of_their_share() -> None:
+def test_one_order_customers_are_never_split_and_score_one() -> None:
     scores = score(customer(m, d, o, v) for m, d, o, v, *_ in POPULATION)
-    assert {s.frequency for m, s in scores.items() if m in "bcefhkl"} == {2}
+    assert {s.frequency for m, s in scores.items() if m in "bcefhkl"} == {1}
+
+
+# Ten customers, seven (70 %) with one order: with mid-ranks they would score F = floor(5 · 3.5 / 10) + 1 = 2. Here
+# score = 5 · w // 10 + 1, i.e. w ≤ 1 → 1, 2–3 → 2, 4–5 → 3, 6–7 → 4, 8–9 → 5.
+#   recency days: 300 (w 0) 1 · 120 (1) 1 · 60 (2) 2 · 45 (3) 2 · 30 (4) 3 · 10 (5) 3 · 5 (6) 4 · 3 (7) 4 · 2 (8) 5 ·
+#                 1 (9) 5
+#   orders:       1 ×7 (w 0) 1 · 2 (7) 4 · 3 (8) 5 · 4 (9) 5
+#   monetary:     10 (w 0) 1 · 12 (1) 1 · 15 (2) 2 · 20 (3) 2 · 35 (4) 3 · 40 (5) 3 · 60 (6) 4 · 90 (7) 4 · 150 (8) 5 ·
+#                 400 (9) 5
+MOSTLY_FIRST_TIME_BUYERS = [
+    # member, days, orders, monetary,  R, F, M, segment
+    ("n1", 1, 1, "10", 5, 1, 1, S.NEW_CUSTOMERS),
+    ("n2", 2, 1, "15", 5, 1, 2, S.POTENTIAL_LOYALISTS),
+    ("n3", 5, 1, "60", 4, 1, 4, S.HIBERNATING),             # 4-1-4: no row of the table matches
+    ("n4", 30, 1, "12", 3, 1, 1, S.PROMISING),
+    ("n5", 60, 1, "40", 2, 1, 3, S.HIBERNATING),            # 2-1-3: no row of the table matches
+    ("n6", 120, 1, "20", 1, 1, 2, S.LOST),
+    ("n7", 300, 1, "35", 1, 1, 3, S.HIBERNATING),           # 1-1-3: no row of the table matches
+    ("r1", 3, 4, "400", 4, 5, 5, S.CHAMPIONS),
+    ("r2", 10, 2, "150", 3, 4, 5, S.LOYAL_CUSTOMERS),
+    ("r3", 45, 3, "90", 2, 5, 4, S.LOYAL_CUSTOMERS),
+]
+
+
+def test_when_seventy_percent_have_one_order_they_score_f_one_and_can_be_new_customers() -> None:
+    scores = score(customer(m, d, o, v) for m, d, o, v, *_ in MOSTLY_FIRST_TIME_BUYERS)
+    assert scores == {m: RfmScore(r, f, mo, seg) for m, _, _, _, r, f, mo, seg in MOSTLY_FIRST_TIME_BUYERS}
+    assert {s.frequency for m, s in scores.items() if m.startswith("n")} == {1}
+    assert {S.NEW_CUSTOMERS, S.PROMISING} <= {s.segment for s in scores.values()}
 
 
 @pytest.mark.parametrize(("values", "expected"), [
     (list(range(5)), [1, 2, 3, 4, 5]),
     (list(range(10)), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]),
     (list(range(20)), [s for s in range(1, 6) for _ in range(4)]),
-    ([1, 1, 2, 3, 4], [2, 2, 3, 4, 5]),        # the tie sits at p = 0.2 exactly: an edge belongs to the upper quintile
-    ([7, 3, 5], [5, 1, 3]),                     # input order is kept
+    ([1, 2, 2, 3, 4], [1, 2, 2, 4, 5]),        # the tie sits at p = 1/5 exactly: an edge belongs to the upper quintile
+    ([1, 1, 2, 3, 4], [1, 1, 3, 4, 5]),        # the tie takes its lowest position (p 0), the 2 has p = 2/5
+    ([7, 3, 5], [4, 1, 2]),                     # input order is kept; p = 0, 1/3, 2/3
 ])
 def test_quintile_edges(values: list[int], expected: list[int]) -> None:
     assert quintile_scores(values) == expected
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ([9], [3]),
-    ([1, 2], [2, 4]),
-    ([1, 2, 3], [1, 3, 5]),
-    ([1, 2, 3, 4], [1, 2, 4, 5]),
-    ([5, 5, 9, 9], [2, 2, 4, 4]),
+    ([9], [1]),                                 # p 0
+    ([1, 2], [1, 3]),                           # p 0, 1/2
+    ([1, 2, 3], [1, 2, 4]),                     # p 0, 1/3, 2/3
+    ([1, 2, 3, 4], [1, 2, 3, 4]),               # p 0, 1/4, 2/4, 3/4
+    ([5, 5, 9, 9], [1, 1, 3, 3]),               # p 0, 2/4
 ])
-def test_fewer_than_five_customers_or_values_spread_symmetrically(values: list[int], expected: list[int]) -> None:
+def test_below_five_customers_the_lowest_value_scores_one_and_no_one_scores_five(
+        values: list[int], expected: list[int]) -> None:
     assert quintile_scores(values) == expected
 
 
-def test_when_every_customer_is_equal_every_score_is_three() -> None:
+# Ten customers, the top `tied` of them equal: the tie group has p = (10 − tied) / 10 and scores 6 − ⌈tied / 2⌉.
+@pytest.mark.parametrize(("tied", "expected"), [
+    (1, 5), (2, 5), (3, 4), (4, 4), (5, 3), (6, 3), (7, 2), (8, 2), (9, 1), (10, 1),
+])
+def test_a_tie_group_at_the_top_scores_five_only_up_to_a_fifth_of_the_customers(tied: int, expected: int) -> None:
+    values = list(range(10 - tied)) + [99] * tied
+    assert quintile_scores(values)[-tied:] == [expected] * tied
+
+
+def test_when_every_customer_is_equal_every_score_is_one() -> None:
     scores = score(customer(f"m{i}", 30, 2, "50") for i in range(7))
-    assert set(scores.values()) == {RfmScore(3, 3, 3, S.LOYAL_CUSTOMERS)}
+    assert set(scores.values()) == {RfmScore(1, 1, 1, S.LOST)}
 
 
 def test_recency_gives_five_to_the_most_recent() -> None:
@@ -187,3 +227,13 @@ def test_scores_are_one_to_five_equal_for_equal_values_and_never_lower_for_a_bet
             assert v1 != v2 or s1 == s2
             assert v1 >= v2 or s1 <= s2
     assert all(s.segment is segment(s.recency, s.frequency, s.monetary) for s in as_list)
+
+
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=60))
+def test_the_worst_value_scores_one_and_a_score_depends_only_on_the_share_strictly_worse(values: list[int]) -> None:
+    scores = quintile_scores(values)
+    assert all(s == 1 for v, s in zip(values, scores, strict=True) if v == min(values))
+    for v, s in zip(values, scores, strict=True):
+        worse = sum(1 for w in values if w < v)
+        assert (s - 1) * len(values) <= 5 * worse      # s − 1 ≤ 5p < s: s = floor(5p) + 1
+        assert 5 * worse < s * len(values)
