@@ -7,7 +7,8 @@ import re
 import pytest
 from chalice.test import Client
 
-from tests.factories import body_of, load_event, make_order, shopify_headers
+from tests.factories import load_event, make_order
+from tests.integration.queues import drain, post_webhook
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
 CUSTOMERS = 7
@@ -20,40 +21,22 @@ def client(aws):
         yield client
 
 
-def deliver(client, aws, topic, payload, webhook_id):
-    body = body_of(payload)
-    response = client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id),
-                                body=body)
-    assert response.status_code == 200
-
-
-def drain(client, aws):
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                                 queue_name="loyalty-local-ingest")
-        assert client.lambda_.invoke("handle_ingest", event).payload == {"batchItemFailures": []}
-        for m in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-
-
 @pytest.fixture
 def shop(client, aws):
     """Seven customers with a signup bonus; three of them paid an order; one was redacted; one has a formula name."""
     base = load_event("shopify/customers-create.2026-04")
     for i in range(CUSTOMERS):
         name = "=HYPERLINK(\"http://evil\")" if i == 4 else f"Customer {i}"
-        deliver(client, aws, "customers/create",
-                {**base, "id": 1000 + i, "email": f"c{i}@example.com", "first_name": name}, f"c{i}")
+        post_webhook(client, "customers/create",
+                     {**base, "id": 1000 + i, "email": f"c{i}@example.com", "first_name": name}, f"c{i}")
     drain(client, aws)
     for i in range(3):
         order = make_order(id=5000 + i)
         order["customer"] = {**order["customer"], "id": 1000 + i, "email": f"c{i}@example.com"}
-        deliver(client, aws, "orders/paid", order, f"o{i}")
+        post_webhook(client, "orders/paid", order, f"o{i}")
     redact = load_event("shopify/customers-redact.2026-04")
-    deliver(client, aws, "customers/redact", {**redact, "customer": {"id": 1006, "email": "c6@example.com"},
-                                              "orders_to_redact": []}, "r6")
+    post_webhook(client, "customers/redact", {**redact, "customer": {"id": 1006, "email": "c6@example.com"},
+                                             "orders_to_redact": []}, "r6")
     drain(client, aws)
 
 

@@ -10,8 +10,9 @@ from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
 from chalicelib.domain.program import DEFAULT_RULES
 from chalicelib.domain.rules_codec import rules_to_json
-from tests.factories import body_of, make_order, shopify_headers
+from tests.factories import make_order
 from tests.fakes import FixedClock
+from tests.integration.queues import deliver
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
 READER = {"Authorization": "Bearer reader-key"}
@@ -40,17 +41,8 @@ def post_json(client, path, body, headers=ADMIN):
 
 
 def pay(client, aws, order_id, processed_at, webhook_id):
-    body = body_of(make_order(id=order_id, processed_at=processed_at))
-    assert client.http.post("/webhooks/shopify", headers=shopify_headers(body, webhook_id=webhook_id),
-                            body=body).status_code == 200
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
-    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                             queue_name="loyalty-local-ingest")
-    assert client.lambda_.invoke("handle_ingest", event).payload == {"batchItemFailures": []}
-    for m in messages:
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    deliver(client, aws, "orders/paid", make_order(id=order_id, processed_at=processed_at), webhook_id,
+            visibility_timeout=0, require=True)
 
 
 def entries(client):

@@ -5,6 +5,7 @@ import pytest
 from chalice.test import Client
 
 from tests.factories import body_of, make_order, shopify_headers
+from tests.integration.queues import apply_queued, queued, sqs_event
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
 
@@ -16,28 +17,9 @@ def client(aws):
         yield client
 
 
-def queued(aws):
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
-
-
 def post_order(client, webhook_id="wh-1", **changes):
     body = body_of(make_order(**changes))
     return client.http.post("/webhooks/shopify", headers=shopify_headers(body, webhook_id=webhook_id), body=body)
-
-
-def sqs_event(client, messages):
-    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                             queue_name="loyalty-local-ingest")
-    for record, message in zip(event["Records"], messages, strict=True):
-        record["messageId"] = message["MessageId"]     # the generator gives every record the same id
-    return event
-
-
-def drain(client, aws):
-    messages = queued(aws)
-    return client.lambda_.invoke("handle_ingest", sqs_event(client, messages)).payload
 
 
 def test_a_signed_order_is_answered_200_and_queued_not_applied(client, aws):
@@ -73,10 +55,10 @@ def test_a_signed_but_unparsable_body_is_400_and_queues_nothing(client, aws):
 
 def test_the_worker_awards_points_once_however_often_the_order_arrives(client, aws):
     post_order(client, "wh-1")
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     post_order(client, "wh-1")        # Shopify retry
     post_order(client, "wh-2")        # same order, another delivery
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     assert member["points_balance"] == 150
     ledger = client.http.get(f"/admin/members/{member['member_id']}/ledger", headers=ADMIN).json_body
@@ -128,13 +110,13 @@ def test_customer_topics_enrol_with_a_bonus_and_redaction_erases_the_person(clie
         body = body_of(load_event(f"shopify/{name}.2026-04"))
         client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id),
                          body=body)
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     assert (member["points_balance"], member["email_consent"]) == (100, "subscribed")
     body = body_of(load_event("shopify/customers-redact.2026-04"))
     client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic="customers/redact", webhook_id="c3"),
                      body=body)
-    drain(client, aws)
+    apply_queued(client, aws)
     erased = client.http.get(f"/admin/members/{member['member_id']}", headers=ADMIN).json_body
     assert (erased["email"], erased["first_name"], erased["points_balance"]) == (None, None, 100)
     assert erased["erased_at"] is not None
@@ -148,7 +130,7 @@ def test_a_data_request_gives_the_merchant_the_members_data(client, aws):
     body = body_of(request)
     client.http.post("/webhooks/shopify", body=body,
                      headers=shopify_headers(body, topic="customers/data_request", webhook_id="dr1"))
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [listed] = client.http.get("/admin/data-requests", headers=ADMIN).json_body["data_requests"]
     assert listed["request_id"] == "9999"
     export = client.http.get("/admin/data-requests/9999", headers=ADMIN).json_body
@@ -165,7 +147,7 @@ def adjust(client, member_id, body):
 
 def test_adjustments_are_idempotent_audited_and_never_overdraw(client, aws):
     post_order(client, "wh-1")
-    drain(client, aws)
+    apply_queued(client, aws)
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     mid = member["member_id"]
     body = {"points": 50, "reason": "Parcel arrived damaged", "idempotency_key": "ticket-4411"}
@@ -195,7 +177,7 @@ def test_adjustments_are_idempotent_audited_and_never_overdraw(client, aws):
 ])
 def test_bad_adjustments_are_400_and_change_nothing(client, aws, body):
     post_order(client, "wh-1")
-    drain(client, aws)
+    apply_queued(client, aws)
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     response = adjust(client, member["member_id"], body)
     assert (response.status_code, response.json_body["error"]["code"]) == (400, "invalid_adjustment")

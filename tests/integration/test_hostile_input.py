@@ -18,8 +18,9 @@ from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.services.messaging import dispatch_messages
-from tests.factories import body_of, load_event, make_order, shopify_headers
+from tests.factories import load_event, make_order
 from tests.fakes import FixedClock
+from tests.integration.queues import deliver
 
 ADMIN = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)       # the app's clock: no test reads today's date
@@ -32,21 +33,6 @@ def client(aws):
     bootstrap.override("clock", FixedClock(NOON))
     with Client(app.app, stage_name="local") as client:
         yield client
-
-
-def deliver(client, aws, topic, payload, webhook_id):
-    body = body_of(payload)
-    response = client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id),
-                                body=body)
-    assert response.status_code == 200, response.body
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                                 queue_name="loyalty-local-ingest")
-        assert client.lambda_.invoke("handle_ingest", event).payload == {"batchItemFailures": []}
-        for m in messages:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from chalicelib import bootstrap as composition
 from chalicelib.adapters.sqs_queue import SqsIngestQueue
 from chalicelib.services.ports.programs import HubSpotSettings
 from tests.hubspot_factories import HUBSPOT_SECRET, PORTAL, batch, event, hubspot_headers, prop
-from tests.integration.test_app import ADMIN, drain, post_order, queued
+from tests.integration.queues import apply_queued, queued
+from tests.integration.test_app import ADMIN, post_order
 from tests.platform_server import Answer
 
 EMAIL = "ada@example.com"
@@ -40,14 +41,14 @@ def test_a_signed_batch_is_answered_200_applied_by_the_worker_and_changes_nothin
     response = post(client, batch(*ENROL))
     assert (response.status_code, response.json_body) == (200, {"status": "accepted"})
     assert len(queued(aws)) == 3
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = members(client)
     assert (member["points_balance"], member["identities"]) == (40, [f"hubspot:{PORTAL}:1"])
     [grant] = entries(client, member["member_id"])
     assert (grant["kind"], grant["points"], grant["reason"]) == ("bonus", 40, "HubSpot workflow")
 
     assert post(client, batch(*ENROL)).status_code == 200        # HubSpot sends the batch again
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     assert members(client) == [member]
     assert len(entries(client, member["member_id"])) == 1
 
@@ -56,11 +57,11 @@ def test_a_signed_batch_is_answered_200_applied_by_the_worker_and_changes_nothin
                                    ("contact.privacyDeletion", "contact.deletion")])
 def test_deletion_and_privacy_deletion_erase_the_member_in_either_order(client, aws, order):
     post(client, batch(*ENROL))
-    drain(client, aws)
+    apply_queued(client, aws)
     [member] = members(client)
     for i, kind in enumerate(order * 2):
         post(client, batch(event(kind, 1, event_id=10 + i)))
-        assert drain(client, aws) == {"batchItemFailures": []}
+        assert apply_queued(client, aws) == {"batchItemFailures": []}
     erased = client.http.get(f"/admin/members/{member['member_id']}", headers=ADMIN).json_body
     assert (erased["email"], erased["first_name"], erased["identities"]) == (None, None, [])
     assert (erased["points_balance"], erased["erased_at"] is not None) == (40, True)
@@ -122,12 +123,12 @@ def test_a_hubspot_contact_attaches_to_the_shopify_customer_and_a_won_deal_earns
         "id": "77", "properties": {"amount": "250.00", "deal_currency_code": "USD", "dealstage": "closedwon"},
         "associations": {"contacts": {"results": [{"id": "1", "type": "deal_to_contact"}]}}}))
     post_order(client, "wh-1")                                    # a Shopify customer with the same email
-    drain(client, aws)
+    apply_queued(client, aws)
     won = prop(77, "dealstage", "closedwon", event_id=5, kind="deal.propertyChange")
     post(client, batch(event("contact.creation", 1), won))
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     post(client, batch(won))
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = members(client)
     assert member["points_balance"] == 150 + 250
     assert f"hubspot:{PORTAL}:1" in member["identities"]

@@ -17,6 +17,7 @@ from chalicelib.domain import tokens
 from chalicelib.services.intake import MAX_BODY_BYTES
 from tests.factories import body_of, make_order, shopify_headers
 from tests.hubspot_factories import batch, event, hubspot_headers, prop
+from tests.integration.queues import apply_queued, queued
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
 BUCKET = "loyalty-local-payloads-123456789012-eu-west-1"     # the template's name, on moto's account and region
@@ -38,21 +39,6 @@ def big_order(lines: int) -> dict:
     return order
 
 
-def queued(aws):
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
-
-
-def drain(client, aws):
-    messages = queued(aws)
-    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                             queue_name="loyalty-local-ingest")
-    for record, message in zip(event["Records"], messages, strict=True):
-        record["messageId"] = message["MessageId"]
-    return client.lambda_.invoke("handle_ingest", event).payload
-
-
 def members(client, email="ada@example.com"):
     return client.http.get(f"/admin/members?email={email}", headers=ADMIN).json_body["members"]
 
@@ -71,7 +57,7 @@ def test_a_signed_order_too_large_for_a_message_is_kept_in_s3_and_earns_its_poin
     stored = aws.client("s3").get_object(Bucket=BUCKET, Key=envelope["body_ref"])["Body"].read()
     assert stored == body
 
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = members(client)
     assert member["points_balance"] == int(Decimal("8.99") * 600)
 

@@ -11,6 +11,7 @@ from chalicelib import bootstrap
 from chalicelib.domain.ledger import Identity, member_id_for
 from infra.local.bootstrap import clients, seed_program
 from infra.local.settings import program_settings
+from tests.integration.queues import ses_feedback
 
 AT = datetime(2026, 11, 23, 12, tzinfo=UTC)
 ADA = "ada@example.com"
@@ -31,18 +32,6 @@ def client(aws):
         yield client
 
 
-def feedback(client, aws, detail_type, detail):
-    aws.client("events").put_events(Entries=[{"Source": "aws.ses", "DetailType": detail_type,
-                                              "Detail": json.dumps(detail)}])
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-mail-feedback")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    assert messages, "the rule delivered nothing to the feedback queue"
-    event = client.events.generate_sqs_event(message_bodies=[x["Body"] for x in messages],
-                                             queue_name="loyalty-local-mail-feedback")
-    assert client.lambda_.invoke("handle_mail_feedback", event).payload == {"batchItemFailures": []}
-
-
 def complaint(mail=None):
     detail = {"eventType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": ADA}],
                                                       "complaintFeedbackType": "abuse"}}
@@ -58,14 +47,14 @@ def flags():
 
 def test_a_complaint_about_one_programs_mail_suppresses_the_address_in_that_program_only(client, aws):
     assert bootstrap.get_directory().programs() == ["demo", "other"]
-    feedback(client, aws, "Email Complaint Received", complaint(
+    ses_feedback(client, aws, "Email Complaint Received", complaint(
         {"messageId": "m1", "source": "rewards@demo-shop.myshopify.com",
          "tags": {"loyalty-program": ["demo"], "loyalty-kind": ["review_request"]}}))
     assert flags() == {"demo": (True, False), "other": (False, False)}
 
 
 def test_a_hard_bounce_suppresses_the_address_in_every_program(client, aws):
-    feedback(client, aws, "Email Bounced", {"eventType": "Bounce", "bounce": {
+    ses_feedback(client, aws, "Email Bounced", {"eventType": "Bounce", "bounce": {
         "bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": ADA}]},
         "mail": {"messageId": "m2", "source": "rewards@demo-shop.myshopify.com",
                  "tags": {"loyalty-program": ["demo"]}}})
@@ -73,13 +62,13 @@ def test_a_hard_bounce_suppresses_the_address_in_every_program(client, aws):
 
 
 def test_an_untagged_complaint_counts_in_the_program_that_sends_from_its_sender_address(client, aws):
-    feedback(client, aws, "Email Complaint Received", complaint(
+    ses_feedback(client, aws, "Email Complaint Received", complaint(
         {"messageId": "m3", "source": "Other Rewards <rewards@other-shop.myshopify.com>"}))
     assert flags() == {"demo": (False, False), "other": (True, False)}
 
 
 def test_an_untagged_complaint_from_an_unknown_sender_counts_in_every_program(client, aws, caplog):
-    feedback(client, aws, "Email Complaint Received", complaint(
+    ses_feedback(client, aws, "Email Complaint Received", complaint(
         {"messageId": "m4", "source": "news@elsewhere.example"}))
     assert flags() == {"demo": (True, False), "other": (True, False)}
     [logged] = [vars(r) for r in caplog.records if r.getMessage() == "mail_feedback_applied"]
@@ -88,5 +77,5 @@ def test_an_untagged_complaint_from_an_unknown_sender_counts_in_every_program(cl
 
 
 def test_a_complaint_without_any_mail_details_counts_in_every_program(client, aws):
-    feedback(client, aws, "Email Complaint Received", complaint())
+    ses_feedback(client, aws, "Email Complaint Received", complaint())
     assert flags() == {"demo": (True, False), "other": (True, False)}

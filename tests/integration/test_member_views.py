@@ -5,8 +5,9 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import bootstrap
-from tests.factories import body_of, make_order, shopify_headers
+from tests.factories import make_order
 from tests.fakes import FixedClock
+from tests.integration.queues import deliver
 
 ADMIN = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
 
@@ -21,13 +22,7 @@ def client(aws):
 
 @pytest.fixture
 def member_id(client, aws):
-    body = body_of(make_order())
-    client.http.post("/webhooks/shopify", headers=shopify_headers(body, webhook_id="wh-1"), body=body)
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    client.lambda_.invoke("handle_ingest", client.events.generate_sqs_event(
-        message_bodies=[m["Body"] for m in messages], queue_name="loyalty-local-ingest"))
+    deliver(client, aws, "orders/paid", make_order(), "wh-1", require=True)
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     return member["member_id"]
 

@@ -13,8 +13,9 @@ from chalicelib.domain import messages as m
 from chalicelib.domain import tokens
 from chalicelib.services.messaging import dispatch_messages
 from chalicelib.services.ports.ledger import MemberChange
-from tests.factories import body_of, load_event, make_order, shopify_headers
+from tests.factories import body_of, load_event, make_order
 from tests.fakes import FixedClock
+from tests.integration.queues import deliver, ses_feedback
 
 ADMIN = {"Authorization": "Bearer local-admin-key"}
 NOON = datetime(2026, 11, 23, 12, tzinfo=UTC)      # the app's clock is pinned here: tests never read today's date
@@ -26,19 +27,6 @@ def client(aws):
     bootstrap.override("clock", FixedClock(NOON))
     with Client(app.app, stage_name="local") as client:
         yield client
-
-
-def deliver(client, aws, topic, payload, webhook_id):
-    body = body_of(payload)
-    client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic=topic, webhook_id=webhook_id), body=body)
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    event = client.events.generate_sqs_event(message_bodies=[x["Body"] for x in messages],
-                                             queue_name="loyalty-local-ingest")
-    for record, message in zip(event["Records"], messages, strict=True):
-        record["messageId"] = message["MessageId"]
-    assert client.lambda_.invoke("handle_ingest", event).payload == {"batchItemFailures": []}
 
 
 def dispatch(at):
@@ -175,23 +163,9 @@ def test_a_link_we_did_not_sign_is_refused_and_changes_nothing(client, token):
                 assert b"This link is not valid" in response.body
 
 
-def feedback(client, aws, detail_type, detail):
-    """An SES notice through EventBridge (the template's rule) into the feedback queue and its handler."""
-    import json
-    aws.client("events").put_events(Entries=[{"Source": "aws.ses", "DetailType": detail_type,
-                                              "Detail": json.dumps(detail)}])
-    sqs = aws.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-mail-feedback")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    assert messages, "the rule delivered nothing to the feedback queue"
-    event = client.events.generate_sqs_event(message_bodies=[x["Body"] for x in messages],
-                                             queue_name="loyalty-local-mail-feedback")
-    assert client.lambda_.invoke("handle_mail_feedback", event).payload == {"batchItemFailures": []}
-
-
 def test_a_hard_bounce_stops_all_mail_and_a_complaint_all_but_account_mail(client, aws):
     deliver(client, aws, "orders/paid", make_order(), "o1")
-    feedback(client, aws, "Email Bounced", {"eventType": "Bounce", "bounce": {
+    ses_feedback(client, aws, "Email Bounced", {"eventType": "Bounce", "bounce": {
         "bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": "ada@example.com"}]}})
     dispatch(NOON)
     [message] = history(client)
@@ -202,7 +176,7 @@ def test_a_hard_bounce_stops_all_mail_and_a_complaint_all_but_account_mail(clien
 
 def test_a_complaint_is_remembered_on_the_profile(client, aws):
     deliver(client, aws, "orders/paid", make_order(), "o1")
-    feedback(client, aws, "Email Complaint Received", {"eventType": "Complaint", "complaint": {
+    ses_feedback(client, aws, "Email Complaint Received", {"eventType": "Complaint", "complaint": {
         "complainedRecipients": [{"emailAddress": "ada@example.com"}]}})
     member = bootstrap.get_ledger().get_member("demo", member_id(client))
     assert (member.complained, member.hard_bounced) == (True, False)

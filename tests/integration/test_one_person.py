@@ -6,7 +6,8 @@ import pytest
 from chalice.test import Client
 
 from tests.hubspot_factories import OCCURRED, PORTAL, batch, hubspot_headers, prop
-from tests.integration.test_app import ADMIN, drain, post_order
+from tests.integration.queues import apply_queued
+from tests.integration.test_app import ADMIN, post_order
 
 EMAIL = "ada@example.com"
 
@@ -22,12 +23,12 @@ def hubspot(client, aws, *events):
     body = batch(*events)
     assert client.http.post("/webhooks/hubspot", headers=hubspot_headers(body, datetime.now(UTC)),
                             body=body).status_code == 200
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
 
 
 def shopify(client, aws, webhook_id="wh-1", **changes):
     assert post_order(client, webhook_id, **changes).status_code == 200
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
 
 
 def get(client, path):
@@ -144,7 +145,7 @@ def test_a_shopify_customer_account_created_after_the_contact_joins_it_and_stale
     body = body_of(load_event("shopify/customers-create.2026-04"))
     client.http.post("/webhooks/shopify", headers=shopify_headers(body, topic="customers/create", webhook_id="c1"),
                      body=body)
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [member] = by_email(client)
     assert member["points_balance"] == 40 + 100                  # the contact's grant and the signup bonus
     headers = {**ADMIN, "Content-Type": "application/json"}

@@ -11,8 +11,9 @@ from chalicelib import bootstrap
 from chalicelib.adapters.crm_connectors import ConnectorClients
 from infra.local.bootstrap import bootstrap as local_bootstrap
 from infra.local.settings import program_settings
-from tests.factories import body_of, make_order, shopify_headers
+from tests.factories import make_order
 from tests.fakes import FixedClock
+from tests.integration.queues import deliver
 from tests.platform_server import Answer, PlatformServer
 
 ADMIN = {"Authorization": "Bearer local-admin-key", "Content-Type": "application/json"}
@@ -59,14 +60,7 @@ def unconnected(aws):
 
 def member_with(client, balance):
     """A Shopify customer who earned 150 points on an order, topped up to `balance`."""
-    body = body_of(make_order())
-    client.http.post("/webhooks/shopify", headers=shopify_headers(body, webhook_id="wh-1"), body=body)
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName="loyalty-local-ingest")["QueueUrl"]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages],
-                                             queue_name="loyalty-local-ingest")
-    client.lambda_.invoke("handle_ingest", event)
+    deliver(client, boto3.Session(), "orders/paid", make_order(), "wh-1", require=True)
     [member] = client.http.get("/admin/members?email=ada@example.com", headers=ADMIN).json_body["members"]
     mid = member["member_id"]
     if balance != 150:

@@ -14,7 +14,8 @@ from chalicelib.services.ports.intake import RefusedDelivery
 from tests.factories import body_of, load_event, make_order, shopify_headers
 from tests.fakes import FixedClock, InMemoryRefusedDeliveries
 from tests.hubspot_factories import batch, event, hubspot_headers
-from tests.integration.test_app import ADMIN, drain, post_order, queued, sqs_event
+from tests.integration.queues import apply_queued, queued, sqs_event
+from tests.integration.test_app import ADMIN, post_order
 from tests.integration.test_due_failures import logged, metrics
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -49,7 +50,7 @@ def test_shopifys_test_consent_delivery_is_refused_recorded_counted_and_not_retr
     post_shopify(client, TEST_CONSENT, CONSENT_TOPIC, "test-consent-1")
     [message] = queued(aws)
     capsys.readouterr()
-    assert drain(client, aws) == {"batchItemFailures": []}          # acknowledged: SQS deletes it, no DLQ
+    assert apply_queued(client, aws) == {"batchItemFailures": []}          # acknowledged: SQS deletes it, no DLQ
 
     [line] = logged(caplog, "delivery_refused")
     assert (line["topic"], line["reason"], line["source"]) == (CONSENT_TOPIC, NO_STATE, "shopify")
@@ -75,7 +76,7 @@ def test_shopifys_test_consent_delivery_is_refused_recorded_counted_and_not_retr
 def test_the_record_expires_through_the_tables_ttl_and_holds_no_payload(client, aws):
     post_shopify(client, make_order(line_items=[{"id": 1, "quantity": 1, "price": "99999999999999999999999"}]),
                  "orders/paid", "huge-1")
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     dynamodb = aws.client("dynamodb")
     ttl = dynamodb.describe_time_to_live(TableName="loyalty-local")["TimeToLiveDescription"]
     [item] = dynamodb.query(TableName="loyalty-local", KeyConditionExpression="PK = :pk",
@@ -92,7 +93,7 @@ def test_refusals_are_listed_newest_first_a_page_at_a_time(client, aws):
                                  make_order(id="٥٩٢٨")]):
         bootstrap.override("clock", FixedClock(T0 + timedelta(minutes=n)))
         post_shopify(client, payload, "orders/paid", f"bad-{n}")
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     first = refused(client, "?limit=2")
     assert [r["webhook_id"] for r in first["refused"]] == ["bad-2", "bad-1"]
     assert first["refused"][0]["reason"] == "id must be an id of 1 to 20 ASCII digits"
@@ -104,7 +105,7 @@ def test_an_impossible_hubspot_event_is_refused_and_listed(client, aws):
     body = batch(event("contact.deletion", 1, occurred_at=10**30))
     response = client.http.post("/webhooks/hubspot", headers=hubspot_headers(body, T0), body=body)
     assert response.status_code == 200
-    assert drain(client, aws) == {"batchItemFailures": []}
+    assert apply_queued(client, aws) == {"batchItemFailures": []}
     [record] = refused(client)["refused"]
     assert (record["source"], record["topic"], record["reason"]) == (
         "hubspot", "contact.deletion", "occurredAt must be epoch milliseconds between 2000 and 2200")
@@ -151,7 +152,7 @@ def test_the_listing_needs_a_key(client):
 
 def test_the_reason_never_carries_the_payload(client, aws):
     post_shopify(client, make_order(customer={"id": "not-an-id", "email": "ada@example.com"}), "orders/paid", "p-1")
-    drain(client, aws)
+    apply_queued(client, aws)
     [record] = refused(client)["refused"]
     assert "ada@example.com" not in json.dumps(record)
     assert record["reason"] == "customer.id must be an id of 1 to 20 ASCII digits"
