@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import Final, Literal, NamedTuple, Protocol
 
 from chalicelib.domain.purchase_history import PurchaseSummary
 
@@ -38,8 +38,7 @@ class ModelMinimum:
 DEFAULT_MINIMUM = ModelMinimum()
 
 
-@dataclass(frozen=True)
-class PurchaseModel:
+class PurchaseModel(NamedTuple):
     """BG/NBD: purchase rates Gamma(r, alpha), alpha per week; drop-out probabilities Beta(a, b)."""
     r: float
     alpha: float
@@ -47,16 +46,14 @@ class PurchaseModel:
     b: float
 
 
-@dataclass(frozen=True)
-class SpendModel:
+class SpendModel(NamedTuple):
     """Gamma-Gamma: purchase values Gamma(p, ν), ν ~ Gamma(q, gamma)."""
     p: float
     q: float
     gamma: float
 
 
-@dataclass(frozen=True)
-class FittedModels:
+class FittedModels(NamedTuple):
     purchases: PurchaseModel
     spend: SpendModel
 
