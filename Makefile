@@ -8,12 +8,12 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook bench bench-local clean
+.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook cdnow bench bench-local clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-model.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -49,9 +49,10 @@ lint: $(VENV)/.installed ## ruff and mypy (types) on the sources
 job: deps ## run one scheduled job against the running stack: make job JOB=<name>|all [AT=<ISO-8601>]
 	$(PY) -m infra.local.job --job "$(JOB)" $(if $(AT),--at "$(AT)")
 
-package: $(VENV)/.installed ## build dist/sam.yaml + the Lambda zip for STAGE (default dev) and lint it
+package: $(VENV)/.installed ## build dist/sam.yaml + the Lambda zip + the model layer for STAGE (default dev), lint it
 	rm -rf dist
 	$(VENV)/bin/chalice package --stage $(STAGE) --template-format yaml --merge-template infra/template.yaml dist
+	$(PY) -m infra.model_layer requirements-model.txt dist/model-layer.zip --function-zip dist/deployment.zip
 	$(PY) -m infra.pin_stage dist/sam.yaml $(STAGE)
 	$(VENV)/bin/cfn-lint dist/sam.yaml
 
@@ -66,6 +67,9 @@ webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack:
 
 hubspot-webhook: $(VENV)/.installed ## send a v3-signed HubSpot event batch to the local stack: make hubspot-webhook FILE=...
 	$(PY) -m infra.hubspot_webhook "$(FILE)"
+
+cdnow: $(VENV)/.installed ## send the CDNOW sample's orders up to 1997-09-30 to the local stack (make cdnow [UNTIL=1997-09-30])
+	$(PY) -m infra.cdnow $(if $(UNTIL),--until "$(UNTIL)")
 
 bench: deps ## worker-path costs on DynamoDB Local, ingress costs, then the local stack under 10,000 webhooks (~7 min)
 	$(PY) -m infra.bench

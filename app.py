@@ -2,7 +2,7 @@
 from chalice import Chalice
 
 from chalicelib import bootstrap
-from chalicelib.jobs import schedules, worker
+from chalicelib.jobs import journey, schedules, worker
 from chalicelib.observability import publishes_metrics, with_lambda_context
 from chalicelib.web import (
     admin,
@@ -10,6 +10,7 @@ from chalicelib.web import (
     admin_deliveries,
     admin_exports,
     admin_jobs,
+    admin_journey,
     admin_merges,
     admin_rules,
     health,
@@ -29,8 +30,10 @@ app.register_blueprint(admin_rules.bp)
 app.register_blueprint(admin_exports.bp)
 app.register_blueprint(admin_connectors.bp)
 app.register_blueprint(admin_jobs.bp)
+app.register_blueprint(admin_journey.bp)
 app.register_blueprint(admin_deliveries.bp)
 app.register_blueprint(admin_merges.bp)
 app.register_blueprint(public.bp)
 app.register_blueprint(worker.bp)
 app.register_blueprint(schedules.bp)
+app.register_blueprint(journey.bp)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
     from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
     from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
+    from chalicelib.adapters.dynamodb_journey import DynamoDBJourneyStore, DynamoDBMemberShards
     from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
     from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
     from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
     from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
     from chalicelib.adapters.dynamodb_rules import DynamoDBRules
+    from chalicelib.adapters.dynamodb_segments import DynamoDBSegments
     from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
     from chalicelib.adapters.platform_formats import PlatformFormats
     from chalicelib.adapters.program_directory import ParameterProgramDirectory
@@ -48,7 +50,9 @@ if TYPE_CHECKING:
     from chalicelib.adapters.ses_mailer import SesMailer
     from chalicelib.adapters.sqs_queue import SqsIngestQueue
     from chalicelib.services.hubspot_members import HubSpotContext
+    from chalicelib.services.journey_run import JourneyDeps
     from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
+    from chalicelib.services.ports.customer_model import CustomerModel
     from chalicelib.services.ports.hubspot import HubSpotContacts
     from chalicelib.services.ports.mail import Composer
     from chalicelib.services.ports.metrics import Metrics
@@ -285,3 +289,39 @@ def get_formats() -> PlatformFormats:
     """The platforms' wire formats: webhook signatures and bodies, queued envelopes, SES feedback notices."""
     from chalicelib.adapters.platform_formats import PlatformFormats
     return _get("formats", PlatformFormats)
+
+
+def get_journey_store() -> DynamoDBJourneyStore:
+    """The nightly journey run's progress, files (in the payload bucket, under journey/) and fitted models."""
+    from chalicelib.adapters.dynamodb_journey import DynamoDBJourneyStore
+    return _get("journey_store", lambda: DynamoDBJourneyStore(get_settings().table_name, client("dynamodb"),
+                                                              client("s3"), get_directory().payload_bucket))
+
+
+def get_customer_model() -> CustomerModel:
+    """BG/NBD + Gamma-Gamma on numpy/scipy: loaded only by the function that has the model layer (handle_journey)."""
+    from chalicelib.adapters.customer_model import ScipyCustomerModel
+    return _get("customer_model", ScipyCustomerModel)
+
+
+def get_journey_deps() -> JourneyDeps:
+    def build() -> JourneyDeps:
+        from chalicelib.adapters.sqs_queue import SqsTaskQueue
+        from chalicelib.services.journey_run import JourneyDeps
+        s = get_settings()
+        return JourneyDeps(get_member_shards(), get_journey_store(),
+                           SqsTaskQueue(s.journey_queue_name, client("sqs")), get_customer_model, get_rules(),
+                           get_clock(), get_segments())
+    return _get("journey_deps", build)
+
+
+def get_member_shards() -> DynamoDBMemberShards:
+    """A program's member profiles, shard by shard (the `Members` index)."""
+    from chalicelib.adapters.dynamodb_journey import DynamoDBMemberShards
+    return _get("member_shards", lambda: DynamoDBMemberShards(get_settings().table_name, client("dynamodb")))
+
+
+def get_segments() -> DynamoDBSegments:
+    """The program's merchant-defined segments."""
+    from chalicelib.adapters.dynamodb_segments import DynamoDBSegments
+    return _get("segments", lambda: DynamoDBSegments(get_settings().table_name, client("dynamodb")))

@@ -12,6 +12,7 @@ class Settings:
     table_name: str
     ingest_queue_name: str
     feedback_queue_name: str
+    journey_queue_name: str
     param_prefix: str
     secret_prefix: str
     cache_seconds: int
@@ -25,6 +26,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         table_name=env.get("LOYALTY_TABLE_NAME", f"loyalty-{stage}"),
         ingest_queue_name=env.get("LOYALTY_INGEST_QUEUE_NAME", f"loyalty-{stage}-ingest"),
         feedback_queue_name=env.get("LOYALTY_FEEDBACK_QUEUE_NAME", f"loyalty-{stage}-mail-feedback"),
+        journey_queue_name=env.get("LOYALTY_JOURNEY_QUEUE_NAME", f"loyalty-{stage}-journey"),
         param_prefix=env.get("LOYALTY_PARAM_PREFIX", f"/loyalty/{stage}"),
         secret_prefix=env.get("LOYALTY_SECRET_PREFIX", f"loyalty/{stage}"),
         cache_seconds=int(env.get("LOYALTY_CACHE_SECONDS", "300")),

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
+from chalicelib.domain.member_events import MemberEvent
 from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
@@ -153,15 +154,19 @@ class InMemoryLedger:
         spend = dict(moved.spend)
         for month, amount in plan.spend.items():
             spend[month] = spend.get(month, Decimal(0)) + amount
+        days = dict(moved.purchase_days)
+        for day, amount in source.purchase_days.items():
+            days[day] = days.get(day, Decimal(0)) + amount
         self.members[(program_id, plan.target_id)] = replace(
-            moved, spend=spend, spend_credit=moved.spend_credit + source.spend_credit,
+            moved, spend=spend, purchase_days=days, spend_credit=moved.spend_credit + source.spend_credit,
             identities=tuple(sorted({*moved.identities, *source.identities, target_primary.key})),
             merged_from=tuple(sorted({*moved.merged_from, source.member_id})),
             tier=plan.tier.tier if plan.tier else moved.tier,
             unsubscribed=moved.unsubscribed | source.unsubscribed)
         gone = self.members[(program_id, source.member_id)]
         self.members[(program_id, source.member_id)] = replace(
-            gone, merged_into=plan.target_id, email=None, first_name=None, spend={}, spend_credit=0)
+            gone, merged_into=plan.target_id, email=None, first_name=None, spend={}, spend_credit=0,
+            purchase_days={day: Decimal(0) for day in gone.purchase_days})
         self.merges.append(audit)
         for identity in source.identities:          # the identity links follow the person
             self.links[(program_id, identity)] = IdentityLink(plan.target_id, target_primary)
@@ -209,12 +214,16 @@ class InMemoryLedger:
             self.messages[(program_id, message.message_id)] = message
         member = self.members[(program_id, member_id)]
         spend = dict(member.spend)
+        days = dict(member.purchase_days)
         if change.spend_month and change.spend_delta:
             spend[change.spend_month] = spend.get(change.spend_month, Decimal(0)) + change.spend_delta
+        if change.purchase_day is not None:
+            days[change.purchase_day] = days.get(change.purchase_day, Decimal(0)) + change.day_value
         tc = change.tier_change
         moved = tc is not None and tc.new != tc.old
         self.members[(program_id, member_id)] = replace(
-            member, spend=spend, tier=tc.new if tc and moved else member.tier,
+            member, spend=spend, purchase_days=days, journey=change.journey or member.journey,
+            tier=tc.new if tc and moved else member.tier,
             tier_since=tc.at if tc and moved else member.tier_since,
             tier_review_at=tc.review_at if tc else member.tier_review_at,
             last_activity_at=change.activity_at or member.last_activity_at,
@@ -393,3 +402,36 @@ class FakeMetrics:
         """Everything counted under `name` whose dimensions include these, published or not."""
         return sum(value for counts in (*self.published, self.counted) for (counted, dims), value in counts.items()
                    if counted == name and set(dimensions.items()) <= dims)
+
+
+class InMemoryHistory:
+    """The timeline's MemberHistory port: each member's messages and events, as given."""
+
+    def __init__(self) -> None:
+        self.by_member: dict[tuple[str, str], list[Message]] = {}
+        self.events_of: dict[tuple[str, str], list[MemberEvent]] = {}
+
+    def messages(self, program_id: str, member_id: str) -> list[Message]:
+        return sorted(self.by_member.get((program_id, member_id), []), key=lambda m: m.due_at, reverse=True)
+
+    def events(self, program_id: str, member_id: str) -> list[MemberEvent]:
+        return sorted(self.events_of.get((program_id, member_id), []), key=lambda e: e.at, reverse=True)
+
+
+class InMemorySegments:
+    """The SegmentStore port: definitions by program and name, with the audit records written beside them."""
+
+    def __init__(self) -> None:
+        self.by_program: dict[str, dict[str, Any]] = {}
+        self.audits: list[Any] = []
+
+    def add(self, program_id: str, definition: Any, audit: Any) -> None:
+        from chalicelib.domain.errors import Conflict
+        stored = self.by_program.setdefault(program_id, {})
+        if definition.name in stored:
+            raise Conflict(f"a segment named {definition.name!r} exists already", code="segment_exists")
+        stored[definition.name] = definition
+        self.audits.append(audit)
+
+    def list(self, program_id: str) -> list[Any]:
+        return list(self.by_program.get(program_id, {}).values())

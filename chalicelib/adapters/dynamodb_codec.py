@@ -7,11 +7,57 @@ from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes, when
+from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
 
 BASE_TIER = "member"
 SPEND_PREFIX = "spend_"          # qualifying spend by month: spend_2026_11
+DAY_PREFIX = "pd_"               # merchandise value by purchase day: pd_20261130
+
+
+def day_attribute(day: date) -> str:
+    return f"{DAY_PREFIX}{day:%Y%m%d}"
+
+
+def _days(values: dict[str, Any]) -> dict[date, Decimal]:
+    return {datetime.strptime(name.removeprefix(DAY_PREFIX), "%Y%m%d").date(): Decimal(amount)
+            for name, amount in values.items() if name.startswith(DAY_PREFIX)}
+
+
+def journey_attributes(journey: Journey) -> dict[str, Any]:
+    return {"journey_stage": journey.stage.value, "journey_stage_since": journey.stage_since,
+            "journey_state": journey.state.value if journey.state else None,
+            "journey_state_since": journey.state_since}
+
+
+def _journey(v: dict[str, Any]) -> Journey | None:
+    if v.get("journey_stage") is None:
+        return None
+    return Journey(Stage(v["journey_stage"]), datetime.fromisoformat(v["journey_stage_since"]),
+                   State(v["journey_state"]) if v.get("journey_state") else None, when(v.get("journey_state_since")))
+
+
+def rfm_attribute(rfm: Rfm) -> dict[str, Any]:
+    return {"r": rfm.recency, "f": rfm.frequency, "m": rfm.monetary, "segment": rfm.segment,
+            "previous": rfm.previous_segment}
+
+
+def _rfm(value: dict[str, Any] | None) -> Rfm | None:
+    if not value:
+        return None
+    return Rfm(int(value["r"]), int(value["f"]), int(value["m"]), value["segment"], value.get("previous"))
+
+
+def prediction_attribute(prediction: Prediction) -> dict[str, Any]:
+    return {"p_alive": Decimal(repr(prediction.p_alive)), "orders": Decimal(repr(prediction.expected_orders_365d)),
+            "clv": prediction.predicted_clv_365d, "next": prediction.expected_next_order_at}
+
+
+def _prediction(value: dict[str, Any] | None) -> Prediction | None:
+    if not value:
+        return None
+    return Prediction(float(value["p_alive"]), float(value["orders"]), Decimal(value["clv"]), when(value.get("next")))
 
 
 def _money_fields(prefix: str, money: Money | None) -> dict[str, str]:
@@ -84,6 +130,12 @@ def member_from_item(item: dict[str, Any]) -> Member:
         birthday=date.fromisoformat(v["birthday"]) if v.get("birthday") is not None else None,
         merged_into=v.get("merged_into"),
         merged_from=tuple(sorted(v.get("merged_from") or ())),
+        purchase_days=_days(v),
+        journey=_journey(v),
+        rfm=_rfm(v.get("rfm")),
+        prediction=_prediction(v.get("prediction")),
+        evaluated_at=when(v.get("evaluated_at")),
+        journey_seen=(v["journey_seen"]["stage"], v["journey_seen"].get("state")) if v.get("journey_seen") else None,
     )
 
 

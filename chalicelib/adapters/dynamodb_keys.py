@@ -6,6 +6,8 @@
     order account   PK=P#<program>#O#<shop>#<order> SK=ORDER      (see dynamodb_orders.py)
     product tags    PK=P#<program>#PRODUCT#<shop>#<product> SK=PRODUCT
     identity link   PK=P#<program>#I#<identity key>  SK=LINK  (see dynamodb_identities.py)
+Every profile is also filed in the sparse `Members` index, MEMBERPK=P#<program>#MEMBERS#<shard> MEMBERSK=<member>,
+so a program's members are listed shard by shard (the nightly journey run fans out over the shards), never scanned.
 Member ids follow from the member's primary platform identity (domain.ledger.member_id_for).
 """
 from __future__ import annotations
@@ -67,6 +69,17 @@ def shop_partition(program_id: str, shop: str, shard: int) -> str:
 def shop_of(identity_value: str) -> str:
     """The shop in a Shopify identity value "<shop>:<customer id>"."""
     return identity_value.split(":", 1)[0]
+
+
+MEMBER_SHARDS = 32
+
+
+def member_shard(member_id: str) -> int:
+    return int(hashlib.sha256(member_id.encode()).hexdigest()[:8], 16) % MEMBER_SHARDS
+
+
+def members_partition(program_id: str, shard: int) -> str:
+    return f"P#{program_id}#MEMBERS#{shard}"
 
 
 def normalise_email(email: str) -> str:

@@ -6,16 +6,18 @@ lose an upgrade.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.adapters.dynamodb_attributes import item_key, to_attributes
-from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
+from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attributes
+from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, day_attribute, entry_item, journey_attributes
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
 from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
+from chalicelib.domain.journey import Change
 from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
 from chalicelib.services.ports.ledger import MemberChange
 
@@ -35,6 +37,9 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
     writes += [{"Put": {"TableName": table, "Item": message_item(program_id, message, now),
                         "ConditionExpression": "attribute_not_exists(PK)"}}
                for message in (change.messages if change else ())]
+    if change and change.journey_changes:
+        writes.append({"Put": {"TableName": table, "Item": journey_event_item(program_id, member_id,
+                                                                             change.journey_changes)}})
     if change and change.tier_change:
         tc = change.tier_change
         writes.append(due_put(table, program_id, member_id, TIER_TASK, tc.review_at, now))
@@ -47,12 +52,27 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
     return writes
 
 
+def journey_event_item(program_id: str, member_id: str, changes: Sequence[Change]) -> dict[str, Any]:
+    """The stage and state changes one event made, as one item in the member's timeline (`journey_changed`).
+
+    Its key ends with a digest of the changes: orders arriving out of order make different changes at one time (each
+    at the stage's own start), which must not overwrite each other; the same changes again are the same item."""
+    at = max(c.at for c in changes)
+    made = "|".join(f"{c.kind}:{c.old}:{c.new}:{c.at.isoformat()}:{c.cause.value}" for c in changes)
+    digest = hashlib.sha256(made.encode()).hexdigest()[:12]
+    return to_attributes({
+        "PK": keys.member_pk(program_id, member_id), "SK": f"EVT#{at.isoformat()}#journey_changed#{digest}",
+        "type": "event", "kind": "journey_changed", "at": at, "member_id": member_id,
+        "changes": [{"kind": c.kind, "from": c.old, "to": c.new, "at": c.at, "cause": c.cause.value}
+                    for c in changes]})
+
+
 def _touches_profile(entries: Sequence[LedgerEntry], change: MemberChange | None) -> bool:
     """Entries move balances; a change may move spend, tier or activity. Messages alone leave the profile be."""
     if entries or change is None:
         return True
     return bool(change.spend_delta or change.tier_change or change.activity_at or change.inactivity_expiry_at
-                or change.clear_due or change.check_version)
+                or change.clear_due or change.check_version or change.journey)
 
 
 CRM_SYNC_DELAY = timedelta(seconds=60)   # changes within this time after the first go to the CRMs as one update
@@ -60,10 +80,11 @@ CRM_SYNC_SK = f"DUE#{CRM_SYNC_TASK}"
 
 
 def _moves_standing(entries: Sequence[LedgerEntry], change: MemberChange | None) -> bool:
-    """Balances, spend toward a tier, the tier or its review, or the expiry date moved: what the CRMs show."""
+    """Balances, spend toward a tier, the tier or its review, the expiry date or the journey moved: what the CRMs
+    show."""
     if any(e.points or e.pending_points for e in entries):
         return True
-    return bool(change and (change.spend_delta or change.tier_change or change.inactivity_expiry_at))
+    return bool(change and (change.spend_delta or change.tier_change or change.inactivity_expiry_at or change.journey))
 
 
 def crm_sync_mark(table: str, program_id: str, member_id: str, now: datetime) -> dict[str, Any]:
@@ -106,6 +127,7 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
         values[":identity"] = {identity.key}
         sets.append("identities = if_not_exists(identities, :identity)")
         file_under_shop(program_id, member_id, identity, sets, values)
+    file_in_members(program_id, member_id, sets, values)
     if hints.email:
         sets += ["email = if_not_exists(email, :email)", "GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
         values[":email"] = keys.normalise_email(hints.email)
@@ -123,9 +145,7 @@ def profile_update(table: str, program_id: str, member_id: str, identity: Identi
 
 def _member_change(change: MemberChange, sets: list[str], adds: list[str], values: dict[str, Any],
                    update: dict[str, Any]) -> None:
-    if change.spend_month and change.spend_delta:
-        adds.append(f"{SPEND_PREFIX}{change.spend_month.replace('-', '_')} :spend")
-        values[":spend"] = change.spend_delta
+    _spend_and_journey(change, sets, adds, values)
     tc = change.tier_change
     if tc:
         sets.append("tier_review_at = :review")
@@ -152,6 +172,26 @@ def _member_change(change: MemberChange, sets: list[str], adds: list[str], value
     else:
         update["ConditionExpression"] = "version = :version"
         values[":version"] = change.expected_version
+
+
+def _spend_and_journey(change: MemberChange, sets: list[str], adds: list[str], values: dict[str, Any]) -> None:
+    """Spend by month and by purchase day (ADDs, so any order of arrival sums the same), and the journey it moved."""
+    if change.spend_month and change.spend_delta:
+        adds.append(f"{SPEND_PREFIX}{change.spend_month.replace('-', '_')} :spend")
+        values[":spend"] = change.spend_delta
+    if change.purchase_day is not None:
+        adds.append(f"{day_attribute(change.purchase_day)} :day")
+        values[":day"] = change.day_value
+    if change.journey is not None:
+        fields = journey_attributes(change.journey)
+        sets += [f"{name} = :j_{name}" for name in fields]
+        values |= {f":j_{name}": NULL if value is None else value for name, value in fields.items()}
+
+
+def file_in_members(program_id: str, member_id: str, sets: list[str], values: dict[str, Any]) -> None:
+    """File the profile in the program's sharded `Members` index (the nightly journey run lists it there)."""
+    sets += ["MEMBERPK = if_not_exists(MEMBERPK, :memberpk)", "MEMBERSK = if_not_exists(MEMBERSK, :m)"]
+    values[":memberpk"] = keys.members_partition(program_id, keys.member_shard(member_id))
 
 
 def file_under_shop(program_id: str, member_id: str, identity: Identity, sets: list[str],

@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
-from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, entry_item
+from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, day_attribute, entry_item
 from chalicelib.adapters.dynamodb_identities import build_link_put
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, due_delete, due_put, file_under_shop
 from chalicelib.domain.audit import AuditRecord
@@ -69,6 +69,10 @@ def _moves(plan: MemberMerge, sign: int) -> tuple[list[str], dict[str, Any]]:
     for i, (month, amount) in enumerate(sorted(plan.spend.items())):
         adds.append(f"{SPEND_PREFIX}{month.replace('-', '_')} :spend{i}")
         values[f":spend{i}"] = sign * amount
+    for i, (day, amount) in enumerate(sorted(plan.source.purchase_days.items())):
+        if amount:
+            adds.append(f"{day_attribute(day)} :day{i}")
+            values[f":day{i}"] = sign * amount
     return adds, values
 
 

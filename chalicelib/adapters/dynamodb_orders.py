@@ -64,7 +64,7 @@ def account_item(program_id: str, account: OrderAccount, now: datetime) -> dict[
             "updated_at": f.updated_at or NULL, "delivered_at": f.delivered_at or NULL, "line_ids": list(f.line_ids),
         } for fid, f in account.fulfillments.items()},
         "items": [[pid, title] for pid, title in account.items],
-        "order_name": account.order_name, "reviewed_at": account.reviewed_at or NULL,
+        "order_name": account.order_name, "reviewed_at": account.reviewed_at or NULL, "paid_at": account.paid_at,
         "member_id": account.member_id or None, **due,
         "award": _award_fields(account.award) if account.award else None,
     })
@@ -104,5 +104,5 @@ def account_from_item(item: dict[str, Any]) -> OrderAccount:
         reversed_pending=int(v["reversed_pending"]), uncollected=int(v["uncollected"]), expired=int(v["expired"]),
         lot_expired=v["lot_expired"], fulfillments=fulfillments,
         items=tuple((pid, title) for pid, title in v.get("items", [])), order_name=v.get("order_name", ""),
-        reviewed_at=when(v.get("reviewed_at")), version=int(v["version"]),
+        reviewed_at=when(v.get("reviewed_at")), paid_at=when(v.get("paid_at")), version=int(v["version"]),
     )

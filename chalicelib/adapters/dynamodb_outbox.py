@@ -15,9 +15,11 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
 from chalicelib.adapters.dynamodb_conditions import applied
+from chalicelib.adapters.dynamodb_member_events import member_events
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain import messages as m
 from chalicelib.domain.due import MESSAGE_TASK
+from chalicelib.domain.member_events import MemberEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -101,6 +103,10 @@ class DynamoDBOutbox:
             ExpressionAttributeValues=to_attributes({":pk": keys.member_pk(program_id, member_id), ":msg": "MSG#"}))
         found = [message_from_item(i) for i in response.get("Items", [])]
         return sorted(found, key=lambda msg: msg.due_at, reverse=True)
+
+    def events(self, program_id: str, member_id: str) -> list[MemberEvent]:
+        """The member's tier and journey changes, newest first: the rest of its history beside the messages."""
+        return member_events(self.client, self.table, program_id, member_id)
 
     def _finish(self, program_id: str, member_id: str, message_id: str, now: datetime, status: str,
                 reason: str | None, condition: str, extra: dict[str, Any], ses_message_id: str | None = None,

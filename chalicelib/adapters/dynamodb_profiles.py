@@ -14,7 +14,7 @@ from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import BASE_TIER
 from chalicelib.adapters.dynamodb_conditions import applied, cancellation
-from chalicelib.adapters.dynamodb_members import file_under_shop
+from chalicelib.adapters.dynamodb_members import file_in_members, file_under_shop
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import ConcurrentChange
 from chalicelib.domain.ledger import Identity, member_id_for
@@ -136,6 +136,7 @@ class DynamoDBProfiles:
             sets = [*sets, "identities = if_not_exists(identities, :identity)"]
             values = values | {":identity": {identity.key}}
             file_under_shop(program_id, member_id, identity, sets, values)
+            file_in_members(program_id, member_id, sets, values)
         expression = "SET " + ", ".join(base + sets) + (" REMOVE " + ", ".join(remove) if remove else "")
         return applied(self.client.update_item,
                 TableName=self.table,

@@ -34,7 +34,7 @@ OK = frozenset({200, 201, 204, 207})
 OR_MISSING = OK | {404}        # reads: no such object
 OR_EXISTING = OK | {409}       # creates: it exists already
 KINDS = {"number": ("number", "number"), "decimal": ("number", "number"), "text": ("string", "text"),
-         "date": ("date", "date")}   # (type, fieldType)
+         "date": ("date", "date"), "choice": ("enumeration", "select")}   # (type, fieldType)
 
 
 class HubSpotApi:
@@ -84,9 +84,11 @@ class HubSpotApi:
             if spec.name in existing:
                 continue
             kind, field_type = KINDS[spec.kind]
+            options = [{"label": label, "value": value, "displayOrder": i} for i, (value, label) in
+                       enumerate(spec.options)]
             response = self._request("POST", "/crm/v3/properties/contacts", OR_EXISTING, json={
                 "name": spec.name, "label": spec.label, "type": kind, "fieldType": field_type,
-                "groupName": spec.group, "description": spec.description})
+                "groupName": spec.group, "description": spec.description, **({"options": options} if options else {})})
             if response.status_code in (200, 201):
                 created.append(spec.name)
         return created

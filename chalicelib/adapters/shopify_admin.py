@@ -23,7 +23,8 @@ __all__ = ["DiscountSpec", "ShopifyAdmin"]
 
 NAMESPACE = "loyalty"
 METAFIELDS_PER_CALL = 25
-TYPES = {"number": "number_integer", "decimal": "number_decimal", "text": "single_line_text_field", "date": "date"}
+TYPES = {"number": "number_integer", "decimal": "number_decimal", "text": "single_line_text_field", "date": "date",
+         "choice": "single_line_text_field"}
 DEFAULT_COST = 50.0            # the estimate before Shopify has told us what a call costs
 METAFIELDS = """mutation($set: [MetafieldsSetInput!]!, $delete: [MetafieldIdentifierInput!]!) {
   metafieldsSet(metafields: $set) { userErrors { field message code elementIndex } }

@@ -122,3 +122,16 @@ def _dumps(message: dict[str, Any]) -> str:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class SqsTaskQueue(SqsIngestQueue):
+    """Work items of a job (the nightly journey run's tasks) as plain JSON messages, sent in batches."""
+
+    def __init__(self, queue_name: str, client: SQSClient) -> None:
+        super().__init__(queue_name, client)
+
+    def send(self, tasks: Sequence[dict[str, Any]]) -> None:
+        self.put_many(tasks)
+
+    def _body_and_attributes(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {"MessageBody": _dumps(message)}

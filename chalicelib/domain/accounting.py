@@ -88,6 +88,7 @@ class OrderAccount:
     items: tuple[tuple[str, str], ...] = ()     # reviewable products: (product id, title)
     order_name: str = ""
     reviewed_at: datetime | None = None          # a review app told us the customer reviewed this order
+    paid_at: datetime | None = None              # when the order was paid (its processed_at, with the shop's offset)
     version: int = 0
 
     @property
@@ -184,12 +185,14 @@ def on_lot_expiry(account: OrderAccount, now: datetime, balance: int, spend_cred
 
 
 def on_order_seen(account: OrderAccount, member_id: str, order_name: str,
-                  items: tuple[tuple[str, str], ...]) -> Change:
-    """Who ordered what: the member and the reviewable products, kept once the order is paid."""
-    if account.items == items and account.member_id == member_id and account.order_name == order_name:
+                  items: tuple[tuple[str, str], ...], paid_at: datetime) -> Change:
+    """Who ordered what and when it was paid: the member, the reviewable products and the payment time (its day is a
+    purchase day of the member's), kept once the order is paid."""
+    if (account.items == items and account.member_id == member_id and account.order_name == order_name
+            and account.paid_at is not None):
         return Change(account, ())
     return Change(replace(account, member_id=account.member_id or member_id, items=items, order_name=order_name,
-                          version=account.version + 1), ())
+                          paid_at=account.paid_at or paid_at, version=account.version + 1), ())
 
 
 def on_review(account: OrderAccount, at: datetime) -> Change:

@@ -4,11 +4,15 @@ metafields `loyalty.<name>`. Values are strings; an empty string clears the valu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 
+from chalicelib.domain.journey import Stage, State
 from chalicelib.domain.ledger import Member
+from chalicelib.domain.rfm import Segment
 from chalicelib.domain.standing import Standing
 
 GROUP, GROUP_LABEL, PREFIX = "loyalty", "Loyalty", "loyalty_"
@@ -18,8 +22,14 @@ GROUP, GROUP_LABEL, PREFIX = "loyalty", "Loyalty", "loyalty_"
 class Fact:
     name: str
     label: str
-    kind: str              # "number", "decimal", "text" or "date"
+    kind: str              # "number", "decimal", "text", "date" or "choice" (one of `options`)
     description: str = ""
+    options: tuple[tuple[str, str], ...] = ()     # a choice's (value, label) pairs, in display order
+
+
+def _choices(values: Iterable[StrEnum]) -> tuple[tuple[str, str], ...]:
+    return tuple((v.value, "Can't lose them" if v.value == "cant_lose_them" else v.value.replace("_", " ").capitalize())
+                 for v in values)
 
 
 FACTS: tuple[Fact, ...] = (
@@ -34,6 +44,15 @@ FACTS: tuple[Fact, ...] = (
     Fact("next_expiry_points", "Loyalty points expiring next", "number"),
     Fact("member_id", "Loyalty member id", "text"),
     Fact("last_review_request", "Loyalty last review request", "date", "When the last review request was sent"),
+    Fact("journey_stage", "Loyalty journey stage", "choice", "Prospect (no order yet), first time, repeat or loyal",
+         _choices(Stage)),
+    Fact("journey_state", "Loyalty journey state", "choice", "Empty for a prospect", _choices(State)),
+    Fact("rfm_segment", "Loyalty RFM segment", "choice", "From the last nightly run", _choices(Segment)),
+    Fact("predicted_clv", "Loyalty predicted value (365 days)", "decimal", "Predicted spend in the next 365 days, "
+                                                                           "in the shop's currency"),
+    Fact("p_alive", "Loyalty probability still buying", "decimal", "From 0 to 1, by the purchase model"),
+    Fact("expected_next_order", "Loyalty expected next order", "date", "When the purchase model expects the next"
+                                                                       " order"),
 )
 
 # Changes when the set of facts does, so that the CRM setup runs again for a new property.
@@ -53,6 +72,20 @@ def member_facts(member: Member, standing: Standing, last_review_request: dateti
         "next_expiry_points": str(standing.next_expiry_points) if standing.next_expiry_at else "",
         "member_id": member.member_id,
         "last_review_request": _date(last_review_request),
+        **_journey_facts(member),
+    }
+
+
+def _journey_facts(member: Member) -> dict[str, str]:
+    """Stage and state; the RFM segment and the purchase model's predictions once a nightly run has them."""
+    journey, p = member.current_journey(), member.prediction
+    return {
+        "journey_stage": journey.stage.value,
+        "journey_state": journey.state.value if journey.state else "",
+        "rfm_segment": member.rfm.segment if member.rfm else "",
+        "predicted_clv": _amount(p.predicted_clv_365d if p else None),
+        "p_alive": format(p.p_alive, ".4f") if p else "",
+        "expected_next_order": _date(p.expected_next_order_at if p else None),
     }
 
 

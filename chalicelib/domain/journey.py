@@ -20,7 +20,8 @@ Every function takes the time as a parameter and returns the changes with their 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -99,12 +100,50 @@ class Facts:
             raise ValueError("p_alive must be between 0 and 1")
 
 
+def day_start(day: date) -> datetime:
+    """A purchase day as a time: its start, in UTC (cadences are counted in days)."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def facts_from_days(days: dict[date, Decimal], at: datetime, above_base_tier: bool, rules: JourneyRules,
+                    p_alive: float | None = None, program_median_gap: timedelta | None = None) -> Facts:
+    """The facts of a member's purchase days up to the day of `at`: orders count once per day."""
+    ordered = sorted(day for day in days if day <= at.date())
+    if not ordered:
+        return Facts(above_base_tier=above_base_tier)
+    window_start = (at - rules.loyal_window).date()
+    return Facts(orders=len(ordered), first_order_at=day_start(ordered[0]), last_order_at=day_start(ordered[-1]),
+                 orders_in_window=sum(1 for day in ordered if day > window_start), above_base_tier=above_base_tier,
+                 p_alive=p_alive, program_median_gap=program_median_gap)
+
+
 @dataclass(frozen=True)
 class Journey:
     stage: Stage
     stage_since: datetime
     state: State | None = None                 # None until the first order
     state_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Rfm:
+    """A member's RFM scores (1–5, 5 = best) and segment from the last nightly run, and the segment before it."""
+
+    recency: int
+    frequency: int
+    monetary: int
+    segment: str
+    previous_segment: str | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What the program's fitted customer model predicts for the member, as of the last nightly run."""
+
+    p_alive: float
+    expected_orders_365d: float
+    predicted_clv_365d: Decimal            # shop currency, rounded to cents
+    expected_next_order_at: datetime | None
 
 
 @dataclass(frozen=True)

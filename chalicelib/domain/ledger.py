@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage
 from chalicelib.domain.money import Money
 
 
@@ -100,6 +101,22 @@ class Member:
     birthday: date | None = None              # from the CRM, for birthday rewards; erased with the person
     merged_into: str | None = None            # this member turned out to be that one: everything moved there
     merged_from: tuple[str, ...] = ()         # members merged into this one
+    # The member's purchase days (the shop's calendar day of each paid order, by the order's own offset) and the
+    # value of that day's orders, net of refunds (0 for orders that earned nothing): domain.purchase_history.
+    purchase_days: dict[date, Decimal] = field(default_factory=dict)
+    journey: Journey | None = None            # None: no order yet and never evaluated, a prospect since created_at
+    rfm: Rfm | None = None                    # from the last nightly run; None before it or with no order
+    prediction: Prediction | None = None      # from the last nightly run with a fitted model
+    evaluated_at: datetime | None = None      # the as_of of the last nightly run that wrote the member
+    journey_seen: tuple[str, str | None] | None = None   # (stage, state) as the last nightly run saw them
+
+    def current_journey(self) -> Journey:
+        """The journey as stored; a member without one is a prospect since it was created."""
+        return self.journey or Journey(Stage.PROSPECT, self.created_at)
+
+    def order_days(self) -> list[date]:
+        """The purchase days, oldest first."""
+        return sorted(self.purchase_days)
 
 
 def member_id_for(program_id: str, identity: Identity) -> str:

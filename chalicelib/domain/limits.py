@@ -16,7 +16,8 @@ MAX_ID_DIGITS = 20                        # Shopify and HubSpot ids: 1 to 20 ASC
 MAX_AMOUNT = Decimal(1_000_000_000)       # any amount, and any line's price × quantity, in its own currency
 MAX_DECIMAL_PLACES = 4                    # Shopify sends 2 (3 for KWD, BHD, …); more is not money
 MAX_QUANTITY = 1_000_000                  # units on one line
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)   # event times outside [EARLIEST, LATEST) are not real
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)   # event times outside [EARLIEST, LATEST) are not real (history imports
+#                                               and the CDNOW sample of 1997 are)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 _ID = re.compile(rf"[0-9]{{1,{MAX_ID_DIGITS}}}")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from chalicelib.domain.accounting import Policy
+from chalicelib.domain.journey import JourneyRules
 from chalicelib.domain.rules import EarningRule
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -67,6 +68,7 @@ class ProgramRules:
     campaigns: tuple[Campaign, ...] = ()
     expiry: Expiry = field(default_factory=Expiry)
     reviews: ReviewTiming = field(default_factory=ReviewTiming)
+    journey: JourneyRules = field(default_factory=JourneyRules)
 
     def tier_for(self, spend: Decimal) -> Tier:
         """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""

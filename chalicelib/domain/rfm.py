@@ -139,3 +139,19 @@ def score(customers: Iterable[RfmInput]) -> dict[str, RfmScore]:
         c.member_id: RfmScore(r, f, m, _BY_CODE[(r, f, m)])
         for c, r, f, m in zip(population, recency, frequency, monetary, strict=True)
     }
+
+
+def breakpoints(values: Sequence[Any]) -> tuple[Any, ...]:
+    """The four values that divide a population's scores (higher is better), so that one value is scored alone:
+    `score_of(v, breakpoints(values))` equals `quintile_scores(values)` at v. Empty for an empty population.
+
+    A value's score is 1 + the number of k in 1..4 with (values strictly below it) ≥ ⌈k·n/5⌉, and that count reaches
+    m exactly when the value exceeds the m-th smallest value."""
+    ordered = sorted(values)
+    count = len(ordered)
+    return tuple(ordered[-(-k * count // 5) - 1] for k in range(1, 5)) if count else ()
+
+
+def score_of(value: Any, cuts: Sequence[Any]) -> int:
+    """The score 1–5 of one value against a population's breakpoints."""
+    return 1 + sum(1 for cut in cuts if value > cut)

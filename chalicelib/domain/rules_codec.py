@@ -2,16 +2,18 @@
 
 Each field's form and bounds are declared once, in the rules shape (web/shapes/rules.py), from the bounds named
 here. What a field's shape cannot say is `rule_problems`: times that read as ISO-8601 with an offset and lie in
-2000–2099, campaigns that end after they start, tiers from threshold 0 with unique names.
+2000–2099, campaigns that end after they start, tiers from threshold 0 with unique names, journey thresholds in order
+(lapsed below at_risk).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounting import ALLOW_NEGATIVE, FLOOR_AT_ZERO, Policy
+from chalicelib.domain.journey import JourneyRules
 from chalicelib.domain.program import INACTIVITY, LOTS, NO_EXPIRY, Campaign, Expiry, ProgramRules, ReviewTiming, Tier
 from chalicelib.domain.rules import EarningRule
 
@@ -26,6 +28,11 @@ OVERRIDE_DAYS = (0, 120)
 ROUNDINGS = ("down", "half_up", "up")
 BALANCE_POLICIES = (ALLOW_NEGATIVE, FLOOR_AT_ZERO)
 EXPIRY_POLICIES = (NO_EXPIRY, INACTIVITY, LOTS)
+LOYAL_ORDERS = (2, 100)                            # journey: purchase days that make a customer loyal
+LOYAL_WINDOW_DAYS = (30, 1095)
+GAP_DAYS = (1, 730)                                # journey: min_gap_days, fallback_gap_days
+WON_BACK_DAYS = (1, 730)
+GAPS = (1, 20)                                     # journey: at_risk_gaps, lapsed_gaps
 LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
 DECIMAL_DIGITS = {"points_per_unit": 3, "threshold": 12, "multiplier": 2}   # at most 10 ** digits
 DECIMAL_PLACES = 6
@@ -49,7 +56,34 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
                     "after_delivery_days": rules.reviews.after_delivery_days,
                     "reminder_days": rules.reviews.reminder_days,
                     "overrides": [{"tag": tag, "days": days} for tag, days in rules.reviews.overrides]},
+        "journey": journey_to_json(rules.journey),
     }
+
+
+def journey_to_json(rules: JourneyRules) -> dict[str, Any]:
+    return {"loyal_orders": rules.loyal_orders, "loyal_window_days": rules.loyal_window.days,
+            "loyal_by_tier": rules.loyal_by_tier, "at_risk_p_alive": _text(Decimal(str(rules.at_risk_p_alive))),
+            "lapsed_p_alive": _text(Decimal(str(rules.lapsed_p_alive))),
+            "at_risk_gaps": _text(Decimal(str(rules.at_risk_gaps))),
+            "lapsed_gaps": _text(Decimal(str(rules.lapsed_gaps))),
+            "min_gap_days": rules.min_gap.days, "fallback_gap_days": rules.fallback_gap.days,
+            "won_back_days": rules.won_back_period.days}
+
+
+def journey_from_json(data: Mapping[str, Any] | None) -> JourneyRules:
+    """The journey settings of a rules document; a document without them (stored before they existed) has the
+    defaults. ValueError when they break a rule across fields (JourneyRules says which)."""
+    if not data:
+        return JourneyRules()
+    default = journey_to_json(JourneyRules())
+    value = {**default, **data}
+    return JourneyRules(
+        loyal_orders=value["loyal_orders"], loyal_window=timedelta(days=value["loyal_window_days"]),
+        loyal_by_tier=value["loyal_by_tier"], at_risk_p_alive=float(value["at_risk_p_alive"]),
+        lapsed_p_alive=float(value["lapsed_p_alive"]), at_risk_gaps=float(value["at_risk_gaps"]),
+        lapsed_gaps=float(value["lapsed_gaps"]), min_gap=timedelta(days=value["min_gap_days"]),
+        fallback_gap=timedelta(days=value["fallback_gap_days"]),
+        won_back_period=timedelta(days=value["won_back_days"]))
 
 
 def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
@@ -77,6 +111,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
                              reminder_days=reviews["reminder_days"],
                              overrides=tuple((tag_key(o["tag"]), o["days"])
                                              for o in reviews.get("overrides", []))),
+        journey=journey_from_json(data.get("journey")),
     )
 
 
@@ -92,6 +127,11 @@ def rule_problems(data: Mapping[str, Any], sound: Callable[[str], bool]) -> list
             found += _campaign_problems(campaign, f"campaigns[{i}]", sound)
     if sound("tiers"):
         found += _tier_problems(data["tiers"])
+    if sound("journey"):
+        try:
+            journey_from_json(data.get("journey"))
+        except ValueError as e:
+            found.append(f"journey: {e}")
     return found + _tag_problems(data, sound)
 
 

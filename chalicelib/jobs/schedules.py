@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Cron, Rate
-from chalice.app import CloudWatchEvent
+from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib import bootstrap
 from chalicelib.observability import logger, observed
@@ -121,7 +121,7 @@ def register_discounts(event: CloudWatchEvent) -> dict[str, Any]:
 SYNC_TIME_RESERVE_MS = 20_000     # stop starting batches when less than this is left of the function's time
 
 
-def _time_is_short(event: CloudWatchEvent) -> Callable[[], bool]:
+def time_is_short(event: CloudWatchEvent | SQSEvent) -> Callable[[], bool]:
     remaining = getattr(event.context, "get_remaining_time_in_millis", None)
     return (lambda: remaining() < SYNC_TIME_RESERVE_MS) if callable(remaining) else (lambda: False)
 
@@ -140,7 +140,7 @@ def sync_crm(event: CloudWatchEvent) -> dict[str, Any]:
     def run(program_id: str, now: datetime) -> dict[str, int]:
         report = crm_sync.sync_crm(program_id, now, bootstrap.get_connector_clients().for_program(program_id),
                                    bootstrap.get_crm_sync(), bootstrap.get_due_work(), bootstrap.get_rules(),
-                                   should_stop=_time_is_short(event))
+                                   should_stop=time_is_short(event))
         return {"done": report.done, "failed": len(report.failed)} if report.done or report.failed else {}
     return _for_each_connected_program("sync_crm", event, run)
 

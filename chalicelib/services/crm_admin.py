@@ -10,7 +10,7 @@ from chalicelib.services.members import get_member
 from chalicelib.services.ports.connectors import ConnectorStatus, CrmConnectors, CrmProperty, CrmSyncStore, MemberSync
 from chalicelib.services.ports.ledger import LedgerRepository
 
-PROPERTIES = tuple(CrmProperty(PREFIX + f.name, f.label, f.kind, GROUP, f.description) for f in FACTS)
+PROPERTIES = tuple(CrmProperty(PREFIX + f.name, f.label, f.kind, GROUP, f.description, f.options) for f in FACTS)
 
 
 def _ready_key(connectors: CrmConnectors) -> str:

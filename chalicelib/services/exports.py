@@ -1,5 +1,8 @@
 """CSV exports of a program's members and ledger, a bounded page at a time (never everything in memory).
 
+A member's row ends with their journey: stage and state, RFM segment, and the purchase model's predicted value
+(shop currency, 2 decimals), p_alive (4 decimals) and expected next order of the last nightly run, empty when unknown.
+
 Every page starts with the header row. Text cells a spreadsheet could run as a formula get a leading single quote
 (OWASP, CSV injection): those starting with a tab or carriage return, and those whose first character after any
 whitespace and control characters is = + - or @ (or their fullwidth forms). Integer cells (points) and plain
@@ -22,7 +25,8 @@ from chalicelib.domain.ledger import LedgerEntry, Member
 
 DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
 MEMBER_COLUMNS = ("member_id", "email", "first_name", "points_balance", "pending_points", "lifetime_points", "tier",
-                  "email_consent", "created_at", "updated_at", "erased_at")
+                  "email_consent", "created_at", "updated_at", "erased_at", "journey_stage", "journey_state",
+                  "rfm_segment", "predicted_clv_365d", "p_alive", "expected_next_order_at")
 LEDGER_COLUMNS = ("member_id", "entry_id", "kind", "points", "pending_points", "occurred_at", "recorded_at",
                   "rule_version", "reason", "source")
 _FORMULA = re.compile(r"[\t\r]|[\s\x00-\x1f\x7f-\x9f]*[=+\-@\uff1d\uff0b\uff0d\uff20]")   # and fullwidth forms
@@ -61,7 +65,16 @@ def member_row(member: Member) -> list[Any]:
     erased = member.erased_at is not None
     return [member.member_id, None if erased else member.email, None if erased else member.first_name,
             member.points_balance, member.pending_points, member.lifetime_points, member.tier, member.email_consent,
-            _time(member.created_at), _time(member.updated_at), _time(member.erased_at)]
+            _time(member.created_at), _time(member.updated_at), _time(member.erased_at), *_journey_cells(member)]
+
+
+def _journey_cells(member: Member) -> list[Any]:
+    """Stage and state, the RFM segment and the model's predictions (empty until a nightly run has them)."""
+    journey, p = member.current_journey(), member.prediction
+    return [journey.stage.value, journey.state.value if journey.state else None,
+            member.rfm.segment if member.rfm else None,
+            format(p.predicted_clv_365d, ".2f") if p else None, format(p.p_alive, ".4f") if p else None,
+            _time(p.expected_next_order_at) if p else None]
 
 
 def entry_row(member_id: str, entry: LedgerEntry) -> list[Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from chalicelib.domain import accounting as acc
-from chalicelib.domain import tiers
+from chalicelib.domain import journey, tiers
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
@@ -40,10 +41,12 @@ def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member |
     """
     award = change.account.award
     review = _review_request(before, change.account, rules)
-    if change.account.member_id is None or (award is None and review is None):
+    paid_at = change.account.paid_at or (award.paid_at if award else None)
+    newly_paid = change.account.paid_at is not None and before.paid_at is None
+    if change.account.member_id is None or (award is None and review is None and not newly_paid):
         return None
-    if award is None:        # a shipment of an order that earned nothing: only its review request
-        return MemberChange(expected_version=None, check_version=False, messages=(review,) if review else ())
+    if award is None:        # an order that earned nothing: its purchase day, or a shipment's review request
+        return _unrewarded(member, paid_at if newly_paid else None, review, rules, read)
     delta = acc.qualifying_spend(change.account) - acc.qualifying_spend(before)
     if delta == 0 and not entries and review is None:
         return None
@@ -57,15 +60,50 @@ def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member |
     notices = (expiry_notices(change.account.member_id, expires, now) if expires else ()) + (
         tier_notice(change.account.member_id, tier_change.new, tier_change.review_at, now)
         if tier_change and tier_change.new != rules.tiers[0].name else ())
+    tier_after = tier_change.new if tier_change else current_tier
+    day_of = paid_at or award.paid_at
+    journey_step = _journey_on_order(member, day_of, tier_after != rules.tiers[0].name, rules) if read else None
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
-        check_version=read,
+        check_version=read, purchase_day=day_of.date(), day_value=delta,
+        journey=journey_step.journey if journey_step else None,
+        journey_changes=journey_step.changes if journey_step else (),
         tier_change=tier_change,
         messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ())
         + notices + _reward_available(change.account.member_id, member, entries, reward, now),
         activity_at=now if active else None,
         inactivity_expiry_at=expires,
     )
+
+
+def _unrewarded(member: Member | None, paid_at: datetime | None, review: Message | None, rules: ProgramRules,
+                read: bool) -> MemberChange:
+    """An order that earned no points: when it was just paid, its day is a purchase day all the same (value 0)."""
+    messages = (review,) if review else ()
+    if paid_at is None:
+        return MemberChange(expected_version=None, check_version=False, messages=messages)
+    above_base = member is not None and member.tier != rules.tiers[0].name
+    step = _journey_on_order(member, paid_at, above_base, rules) if read else None
+    return MemberChange(expected_version=member.version if member else None, check_version=read,
+                        purchase_day=paid_at.date(), day_value=Decimal(0), messages=messages,
+                        journey=step.journey if step else None, journey_changes=step.changes if step else ())
+
+
+def _journey_on_order(member: Member | None, paid_at: datetime, above_base_tier: bool,
+                      rules: ProgramRules) -> journey.Step | None:
+    """An order on a day that was not yet one of the member's purchase days moves the journey (first order, repeat,
+    won back), in the order's own transaction; the day is the shop's calendar day (the order's offset). None when
+    nothing moved."""
+    day = paid_at.date()
+    days = dict(member.purchase_days) if member else {}
+    if day in days:
+        return None
+    days[day] = Decimal(0)
+    facts = journey.facts_from_days(days, paid_at, above_base_tier, rules.journey)
+    current = (member.journey if member and member.journey else None) or journey.start(
+        member.created_at if member else paid_at)
+    step = journey.on_order(current, facts, paid_at, rules.journey)
+    return step if step.changes else None
 
 
 def _messages(account: acc.OrderAccount, member: Member | None, rules: ProgramRules, entries: list[LedgerEntry],

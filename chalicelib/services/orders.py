@@ -60,7 +60,7 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
             items = tuple((line.product_id, line.title) for line in order.lines
                           if line.product_id and not line.gift_card)
             change = _then(change, acc.on_order_seen(change.account, member_id_for(program_id, identity),
-                                                     order.name, items))
+                                                     order.name, items, order.processed_at))
             multiplier = awarding.multiplier(order.processed_at, member.tier if member else awarding.tiers[0].name)
             award = award_for(order, awarding.earning, multiplier, tags)
             if award.points > 0:

@@ -1,7 +1,8 @@
-"""A member's timeline: ledger entries and messages in one list, newest first, paged by the ledger.
+"""A member's timeline: ledger entries, messages and events (tier and journey changes) in one list, newest first,
+paged by the ledger.
 
-Each page holds a page of ledger entries and the messages that fall between them; the last page also holds
-every older message. So paging costs one ledger query per page, and no message is shown twice or skipped.
+Each page holds a page of ledger entries and the messages and events that fall between them; the last page also
+holds every older one. So paging costs one ledger query per page, and nothing is shown twice or skipped.
 """
 from __future__ import annotations
 
@@ -14,34 +15,41 @@ from typing import Protocol
 
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import LedgerEntry
+from chalicelib.domain.member_events import MemberEvent
 from chalicelib.domain.messages import Message
 from chalicelib.services.members import get_member, page_limit
 from chalicelib.services.ports.ledger import LedgerRepository
 
-Dated = tuple[datetime, LedgerEntry | Message]
+Item = LedgerEntry | Message | MemberEvent
+Dated = tuple[datetime, Item]
 
 
-class MessageHistory(Protocol):
+class MemberHistory(Protocol):
+    """What the timeline shows beside the ledger: the member's messages and events."""
+
     def messages(self, program_id: str, member_id: str) -> list[Message]: ...
+
+    def events(self, program_id: str, member_id: str) -> list[MemberEvent]: ...
 
 
 @dataclass(frozen=True)
 class TimelinePage:
-    items: tuple[tuple[datetime, LedgerEntry | Message], ...]    # newest first
+    items: tuple[Dated, ...]    # newest first
     next_cursor: str | None
 
 
-def timeline(ledger: LedgerRepository, history: MessageHistory, program_id: str, member_id: str,
+def timeline(ledger: LedgerRepository, history: MemberHistory, program_id: str, member_id: str,
              cursor: str | None, limit: str | None) -> TimelinePage:
     size = page_limit(limit)
     get_member(ledger, program_id, member_id)
     ledger_cursor, before = _decode(cursor)
     page = ledger.ledger(program_id, member_id, ledger_cursor, size)
     after = page.entries[-1].recorded_at if page.next_cursor and page.entries else None
-    messages: list[Dated] = [(_when(m), m) for m in history.messages(program_id, member_id)
-                             if (before is None or _when(m) < before) and (after is None or _when(m) >= after)]
+    besides: list[Dated] = [*((_when(m), m) for m in history.messages(program_id, member_id)),
+                            *((e.at, e) for e in history.events(program_id, member_id))]
+    between = [(at, item) for at, item in besides if (before is None or at < before) and (after is None or at >= after)]
     entries: list[Dated] = [(e.recorded_at, e) for e in page.entries]
-    items = sorted([*entries, *messages], key=lambda pair: pair[0], reverse=True)
+    items = sorted([*entries, *between], key=lambda pair: pair[0], reverse=True)
     return TimelinePage(tuple(items), _encode(page.next_cursor, after) if page.next_cursor and after else None)
 
 

@@ -63,7 +63,7 @@ def member_ledger(member_id: str) -> dict[str, Any]:
 @bp.route("/admin/members/{member_id}/timeline", methods=["GET"])
 @handles_errors
 def member_timeline(member_id: str) -> dict[str, Any]:
-    """Ledger entries and messages in one list, newest first."""
+    """Ledger entries, messages and tier and journey changes in one list, newest first."""
     from chalicelib.services import timeline
     from chalicelib.web.wire import answer, shape, timeline_body
 

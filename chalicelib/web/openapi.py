@@ -11,17 +11,23 @@ from typing import Any
 import msgspec
 
 from chalicelib.domain.ids import API_KEY_ID, MEMBER_ID, PLATFORM_ID
+from chalicelib.domain.segment_rules import NAME
 from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
 from chalicelib.services.exports import MAX_LIMIT
 from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
+from chalicelib.web.shapes import journey as journey_shapes
 from chalicelib.web.shapes import requests as asked
 from chalicelib.web.shapes import responses as answered
 from chalicelib.web.shapes import rules
+from chalicelib.web.shapes import segments as segment_shapes
 from chalicelib.web.shapes.requests import whole
 
 REF = "#/components/schemas/{name}"
-SHAPES = (asked.Adjustment, asked.NewReward, asked.NewRedemption, asked.NewApiKey, asked.Merge, asked.Review,
+DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SHAPES = (journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
+          journey_shapes.SegmentMembers, segment_shapes.NewSegment, segment_shapes.CustomSegment,
+          asked.Adjustment, asked.NewReward, asked.NewRedemption, asked.NewApiKey, asked.Merge, asked.Review,
           rules.Rules, rules.RulesVersions, rules.Withdrawn, rules.DryRunRequest,
           *(value for value in vars(answered).values()
             if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == answered.__name__))
@@ -79,11 +85,11 @@ PATHS: dict[str, Any] = {
         "summary": "Find members by exactly one of email, Shopify customer id, HubSpot contact id",
         "parameters": [_query("email"), _query("shopify_customer_id"), _query("hubspot_contact_id")],
         "responses": _ok(answered.Members)}},
-    "/admin/members/{member_id}": {"get": {"summary": "A member with their standing", "parameters": [_MEMBER],
-                                           "responses": _ok(answered.Profile)}},
+    "/admin/members/{member_id}": {"get": {"summary": "A member with their standing and journey",
+                                           "parameters": [_MEMBER], "responses": _ok(answered.Profile)}},
     "/admin/members/{member_id}/timeline": {"get": {
-        "summary": "Ledger entries and messages, newest first", "parameters": [_MEMBER, *_PAGE],
-        "responses": _ok(answered.Timeline)}},
+        "summary": "Ledger entries, messages and tier and journey changes, newest first",
+        "parameters": [_MEMBER, *_PAGE], "responses": _ok(answered.Timeline)}},
     "/admin/members/{member_id}/ledger": {"get": {
         "summary": "A member's ledger, newest first", "parameters": [_MEMBER, *_PAGE],
         "responses": _ok(answered.Ledger)}},
@@ -151,6 +157,22 @@ PATHS: dict[str, Any] = {
                                   "responses": _ok(answered.Connectors)}},
     "/admin/jobs/parked": {"get": {"summary": f"Due items a job gave up on after {MAX_ATTEMPTS} failures in a row",
                                    "responses": _ok(answered.ParkedItems)}},
+    "/admin/journey": {"get": {"summary": "Members per stage and state, their moves over a period, time in stage",
+                               "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY)],
+                               "responses": _ok(journey_shapes.JourneyMap)}},
+    "/admin/journey/model": {"get": {"summary": "The program's BG/NBD and Gamma-Gamma fit from the last nightly run",
+                                     "responses": _ok(journey_shapes.JourneyModel)}},
+    "/admin/segments": {
+        "get": {"summary": "Built-in segments (stage, state, RFM) and the merchant's own, with their members at the "
+                           "last run", "responses": _ok(journey_shapes.Segments)},
+        "post": {"summary": "Define a segment: a predicate over member attributes, with a preview count (scope write; "
+                            "audited); 409 segment_exists when the name is taken",
+                 "requestBody": _body(segment_shapes.NewSegment),
+                 "responses": {**_ok(segment_shapes.CustomSegment, "201", "Created"), "409": _ERROR}}},
+    "/admin/segments/{name}/members": {"get": {
+        "summary": "A page of a segment's member ids, as the profiles say now",
+        "parameters": [_path("name", f"(?:stage|state|rfm):[a-z_]+|{NAME.pattern}"), *_PAGE],
+        "responses": _ok(journey_shapes.SegmentMembers)}},
     "/admin/deliveries/refused": {"get": {
         "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
         "parameters": _PAGE, "responses": _ok(answered.RefusedDeliveries)}},

@@ -14,6 +14,7 @@ import msgspec
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
+from chalicelib.domain.member_events import MemberEvent, TierChanged
 from chalicelib.domain.messages import Message
 from chalicelib.domain.money import Money
 from chalicelib.domain.redemptions import Redemption
@@ -131,9 +132,10 @@ def redemption_body(r: Redemption) -> shape.Redemption:
 
 
 def profile_body(member: Member, standing: Standing, currency: str) -> shape.Profile:
-    """A member with where they stand: progress to the next tier, what keeps the tier, what expires when."""
+    """A member with where they stand (progress to the next tier, what keeps the tier, what expires when) and where
+    they are in their journey."""
     def money(amount: Decimal | None) -> shape.Money | None:
-        return None if amount is None else shape.Money(amount=format(amount, ".2f"), currency=currency)
+        return None if amount is None else _shop_money(amount, currency)
 
     return shape.Profile(**_member(member), birthday=member.birthday.isoformat() if member.birthday else None,
                          standing=shape.Standing(
@@ -142,13 +144,45 @@ def profile_body(member: Member, standing: Standing, currency: str) -> shape.Pro
                              spend_to_keep_tier=money(standing.spend_to_keep_tier),
                              tier_review_at=_time(standing.tier_review_at),
                              next_expiry_at=_time(standing.next_expiry_at),
-                             next_expiry_points=standing.next_expiry_points))
+                             next_expiry_points=standing.next_expiry_points),
+                         journey=journey_body(member, currency))
 
 
-def timeline_body(at: datetime, item: LedgerEntry | Message) -> shape.LedgerEvent | shape.MessageEvent:
+def _shop_money(amount: Decimal, currency: str) -> shape.Money:
+    return shape.Money(amount=format(amount, ".2f"), currency=currency)
+
+
+def journey_body(member: Member, currency: str) -> shape.Journey:
+    """Stage and state, with the RFM scores and the model's predictions of the last nightly run (rounded)."""
+    journey, rfm, p = member.current_journey(), member.rfm, member.prediction
+    return shape.Journey(
+        stage=journey.stage.value, state=journey.state.value if journey.state else None,
+        stage_since=journey.stage_since.isoformat(),
+        rfm=shape.Rfm(recency=rfm.recency, frequency=rfm.frequency, monetary=rfm.monetary, segment=rfm.segment,
+                      previous_segment=rfm.previous_segment) if rfm else None,
+        predictions=shape.Predictions(
+            p_alive=round(p.p_alive, 4), expected_orders_365d=round(p.expected_orders_365d, 2),
+            predicted_clv_365d=_shop_money(p.predicted_clv_365d, currency),
+            expected_next_order_at=_time(p.expected_next_order_at)) if p else None)
+
+
+TimelineItem = shape.LedgerEvent | shape.MessageEvent | shape.MemberEvent
+
+
+def timeline_body(at: datetime, item: LedgerEntry | Message | MemberEvent) -> TimelineItem:
     if isinstance(item, Message):
         return shape.MessageEvent(at=at.isoformat(), message=message_body(item))
-    return shape.LedgerEvent(at=at.isoformat(), entry=entry_body(item))
+    if isinstance(item, LedgerEntry):
+        return shape.LedgerEvent(at=at.isoformat(), entry=entry_body(item))
+    return shape.MemberEvent(at=at.isoformat(), event=member_event_body(item))
+
+
+def member_event_body(event: MemberEvent) -> shape.TierChanged | shape.JourneyChanged:
+    if isinstance(event, TierChanged):
+        return shape.TierChanged(at=event.at.isoformat(), from_tier=event.from_tier, to_tier=event.to_tier)
+    return shape.JourneyChanged(at=event.at.isoformat(), changes=[
+        shape.JourneyChange(kind=cast(Any, c.kind), from_=c.old, to=c.new, at=c.at.isoformat(), cause=c.cause.value)
+        for c in event.changes])                   # a change's kind is "stage" or "state" (domain/journey.py)
 
 
 def connectors_body(overview: dict[str, Any]) -> shape.Connectors:

@@ -47,7 +47,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
         env.update({k: str(v) for k, v in (self.ports or {}).items()})
         command = [sys.executable, "-m", "infra.local.job", "--job", name, *(["--at", at] if at else [])]
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
                               check=False)
 
     def children(self) -> list[int]:

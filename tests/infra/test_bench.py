@@ -194,11 +194,11 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     paid = results["orders/paid"]
     assert paid.cost.calls == Counter({op: 3 * n for op, n in ORDERS_PAID_CALLS.items()})
     assert paid.outcomes == Counter({"recorded": 3})
-    # account + profile + entry + the points-earned message + the CRM sync mark, each under 1 KB, x2 in the
-    # transaction; index entries: the profile's email (GSI1), the account's and the profile's Shop entries, the
-    # message's and the sync mark's Due entries
+    # account + profile + entry + the points-earned message + the CRM sync mark + the journey event (first_time,
+    # active), each under 1 KB, x2 in the transaction; index entries: the profile's email (GSI1), the account's and
+    # the profile's Shop entries, the profile's Members entry, the message's and the sync mark's Due entries
     assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
-            paid.per_event(paid.cost.index_units)) == (5, 10, 5)
+            paid.per_event(paid.cost.index_units)) == (6, 12, 6)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
     duplicate = results["orders/paid (duplicate delivery)"]

@@ -84,19 +84,124 @@ def test_functions_use_written_policies_not_generated_ones(packaged):
 
 
 def test_the_written_policy_allows_every_call_the_code_makes():
-    """autogen_policy is off, so a call missing from the policy would fail only once deployed: catch it here."""
+    """autogen_policy is off, so a call missing from the policy would fail only once deployed: catch it here.
+    (The written policy, or the template's policies for the functions that alone need a right.)"""
     import json
     import re
+
+    from cfnlint.decode import decode_str
+
     sources = "\n".join(p.read_text() for p in (ROOT / "chalicelib").rglob("*.py"))
-    calls = set(re.findall(r"client\.([a-z_]+)\(", sources))
+    calls = set(re.findall(r"(?:client|\.s3|\.sqs|\.dynamodb)\.([a-z_0-9]+)\(", sources)) - {"get_paginator"}
+    calls |= set(re.findall(r"get_paginator\(\"([a-z_0-9]+)\"\)", sources))
     calls |= {name for name in ("Put", "Update", "Delete", "ConditionCheck") if f'{{"{name}":' in sources}
     names = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item",
              "ConditionCheck": "condition_check_item"}
     policy = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
-    allowed = {a.split(":")[1] for s in policy["Statement"] for a in s["Action"]}
+    statements = list(policy["Statement"])
+    template, problems = decode_str((ROOT / "infra" / "template.yaml").read_text())
+    assert not problems
+    statements += [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
+                   for s in r["Properties"]["PolicyDocument"]["Statement"]]
+    allowed = {a.split(":")[1] for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                              else s["Action"])}
     for call in sorted(calls):
         action = "".join(part.title() for part in names.get(call, call).split("_"))
         action = {"TransactWriteItems": "PutItem",     # checked per item kind above
                   "SendMessageBatch": "SendMessage",   # IAM authorises SendMessageBatch with sqs:SendMessage
+                  "ListObjectsV2": "ListBucket",       # and ListObjectsV2 with s3:ListBucket
                   }.get(action, action)
         assert action in allowed, f"client.{call} needs {action} in the policy"
+
+
+def _functions(template):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+
+
+def test_the_journey_consumer_runs_with_the_model_layer_one_task_at_a_time_from_the_queue_the_template_creates(
+        packaged):
+    _, template = packaged
+    resources = template["Resources"]
+    consumer = resources["HandleJourney"]
+    assert consumer["Properties"]["Handler"] == "chalicelib.jobs.journey.handle_journey"
+    assert consumer["Properties"]["Layers"] == [{"Ref": "ModelLayer"}]
+    layer = resources["ModelLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert consumer["Properties"]["Runtime"] in layer["Properties"]["CompatibleRuntimes"]
+    assert consumer["Properties"]["Architectures"] == layer["Properties"]["CompatibleArchitectures"]
+    # `make package` writes model-layer.zip into the folder of sam.yaml and deployment.zip: both paths are relative
+    # to the template, as `sam package` / `aws cloudformation package` read them.
+    assert (layer["Properties"]["ContentUri"], consumer["Properties"]["CodeUri"]) == ("./model-layer.zip",
+                                                                                      "./deployment.zip")
+    source = consumer["Properties"]["Events"]["HandleJourneySqsEventSource"]["Properties"]
+    assert source["BatchSize"] == 1
+    assert source["Queue"]["Fn::Sub"].endswith(":loyalty-dev-journey")
+    assert "JourneyQueue" in consumer["DependsOn"]
+    queue = resources["JourneyQueue"]["Properties"]
+    assert queue["QueueName"] == {"Fn::Sub": "loyalty-${Stage}-journey"}
+    assert queue["VisibilityTimeout"] >= 6 * consumer["Properties"]["Timeout"]
+    assert queue["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": ["JourneyDeadLetterQueue", "Arn"]},
+                                      "maxReceiveCount": 3}
+
+
+def test_no_other_function_carries_the_model_layer(packaged):
+    _, template = packaged
+    with_layers = {name for name, r in _functions(template).items() if r["Properties"].get("Layers")}
+    assert with_layers == {"HandleJourney"}
+
+
+def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(packaged):
+    _, template = packaged
+    resources = template["Resources"]
+    dead_letter_queues = {q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                          for q in resources.values()
+                          if q["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in q["Properties"]}
+    assert "JourneyDeadLetterQueue" in dead_letter_queues
+    alarmed = {}
+    for alarm in (r["Properties"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"):
+        for dimension in alarm.get("Dimensions", []):
+            if dimension["Name"] == "QueueName":
+                alarmed[dimension["Value"]["Fn::GetAtt"][0]] = alarm
+    for name in dead_letter_queues:
+        alarm = alarmed[name]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+        assert resources[name]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_only_the_journey_functions_may_use_the_journey_queue_and_files(packaged):
+    """The journey rights are on the two journey roles (the template's policies), not in the policy every function
+    gets; and the consumer's role has what Lambda's event source mapping needs before the mapping is created."""
+    _, template = packaged
+    resources = template["Resources"]
+    functions = _functions(template)
+    role_of = {r["Properties"]["Role"]["Fn::GetAtt"][0]: name for name, r in functions.items()}
+    grants: dict[str, set[str]] = {}
+    for resource in resources.values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            for role in resource["Properties"]["Roles"]:
+                actions = grants.setdefault(role_of[role["Ref"]], set())
+                for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+                    action = statement["Action"]
+                    actions |= {action} if isinstance(action, str) else set(action)
+    assert set(grants) == {"Journey", "HandleJourney"}
+    assert "sqs:SendMessage" in grants["Journey"]
+    assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "s3:GetObject",
+            "s3:PutObject", "s3:ListBucket"} <= grants["HandleJourney"]
+    assert "HandleJourneyPolicy" in functions["HandleJourney"]["DependsOn"]
+    for stage in ("dev", "prod"):
+        assert "journey" not in (ROOT / ".chalice" / f"policy-{stage}.json").read_text()
+
+
+def test_numpy_and_scipy_are_in_the_model_layer_only_and_the_tests_run_the_same_versions():
+    def pins(name):
+        lines = (line.split("#")[0].strip() for line in (ROOT / name).read_text().splitlines())
+        return [line for line in lines if line]
+
+    packaged_for_every_function = {line.split("==")[0].lower() for line in pins("requirements.txt")}
+    assert not packaged_for_every_function & {"numpy", "scipy"}
+    model = pins("requirements-model.txt")
+    assert sorted(line.split("==")[0] for line in model) == ["numpy", "scipy"]
+    assert all("==" in line for line in model)
+    assert "-r requirements-model.txt" in pins("requirements-dev.txt")

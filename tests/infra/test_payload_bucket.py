@@ -49,3 +49,11 @@ def test_the_written_policies_let_the_functions_use_the_bucket():
         [statement] = [s for s in policy["Statement"] if "s3:PutObject" in s["Action"]]
         assert set(statement["Action"]) == {"s3:PutObject", "s3:GetObject"}
         assert statement["Resource"] == f"arn:*:s3:::loyalty-{stage}-payloads-*/ingest/*"
+
+
+def test_the_expiry_rule_also_covers_the_journey_runs_files():
+    rules = resources()["PayloadBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    [rule] = [r for r in rules if r["Status"] == "Enabled" and "ExpirationInDays" in r]
+    prefix = rule.get("Prefix", rule.get("Filter", {}).get("Prefix", ""))
+    assert "journey/demo/20260501T031500Z/summary-0.csv.gz".startswith(prefix)
+    assert "ingest/some-body".startswith(prefix)

@@ -72,6 +72,9 @@ def test_member_pages_joined_equal_every_member_once(client, shop):
     assert by_email["c4@example.com"][2] == "'=HYPERLINK(\"http://evil\")"
     erased = by_email[""]
     assert (erased[2], erased[10] != "") == ("", True)
+    stage, state = found[0][0].index("journey_stage"), found[0][0].index("journey_state")
+    assert (by_email["c0@example.com"][stage], by_email["c0@example.com"][state]) == ("first_time", "active")
+    assert (by_email["c3@example.com"][stage], by_email["c3@example.com"][state]) == ("prospect", "")
 
 
 def test_ledger_pages_joined_equal_every_entry_member_by_member(client, shop):

@@ -2,16 +2,22 @@
 HTTP server standing in for HubSpot and Shopify, and the admin API shows how it went."""
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.adapters.crm_connectors import ConnectorClients
+from chalicelib.adapters.dynamodb_attributes import item_key, to_attributes
+from chalicelib.adapters.dynamodb_codec import prediction_attribute, rfm_attribute
+from chalicelib.adapters.dynamodb_keys import PROFILE, member_pk
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
+from chalicelib.domain.journey import Prediction, Rfm
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, member_id_for
 from chalicelib.domain.orders import Delivery
+from chalicelib.domain.rfm import Segment
 from chalicelib.services.orders import apply_order_update
 from infra.local.invoke import run_job, scheduled_jobs
 from tests.factories import SHOP, body_of, make_order
@@ -111,7 +117,9 @@ def test_changes_within_a_minute_reach_hubspot_and_shopify_as_one_update(aws, ap
     ada = member_of(ADA)
     facts = {"points_balance": "300", "pending_points": "0", "lifetime_points": "300", "tier": "member",
              "amount_to_next_tier": "198.52", "amount_to_keep_tier": "", "next_expiry_date": "",
-             "next_expiry_points": "", "member_id": ada, "last_review_request": ""}
+             "next_expiry_points": "", "member_id": ada, "last_review_request": "", "journey_stage": "first_time",
+             "journey_state": "active", "rfm_segment": "", "predicted_clv": "", "p_alive": "",
+             "expected_next_order": ""}
     assert inputs(platform) == [[{"id": "ada@example.com", "idProperty": "email",
                                   "properties": {f"loyalty_{k}": v for k, v in facts.items()}}]]
     [shopify] = metafield_calls(platform)
@@ -137,11 +145,43 @@ def test_the_loyalty_properties_are_set_up_once_before_the_first_push(aws, app_m
 
     assert len(platform.to("POST", "/crm/v3/properties/contacts/groups")) == 1
     created = [r.body for r in platform.to("POST", "/crm/v3/properties/contacts")]
-    assert len(created) == 10
+    assert len(created) == 16
     assert {(p["groupName"], p["type"]) for p in created} == {("loyalty", "number"), ("loyalty", "string"),
-                                                              ("loyalty", "date")}
+                                                              ("loyalty", "date"), ("loyalty", "enumeration")}
     assert created[0]["name"] == "loyalty_points_balance"
+    choices = {p["name"]: [o["value"] for o in p["options"]] for p in created if p["type"] == "enumeration"}
+    assert choices == {"loyalty_journey_stage": ["prospect", "first_time", "repeat", "loyal"],
+                       "loyalty_journey_state": ["active", "at_risk", "lapsed", "won_back"],
+                       "loyalty_rfm_segment": [s.value for s in Segment]}
+    assert len(choices["loyalty_rfm_segment"]) == 11
+    kinds = {p["name"]: (p["type"], p["fieldType"]) for p in created}
+    assert [kinds[f"loyalty_{name}"] for name in ("predicted_clv", "p_alive", "expected_next_order")] == [
+        ("number", "number"), ("number", "number"), ("date", "date")]
     assert len(platform.to("POST", BATCH)) == 2
+
+
+def test_the_journey_and_the_nightly_predictions_reach_hubspot_and_shopify(aws, app_module, platform):
+    pay(1, T0)
+    pay(2, T0 + timedelta(days=2))                        # another day: a repeat customer
+    next_order = datetime(2027, 1, 9, 18, tzinfo=UTC)
+    scored = to_attributes({":rfm": rfm_attribute(Rfm(5, 3, 4, "loyal_customers")), ":prediction": prediction_attribute(
+        Prediction(0.912345, 2.5, Decimal("310.455"), next_order))})
+    aws.client("dynamodb").update_item(
+        TableName=bootstrap.get_settings().table_name, Key=item_key(member_pk("demo", member_of(ADA)), PROFILE),
+        UpdateExpression="SET rfm = :rfm, prediction = :prediction", ExpressionAttributeValues=scored)
+
+    sync(app_module, T0 + timedelta(days=2, minutes=2))
+
+    journey = {"journey_stage": "repeat", "journey_state": "active", "rfm_segment": "loyal_customers",
+               "predicted_clv": "310.46", "p_alive": "0.9123", "expected_next_order": "2027-01-09"}
+    [[update]] = inputs(platform)
+    assert {k: update["properties"][f"loyalty_{k}"] for k in journey} == journey
+    [shopify] = metafield_calls(platform)
+    written = {m["key"]: (m["value"], m["type"]) for m in shopify["set"]}
+    assert {k: written[k] for k in journey} == {
+        "journey_stage": ("repeat", "single_line_text_field"), "journey_state": ("active", "single_line_text_field"),
+        "rfm_segment": ("loyal_customers", "single_line_text_field"), "predicted_clv": ("310.46", "number_decimal"),
+        "p_alive": ("0.9123", "number_decimal"), "expected_next_order": ("2027-01-09", "date")}
 
 
 def test_a_member_linked_to_a_hubspot_contact_is_updated_by_its_contact_id(aws, app_module, platform):

@@ -108,7 +108,7 @@ def test_an_impossible_hubspot_event_is_refused_and_listed(client, aws):
     assert apply_queued(client, aws) == {"batchItemFailures": []}
     [record] = refused(client)["refused"]
     assert (record["source"], record["topic"], record["reason"]) == (
-        "hubspot", "contact.deletion", "occurredAt must be epoch milliseconds between 2000 and 2200")
+        "hubspot", "contact.deletion", "occurredAt must be epoch milliseconds between 1990 and 2200")
 
 
 class Unreachable:

@@ -23,7 +23,7 @@ def test_creates_every_resource_of_the_template(aws_env: str) -> None:
     ddb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
     table = ddb.describe_table(TableName="loyalty-local")["Table"]
     assert sorted((i["IndexName"], i["Projection"]["ProjectionType"]) for i in table["GlobalSecondaryIndexes"]) == [
-        ("Due", "KEYS_ONLY"), ("GSI1", "KEYS_ONLY"), ("Shop", "KEYS_ONLY")]
+        ("Due", "KEYS_ONLY"), ("GSI1", "KEYS_ONLY"), ("Members", "KEYS_ONLY"), ("Shop", "KEYS_ONLY")]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = ddb.describe_time_to_live(TableName="loyalty-local")["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
@@ -33,14 +33,36 @@ def test_creates_every_resource_of_the_template(aws_env: str) -> None:
     dlq = _queue_attributes(sqs, "loyalty-local-ingest-dlq")
     assert json.loads(ingest["RedrivePolicy"]) == {"deadLetterTargetArn": dlq["QueueArn"], "maxReceiveCount": 5}
     assert ingest["VisibilityTimeout"] == "180"
+    journey = _queue_attributes(sqs, "loyalty-local-journey")
+    journey_dlq = _queue_attributes(sqs, "loyalty-local-journey-dlq")
+    assert json.loads(journey["RedrivePolicy"]) == {"deadLetterTargetArn": journey_dlq["QueueArn"],
+                                                    "maxReceiveCount": 3}
+    assert journey["VisibilityTimeout"] == "5400"
     assert [t["TopicArn"].rsplit(":", 1)[1] for t in boto3.client("sns").list_topics()["Topics"]] == \
         ["loyalty-local-alarms"]
     assert boto3.client("sns").list_subscriptions()["Subscriptions"] == []  # AlarmEmail is empty
-    alarm = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"][0]
-    assert alarm["AlarmName"] == "loyalty-local-ingest-dead-letters"
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": "loyalty-local-ingest-dlq"}]
+    alarms = {a["AlarmName"]: a for a in boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    for name in ("ingest", "journey"):
+        alarm = alarms[f"loyalty-local-{name}-dead-letters"]
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": f"loyalty-local-{name}-dlq"}]
     assert boto3.client("secretsmanager").describe_secret(SecretId="loyalty/local/programs/demo")["Name"]
     assert boto3.client("ses").list_configuration_sets()["ConfigurationSets"] == [{"Name": "loyalty-local"}]
+
+
+def test_a_table_kept_from_an_earlier_run_gets_the_indexes_added_since(aws_env: str) -> None:
+    """DynamoDB Local keeps its tables across restarts: a table made before the Members index existed gets it."""
+    ddb = boto3.client("dynamodb")
+    ddb.create_table(TableName="loyalty-local", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("PK", "SK")],
+                     KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"},
+                                {"AttributeName": "SK", "KeyType": "RANGE"}])
+
+    bootstrap(program_settings({}))
+
+    table = ddb.describe_table(TableName="loyalty-local")["Table"]
+    members = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}["Members"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in members["KeySchema"]] == [("MEMBERPK", "HASH"),
+                                                                                  ("MEMBERSK", "RANGE")]
 
 
 def test_running_it_twice_changes_nothing(aws_env: str) -> None:

@@ -36,9 +36,10 @@ class BatchOutcome:
 class CrmProperty:
     name: str
     label: str
-    kind: str                             # "number", "decimal", "text" or "date"
+    kind: str                             # "number", "decimal", "text", "date" or "choice" (one of `options`)
     group: str
     description: str = ""
+    options: tuple[tuple[str, str], ...] = ()     # a choice's (value, label) pairs, in display order
 
 
 class CrmContacts(Protocol):
@@ -59,7 +60,7 @@ class MetafieldWrite:
 
     customer_id: str
     key: str
-    kind: str                             # "number", "decimal", "text" or "date"
+    kind: str                             # "number", "decimal", "text", "date" or "choice"
     value: str
 
 

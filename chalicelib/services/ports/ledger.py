@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
+from chalicelib.domain.journey import Change, Journey
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
 from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
@@ -44,6 +45,10 @@ class MemberChange:
     messages: tuple[Message, ...] = ()    # created in the same transaction as the change that causes them
     spend_credit: int = 0                 # points spent (redeemed) not yet set against award lots (FIFO)
     require_balance: int | None = None    # the spendable balance must cover this, checked in the transaction
+    purchase_day: date | None = None      # the order's calendar day: a purchase day of the member's ...
+    day_value: Decimal = Decimal(0)       # ... whose value moves by this (qualifying spend, net of refunds)
+    journey: Journey | None = None        # the member's journey after the change (stage and state), when it moved
+    journey_changes: tuple[Change, ...] = ()   # the stage and state changes, recorded in the member's timeline
 
 
 class LedgerRepository(Protocol):

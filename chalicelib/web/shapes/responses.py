@@ -4,12 +4,14 @@ Times are ISO-8601 strings with the offset as stored (`datetime.isoformat()`), m
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
-from msgspec import UNSET, Meta, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.domain import messages, redemptions
+from chalicelib.domain.journey import Cause, Stage, State
 from chalicelib.domain.ledger import EntryKind
+from chalicelib.domain.rfm import Segment
 from chalicelib.services.dry_run import SAMPLE_SIZE
 
 Time = Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
@@ -44,6 +46,41 @@ class Member(Struct, kw_only=True):
     updated_at: Time
 
 
+StageName: TypeAlias = Literal[tuple(stage.value for stage in Stage)]            # type: ignore[valid-type]
+StateName: TypeAlias = Literal[tuple(state.value for state in State)]            # type: ignore[valid-type]
+SegmentName: TypeAlias = Literal[tuple(segment.value for segment in Segment)]    # type: ignore[valid-type]
+Score = Annotated[int, Meta(ge=1, le=5)]
+
+
+class Rfm(Struct, kw_only=True):
+    """Scores over the program's customers with an order, 5 = best, from the last nightly run."""
+
+    recency: Annotated[Score, Meta(description="5: among the most recent last orders")]
+    frequency: Annotated[Score, Meta(description="5: among the most orders")]
+    monetary: Annotated[Score, Meta(description="5: among the highest spend")]
+    segment: SegmentName
+    previous_segment: Annotated[SegmentName | None, Meta(description="the segment of the run before; null at first")]
+
+
+class Predictions(Struct, kw_only=True):
+    """The program's fitted purchase model (BG/NBD and Gamma-Gamma) applied to the member by the last nightly run."""
+
+    p_alive: Annotated[float, Meta(ge=0, le=1, description="the probability that the customer still buys, "
+                                                           "rounded to 4 decimals")]
+    expected_orders_365d: Annotated[float, Meta(ge=0, description="orders expected in the next 365 days, "
+                                                                  "rounded to 2 decimals")]
+    predicted_clv_365d: Money
+    expected_next_order_at: Annotated[Time | None, Meta(description="null when no order is expected")]
+
+
+class Journey(Struct, kw_only=True):
+    stage: Annotated[StageName, Meta(description="prospect (no order yet), first_time, repeat or loyal; only forward")]
+    state: Annotated[StateName | None, Meta(description="active, at_risk, lapsed or won_back; null for a prospect")]
+    stage_since: Time
+    rfm: Annotated[Rfm | None, Meta(description="null before the first nightly run after the first order")]
+    predictions: Annotated[Predictions | None, Meta(description="null while the program has no fitted model")]
+
+
 class Standing(Struct, kw_only=True):
     qualifying_spend: Money | None
     next_tier: str | None
@@ -57,6 +94,7 @@ class Standing(Struct, kw_only=True):
 class Profile(Member, kw_only=True):
     birthday: Day | None
     standing: Standing
+    journey: Journey
 
 
 class Members(Struct):
@@ -117,8 +155,33 @@ class MessageEvent(Struct, tag_field="type", tag="message"):
     message: Message
 
 
+class JourneyChange(Struct, kw_only=True):
+    kind: Literal["stage", "state"]
+    from_: Annotated[str | None, Meta(description="the stage or state before; null for the first state")] = field(
+        name="from")
+    to: str
+    at: Time
+    cause: Literal[tuple(cause.value for cause in Cause)]                # type: ignore[valid-type]
+
+
+class TierChanged(Struct, kw_only=True, tag_field="kind", tag="tier_changed"):
+    at: Time
+    from_tier: str
+    to_tier: str
+
+
+class JourneyChanged(Struct, kw_only=True, tag_field="kind", tag="journey_changed"):
+    at: Time
+    changes: list[JourneyChange]
+
+
+class MemberEvent(Struct, tag_field="type", tag="event"):
+    at: Time
+    event: TierChanged | JourneyChanged
+
+
 class Timeline(Struct):
-    events: list[LedgerEvent | MessageEvent]
+    events: list[LedgerEvent | MessageEvent | MemberEvent]
     next: Next
 
 

@@ -75,6 +75,27 @@ class Reviews(Struct, forbid_unknown_fields=True, kw_only=True):
     overrides: Annotated[list[Override], listed("reviews.overrides", "overrides (tag and days)")] = []
 
 
+Probability = Annotated[str, Meta(pattern=r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?|\.[0-9]{1,6})$",
+                                   description="a decimal string from 0 to 1 with at most 6 decimal places")]
+Gaps = Annotated[str, Meta(pattern=r"^[0-9]{1,2}(\.[0-9]{1,3})?$",
+                           description=f"a decimal string from {codec.GAPS[0]} to {codec.GAPS[1]}, e.g. 2.5")]
+
+
+class Journey(Struct, forbid_unknown_fields=True, kw_only=True):
+    """When a customer is loyal, at risk, lapsed (every field may be left out: its default)."""
+
+    loyal_orders: days(codec.LOYAL_ORDERS) = 4                              # type: ignore[valid-type]
+    loyal_window_days: days(codec.LOYAL_WINDOW_DAYS) = 365                  # type: ignore[valid-type]
+    loyal_by_tier: bool = True
+    at_risk_p_alive: Probability = "0.5"
+    lapsed_p_alive: Probability = "0.2"
+    at_risk_gaps: Gaps = "2"
+    lapsed_gaps: Gaps = "4"
+    min_gap_days: days(codec.GAP_DAYS) = 7                                  # type: ignore[valid-type]
+    fallback_gap_days: days(codec.GAP_DAYS) = 90                            # type: ignore[valid-type]
+    won_back_days: days(codec.WON_BACK_DAYS) = 90                           # type: ignore[valid-type]
+
+
 Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
 
 
@@ -95,6 +116,10 @@ class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
     expiry: Annotated[Expiry, Meta(description="an object with policy and months")]
     reviews: Annotated[Reviews, Meta(description=(
         "an object with after_fulfillment_days, after_delivery_days, reminder_days and optionally overrides"))]
+    journey: Annotated[Journey, Meta(description=(
+        "an object with the journey's thresholds (all optional): loyal_orders, loyal_window_days, loyal_by_tier, "
+        "at_risk_p_alive, lapsed_p_alive, at_risk_gaps, lapsed_gaps, min_gap_days, fallback_gap_days, "
+        "won_back_days"))] | UnsetType = UNSET
 
 
 class RulesVersions(Struct):

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, member_writes
+from chalicelib.domain.journey import Journey, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints
 from chalicelib.domain.messages import Message
 from chalicelib.domain.tiers import TierChange
@@ -51,3 +52,8 @@ def test_messages_activity_alone_and_zero_entries_do_not_mark():
                             ([], MemberChange(expected_version=3, activity_at=NOW)),
                             ([entry(points=0)], None)]:
         assert marks(entries, change) == [], (entries, change)
+
+
+def test_a_journey_change_marks_the_member():
+    journey = Journey(Stage.FIRST_TIME, NOW, State.ACTIVE, NOW)
+    assert len(marks([], MemberChange(expected_version=3, journey=journey))) == 1

@@ -99,6 +99,21 @@ def test_only_missing_properties_are_created(api, platform_server):
          "groupName": "loyalty", "description": ""}]
 
 
+def test_a_choice_is_an_enumeration_with_its_options_in_order(api, platform_server):
+    platform_server.script("GET", "/crm/v3/properties/contacts", Answer(200, {"results": []}))
+    platform_server.script("POST", "/crm/v3/properties/contacts", Answer(201, {}))
+    spec = CrmProperty("loyalty_journey_state", "Journey state", "choice", "loyalty",
+                       options=(("active", "Active"), ("at_risk", "At risk")))
+
+    assert api.ensure_properties([spec]) == ["loyalty_journey_state"]
+
+    [created] = [r.body for r in platform_server.to("POST", "/crm/v3/properties/contacts")]
+    assert created == {"name": "loyalty_journey_state", "label": "Journey state", "type": "enumeration",
+                       "fieldType": "select", "groupName": "loyalty", "description": "",
+                       "options": [{"label": "Active", "value": "active", "displayOrder": 0},
+                                   {"label": "At risk", "value": "at_risk", "displayOrder": 1}]}
+
+
 def test_updates_by_contact_id_or_by_email_with_a_unique_trace_id_each(api, platform_server):
     platform_server.script("POST", BATCH, Answer(200, {"status": "COMPLETE", "results": []}))
     inputs = updates(1) + updates(2, by_email=True)[1:]

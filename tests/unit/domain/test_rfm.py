@@ -11,9 +11,11 @@ from chalicelib.domain.rfm import (
     RfmInput,
     RfmScore,
     Segment,
+    breakpoints,
     days_since,
     quintile_scores,
     score,
+    score_of,
     segment,
 )
 
@@ -237,3 +239,16 @@ def test_the_worst_value_scores_one_and_a_score_depends_only_on_the_share_strict
         worse = sum(1 for w in values if w < v)
         assert (s - 1) * len(values) <= 5 * worse      # s − 1 ≤ 5p < s: s = floor(5p) + 1
         assert 5 * worse < s * len(values)
+
+
+@given(st.lists(st.integers(min_value=-400, max_value=400) | st.sampled_from([0, 1, 1, 2]), min_size=1,
+                max_size=60))
+def test_a_value_scored_against_the_breakpoints_scores_as_in_the_whole_population(values):
+    cuts = breakpoints(values)
+    assert [score_of(v, cuts) for v in values] == quintile_scores(values)
+
+
+def test_breakpoints_of_ten_distinct_values_split_them_in_pairs():
+    assert breakpoints(list(range(10, 0, -1))) == (2, 4, 6, 8)
+    assert [score_of(v, (2, 4, 6, 8)) for v in (1, 2, 3, 8, 9)] == [1, 1, 2, 4, 5]
+    assert breakpoints([]) == ()

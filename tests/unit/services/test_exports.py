@@ -2,10 +2,12 @@
 import csv
 import io
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.services.exports import LEDGER_COLUMNS, MEMBER_COLUMNS, ledger_csv, members_csv, safe_cell
 
@@ -50,7 +52,20 @@ def test_a_members_page_has_the_header_row_and_one_row_per_member():
 def test_erased_members_are_exported_without_personal_fields():
     page = members_csv(Source([member("m_1", erased_at=NOW)]), "demo", SHOP, None, None)
     [_, row] = rows(page.body)
-    assert (row[1], row[2], row[-1]) == ("", "", NOW.isoformat())
+    assert (row[1], row[2], row[MEMBER_COLUMNS.index("erased_at")]) == ("", "", NOW.isoformat())
+
+
+def test_a_members_journey_closes_the_row_empty_where_nothing_is_known_yet():
+    scored = member("m_1", journey=Journey(Stage.REPEAT, NOW, State.AT_RISK, NOW),
+                    rfm=Rfm(2, 4, 4, "at_risk", "loyal_customers"),
+                    prediction=Prediction(0.41234567, 1.5, Decimal("120.456"), datetime(2027, 2, 1, tzinfo=UTC)))
+    page = members_csv(Source([scored, member("m_2")]), "demo", SHOP, None, None)
+    header, first, second = rows(page.body)
+    journey = header.index("journey_stage")
+    assert header[journey:] == ["journey_stage", "journey_state", "rfm_segment", "predicted_clv_365d", "p_alive",
+                                "expected_next_order_at"]
+    assert first[journey:] == ["repeat", "at_risk", "at_risk", "120.46", "0.4123", "2027-02-01T00:00:00+00:00"]
+    assert second[journey:] == ["prospect", "", "", "", "", ""]      # no order yet: a prospect, nothing predicted
 
 
 def test_ledger_rows_carry_the_member_and_the_source_as_json():
