@@ -252,9 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Ingest queue {'drained' if drained else 'NOT drained'} {done - sent_at:.1f} s after the last webhook "
           f"({done - start:.1f} s in all)")
     wrong = mismatches(expected, stored_days(f"http://127.0.0.1:{ports.ddb}", settings, expected))
-    positive = sum(1 for days in expected.values() if any(v > 0 for v in days.values()))
+    free = sum(1 for days in expected.values() if not any(v > 0 for v in days.values()))
     print(f"Purchase days: {len(expected) - len(wrong)} of {len(expected)} customers as in the sample "
-          f"({positive} with a purchase day; {len(expected) - positive} whose only orders were $0.00 have none)")
+          f"({free} of them bought only for $0.00: their purchase days are worth 0)")
     if wrong:
         print(f"Different from the sample: CDNOW customers {wrong[:20]}{' …' if len(wrong) > 20 else ''}",
               file=sys.stderr)

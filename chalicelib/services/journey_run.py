@@ -190,8 +190,11 @@ def evaluate(member: Member, row: SummaryRow | None, prediction: Prediction | No
     """What the run makes of one member: RFM against the population, the prediction, the journey state."""
     scores = _rfm(member, row, model)
     gap = timedelta(days=model.median_gap_days) if model.median_gap_days is not None else None
+    # BG/NBD's p_alive is 1 for a customer without a repeat purchase (one can only drop out after a purchase), so it
+    # says nothing of a one-order customer's silence: those are judged by the program's median gap instead.
+    judged = prediction.p_alive if prediction and row is not None and row.x > 0 else None
     facts = journey.facts_from_days(member.purchase_days, as_of, member.tier != rules.tiers[0].name, rules.journey,
-                                    p_alive=prediction.p_alive if prediction else None, program_median_gap=gap)
+                                    p_alive=judged, program_median_gap=gap)
     current = member.journey or journey.start(member.created_at)
     step = journey.on_evaluation(current, facts, as_of, rules.journey)
     segment_moved = (scores.segment if scores else None) != (member.rfm.segment if member.rfm else None)

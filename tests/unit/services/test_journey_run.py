@@ -80,3 +80,10 @@ def test_anything_but_a_task_is_refused(body):
 def test_a_task_survives_the_queue():
     task = Task("demo", AS_OF, SUMMARISE, 7, "m_abc")
     assert parse_task(json.dumps(task.body())) == task
+
+
+def test_a_one_order_customer_is_judged_by_the_programs_median_gap_even_with_a_fitted_model():
+    one = member({date(2026, 1, 5): Decimal(20)})            # 176 days of silence; the program's median gap is 30
+    result = evaluate(one, summary_row(one, AS_OF), Prediction(1.0, 0.3, Decimal("6.00"), None), model(),
+                      ProgramRules(), AS_OF)
+    assert (result.journey.state, result.changes[-1].cause) == ("lapsed", "inactivity")
