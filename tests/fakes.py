@@ -158,7 +158,8 @@ class InMemoryLedger:
         for day, amount in source.purchase_days.items():
             days[day] = days.get(day, Decimal(0)) + amount
         self.members[(program_id, plan.target_id)] = replace(
-            moved, spend=spend, purchase_days=days, spend_credit=moved.spend_credit + source.spend_credit,
+            moved, spend=spend, purchase_days=days, tags_bought=moved.tags_bought | source.tags_bought,
+            spend_credit=moved.spend_credit + source.spend_credit,
             identities=tuple(sorted({*moved.identities, *source.identities, target_primary.key})),
             merged_from=tuple(sorted({*moved.merged_from, source.member_id})),
             tier=plan.tier.tier if plan.tier else moved.tier,
@@ -223,6 +224,7 @@ class InMemoryLedger:
         moved = tc is not None and tc.new != tc.old
         self.members[(program_id, member_id)] = replace(
             member, spend=spend, purchase_days=days, journey=change.journey or member.journey,
+            tags_bought=member.tags_bought | change.tags_bought,
             tier=tc.new if tc and moved else member.tier,
             tier_since=tc.at if tc and moved else member.tier_since,
             tier_review_at=tc.review_at if tc else member.tier_review_at,

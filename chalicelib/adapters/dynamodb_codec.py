@@ -135,6 +135,7 @@ def member_from_item(item: dict[str, Any]) -> Member:
         rfm=_rfm(v.get("rfm")),
         prediction=_prediction(v.get("prediction")),
         evaluated_at=when(v.get("evaluated_at")),
+        tags_bought=frozenset(v.get("tags_bought") or ()),
         journey_seen=(v["journey_seen"]["stage"], v["journey_seen"].get("state")) if v.get("journey_seen") else None,
     )
 

@@ -182,6 +182,9 @@ def _spend_and_journey(change: MemberChange, sets: list[str], adds: list[str], v
     if change.purchase_day is not None:
         adds.append(f"{day_attribute(change.purchase_day)} :day")
         values[":day"] = change.day_value
+    if change.tags_bought:
+        adds.append("tags_bought :tags")
+        values[":tags"] = set(change.tags_bought)
     if change.journey is not None:
         fields = journey_attributes(change.journey)
         sets += [f"{name} = :j_{name}" for name in fields]

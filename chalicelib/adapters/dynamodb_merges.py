@@ -69,6 +69,9 @@ def _moves(plan: MemberMerge, sign: int) -> tuple[list[str], dict[str, Any]]:
     for i, (month, amount) in enumerate(sorted(plan.spend.items())):
         adds.append(f"{SPEND_PREFIX}{month.replace('-', '_')} :spend{i}")
         values[f":spend{i}"] = sign * amount
+    if sign > 0 and plan.source.tags_bought:
+        adds.append("tags_bought :tags")
+        values[":tags"] = set(plan.source.tags_bought)
     for i, (day, amount) in enumerate(sorted(plan.source.purchase_days.items())):
         if amount:
             adds.append(f"{day_attribute(day)} :day{i}")

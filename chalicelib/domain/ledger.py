@@ -109,6 +109,7 @@ class Member:
     prediction: Prediction | None = None      # from the last nightly run with a fitted model
     evaluated_at: datetime | None = None      # the as_of of the last nightly run that wrote the member
     journey_seen: tuple[str, str | None] | None = None   # (stage, state) as the last nightly run saw them
+    tags_bought: frozenset[str] = frozenset()   # tags of the products of the member's paid orders (as tagged then)
 
     def current_journey(self) -> Journey:
         """The journey as stored; a member without one is a prospect since it was created."""

@@ -18,13 +18,16 @@ fields (`FIELDS`; "numeric ops" are eq, ne, lt, lte, gt, gte and between [low, h
 - `p_alive`: the probability the customer is still active (same run), a decimal string from 0 to 1.
 - `email_consent`: Shopify's email marketing consent state as stored on the member; eq, ne, in.
 - `birthday_month`: the month of the member's birthday, 1–12; eq, in.
+- `product_tags`: the tags of the products of the member's paid orders, as the products were tagged when paid,
+  compared without case; `contains` one tag, `in` any of a list (members whose orders were paid before this field
+  existed have the tags of their later orders only).
 
 `exists` / `not_exists` (no value) ask whether a field that may be null has a value: state, the rfm_ fields,
 last_order_days_ago, predicted_clv, p_alive, email_consent and birthday_month. Apart from `state`, a field that is null
 matches no comparison (not even ne): a member with no purchase day never matches one on last_order_days_ago.
 
-Not available yet, so not offered: the product tags a member bought and HubSpot contact properties (neither is kept
-on the member profile). `matches` takes the evaluation time from its caller, never a clock.
+Not available yet, so not offered: HubSpot contact properties (not kept on the member profile). `matches` takes the
+evaluation time from its caller, never a clock.
 """
 from __future__ import annotations
 
@@ -86,6 +89,7 @@ class Field:
     choices: tuple[str | None, ...] = ()     # a choice field; None among them: null is a value
     bounds: tuple[Decimal, Decimal] | None = None
     places: int = 0                          # bounds given: 0 an integer, else a decimal string with this many places
+    many: bool = False                       # the member has a set of values: contains one, or `in` any of a list
 
     def takes(self, value: Any) -> bool:
         """Whether `value` is one value of this field."""
@@ -148,7 +152,13 @@ FIELDS: dict[str, Field] = {
     "email_consent": _choice(CONSENT_STATES, EQUALITY + PRESENCE, lambda v, now: v.member.email_consent),
     "birthday_month": _integer(1, 12, ("eq", "in", *PRESENCE),
                                lambda v, now: v.member.birthday.month if v.member.birthday else None),
+    "product_tags": Field(("contains", "in"), "a tag, a string of 1 to 100 characters",
+                          lambda v, now: frozenset(_tag(t) for t in v.member.tags_bought), many=True),
 }
+
+
+def _tag(tag: str) -> str:
+    return tag.strip().lower()
 
 
 @dataclass(frozen=True)
@@ -234,6 +244,8 @@ def matches(predicate: Mapping[str, Any], subject: Member | MemberView, now: dat
     if actual is None and None not in spec.choices:
         return False
     value = predicate["value"]
+    if spec.many:
+        return bool(actual & {_tag(v) for v in (value if op == "in" else [value])})
     if op == "in":
         return actual in {spec.operand(v) for v in value}
     if op == "between":

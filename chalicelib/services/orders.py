@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain import accounting as acc
@@ -72,8 +72,8 @@ def apply_order_update(event: OrderUpdate, program_id: str, rules: RulesSource, 
                                                    policy, balance + _spent(change)))
         return change
 
-    products = [line.product_id for line in order.lines if line.product_id] \
-        if awarding.earning.excluded_product_tags else []
+    # The products' tags: what excluded tags leave out, and the tags a member has bought (segments target them).
+    products = [line.product_id for line in order.lines if line.product_id] if event.paid and identity else []
     return _apply(program_id, order.shop, order.order_id, identity, hints, event.delivery, steps, ledger, rules,
                   clock, product_ids=products, rewards=rewards)
 
@@ -168,6 +168,9 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
         cheapest_reward = cheapest(rewards.list(program_id)) if rewards is not None and known else None
         effect = member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
                                 read=known is not None or needs_balance, reward=cheapest_reward)
+        bought = frozenset().union(*tags.values())
+        if effect is not None and effect.purchase_day is not None and bought:
+            effect = replace(effect, tags_bought=bought)
         try:
             ledger.commit_order(program_id, change.account, account.version if account else None, entries,
                                 identity, _fill_only(hints, member), effect, now=now)

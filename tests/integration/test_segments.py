@@ -9,8 +9,10 @@ from chalicelib import bootstrap
 from chalicelib.domain.audit import audit_record
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.segment_rules import SegmentDefinition
+from tests.factories import make_order
 from tests.integration import test_journey_run as journey
 from tests.integration.journey_runs import run_journey
+from tests.integration.queues import deliver
 from tests.integration.test_journey_run import ADMIN, AS_OF, member_of
 
 client, ordered = journey.client, journey.ordered          # the fixtures: the app on moto, three customers' orders
@@ -87,3 +89,20 @@ def test_the_table_refuses_a_taken_name_even_when_two_define_it_at_once(aws):
         store.add("demo", definition, audit_record("k_1", at, "segment.create", "segment:vip"))
     assert refused.value.code == "segment_exists"
     assert store.list("demo") == [definition]
+
+
+def test_a_segment_on_product_tags_holds_the_members_who_bought_a_product_so_tagged(client, aws, ordered):
+    deliver(client, aws, "products/update", {"id": 8123456789012345678, "tags": "Knitwear, Wool",
+                                             "handle": "merino-crew-sweater", "updated_at": "2026-06-01T00:00:00Z"},
+            "wh-tags", require=True)
+    customer = {**make_order()["customer"], "id": 7390012345678900004, "email": "d@example.com"}
+    deliver(client, aws, "orders/paid", make_order(id=5928371928374651000, name="#900", customer=customer,
+                                                   processed_at="2026-06-25T10:15:02-05:00"), "wh-d", require=True)
+    bought = [m for m in (bootstrap.get_ledger().find_by_email("demo", "d@example.com")) if m.tags_bought]
+    assert [sorted(m.tags_bought) for m in bought] == [["knitwear", "wool"]]
+
+    made = define(client, {"name": "knitwear-buyers", "match": {"field": "product_tags", "op": "contains",
+                                                                "value": "KNITWEAR"}})
+    assert made.status_code == 201, made.json_body
+    assert made.json_body["preview"]["members"] == 1            # A, B and C bought before the tags were known
+    assert members_of(client, "knitwear-buyers") == [bought[0].member_id]

@@ -49,6 +49,7 @@ class MemberChange:
     day_value: Decimal = Decimal(0)       # ... whose value moves by this (qualifying spend, net of refunds)
     journey: Journey | None = None        # the member's journey after the change (stage and state), when it moved
     journey_changes: tuple[Change, ...] = ()   # the stage and state changes, recorded in the member's timeline
+    tags_bought: frozenset[str] = frozenset()  # the tags of the order's products, added to the member's
 
 
 class LedgerRepository(Protocol):

@@ -22,6 +22,7 @@ def member(days=None, **fields):
 ORDERED = member({date(2026, 1, 5): Decimal("20.00"), date(2026, 6, 20): Decimal("35.50"),
                   date(2026, 7, 2): Decimal("99")},
                  tier="gold", email_consent="subscribed", birthday=date(1990, 3, 14),
+                 tags_bought=frozenset({"vinyl", "Jazz "}),
                  journey=Journey("repeat", CREATED, "at_risk", CREATED), rfm=Rfm(4, 2, 3, "need_attention"),
                  prediction=Prediction(0.6512, 1.2, Decimal("88.40"), None))
 PROSPECT = member()
@@ -65,6 +66,9 @@ def condition(field, op, value=...):
     ("email_consent", "not_exists", ..., False, True),
     ("birthday_month", "eq", 3, True, False),
     ("birthday_month", "in", [1, 2], False, False),
+    ("product_tags", "contains", "jazz", True, False),     # compared without case and surrounding space
+    ("product_tags", "contains", "rock", False, False),
+    ("product_tags", "in", ["rock", "VINYL"], True, False),
 ])
 def test_each_field_and_op_on_hand_checked_members(field, op, value, ordered, prospect):
     predicate = condition(field, op, value)

@@ -24,7 +24,7 @@ def test_every_problem_of_the_body_and_its_predicate_is_named_at_once():
         {"field": "spend", "op": "gte", "value": "100.00"},
         {"field": "orders", "op": "gte", "value": "2"},
         {"field": "rfm_recency", "op": "eq", "value": 9},
-        {"field": "product_tags", "op": "in", "value": ["shoes"]}]}})
+        {"field": "hubspot_lifecyclestage", "op": "eq", "value": "lead"}]}})
     assert code == "invalid_segment"
     assert problems == ["colour: unknown field",
                         f"name: {NAME_WANTED} is required",
@@ -33,7 +33,7 @@ def test_every_problem_of_the_body_and_its_predicate_is_named_at_once():
                         "match.all[2].value: an integer from 1 to 5",
                         "match.all[3].field: one of stage, state, rfm_segment, rfm_recency, rfm_frequency, "
                         "rfm_monetary, tier, orders, spend, last_order_days_ago, predicted_clv, p_alive, "
-                        "email_consent, birthday_month"]
+                        "email_consent, birthday_month, product_tags"]
 
 
 def test_a_missing_or_shapeless_match_is_named_once():
