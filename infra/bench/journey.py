@@ -27,7 +27,6 @@ import random
 import tracemalloc
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -47,7 +46,7 @@ from chalicelib.services.ports.customer_model import DEFAULT_MINIMUM
 from infra.bench.calls import WRITES, read_units, reported_units, writes_of
 from infra.bench.costs import CostModel
 from infra.bench.jobs import reset_table
-from infra.bench.population import BATCH, member_items
+from infra.bench.population import bulk_load, member_items
 from infra.bench.recorder import Call, Recorder
 from infra.local.settings import program_settings
 
@@ -121,29 +120,6 @@ def summaries(size: int, seed: int = SEED) -> list[PurchaseSummary]:
         zbar = sum((days[d] for d in order[1:]), Decimal(0)) / x if x else Decimal(0)
         found.append(PurchaseSummary(x, (order[-1] - order[0]).days, (end - order[0]).days, zbar))
     return found
-
-
-def bulk_load(client: Any, table: str, items: Iterator[dict[str, Any]], threads: int = 4) -> int:
-    """25 items per BatchWriteItem on `threads` threads (and again for what is left unprocessed); the items written."""
-    def write(chunk: list[dict[str, Any]]) -> int:
-        requests = [{"PutRequest": {"Item": item}} for item in chunk]
-        while requests:
-            response = client.batch_write_item(RequestItems={table: requests})
-            requests = response.get("UnprocessedItems", {}).get(table, [])
-        return len(chunk)
-
-    def chunks() -> Iterator[list[dict[str, Any]]]:
-        chunk: list[dict[str, Any]] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) == BATCH:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-    with ThreadPoolExecutor(threads) as pool:
-        return sum(pool.map(write, chunks()))
 
 
 # ---------------------------------------------------------------------------------------------------- stand-ins
