@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -30,6 +30,7 @@ from chalicelib.domain.journey import Journey, Prediction, Rfm
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.purchase_history import DAYS_PER_WEEK, PurchaseSummary
+from chalicelib.domain.segment_rules import SegmentDefinition
 from chalicelib.services.journey_map import map_counts
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.customer_model import DEFAULT_MINIMUM, FITTED, CustomerModel, FittedModels
@@ -108,6 +109,7 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
     model = deps.store.model(task.program_id, task.as_of) if task.phase == APPLY else None
     if task.phase == APPLY and model is None:
         raise LookupError(f"no model for the run as of {task.as_of.isoformat()}: the fit has not run")
+    custom = deps.segments.list(task.program_id) if deps.segments and model else []   # once a task
     rows: list[SummaryRow] = []
     counts: Counter[str] = Counter()
     written = read = 0
@@ -119,7 +121,7 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
         if model is None:
             rows += [row for row in (summary_row(m, task.as_of) for m in live) if row is not None]
         else:
-            written += _apply_page(task, live, model, rules, deps, counts)
+            written += _apply_page(task, live, model, rules, deps, custom, counts)
         after = page.after
         if after is None or should_stop():
             break
@@ -167,10 +169,9 @@ def summary_row(member: Member, as_of: datetime) -> SummaryRow | None:
 
 
 def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: ProgramRules, deps: JourneyDeps,
-                counts: Counter[str]) -> int:
+                custom: Sequence[SegmentDefinition], counts: Counter[str]) -> int:
     rows = {m.member_id: row for m in members if (row := summary_row(m, task.as_of)) is not None}
     predictions = _predict(model.models, rows, task.as_of, deps.model()) if model.status == FITTED else {}
-    custom = deps.segments.list(task.program_id) if deps.segments else []     # one read a page
     written = 0
     for member in members:
         row = rows.get(member.member_id)

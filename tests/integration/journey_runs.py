@@ -1,7 +1,5 @@
 """The nightly journey run in the integration tests: the scheduled start, then every task on the journey queue
 applied through `handle_journey` until the queue is empty (on moto nothing consumes it by itself)."""
-import json
-
 JOURNEY = "loyalty-local-journey"
 
 
@@ -23,6 +21,3 @@ def run_journey(client, aws, at):
         assert applied < 10_000, "the run does not end"
     return applied
 
-
-def tasks_of(messages):
-    return [json.loads(m["Body"]) for m in messages]
