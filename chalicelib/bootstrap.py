@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
     from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
     from chalicelib.adapters.dynamodb_rules import DynamoDBRules
+    from chalicelib.adapters.dynamodb_segment_lists import DynamoDBSegmentLists
     from chalicelib.adapters.dynamodb_segments import DynamoDBSegments
     from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
     from chalicelib.adapters.platform_formats import PlatformFormats
@@ -308,10 +309,13 @@ def get_journey_deps() -> JourneyDeps:
     def build() -> JourneyDeps:
         from chalicelib.adapters.sqs_queue import SqsTaskQueue
         from chalicelib.services.journey_run import JourneyDeps
+        from chalicelib.services.segment_lists import ListDeps
         s = get_settings()
+        lists = ListDeps(get_segment_lists(), get_journey_store(),
+                         lambda program_id: get_connector_clients().for_program(program_id).lists, get_clock())
         return JourneyDeps(get_member_shards(), get_journey_store(),
                            SqsTaskQueue(s.journey_queue_name, client("sqs")), get_customer_model, get_rules(),
-                           get_clock(), get_segments())
+                           get_clock(), get_segments(), lists)
     return _get("journey_deps", build)
 
 
@@ -325,3 +329,10 @@ def get_segments() -> DynamoDBSegments:
     """The program's merchant-defined segments."""
     from chalicelib.adapters.dynamodb_segments import DynamoDBSegments
     return _get("segments", lambda: DynamoDBSegments(get_settings().table_name, client("dynamodb")))
+
+
+def get_segment_lists() -> DynamoDBSegmentLists:
+    """The segments mirrored as HubSpot static lists, and what each list holds (the payload bucket, hubspot-lists/)."""
+    from chalicelib.adapters.dynamodb_segment_lists import DynamoDBSegmentLists
+    return _get("segment_lists", lambda: DynamoDBSegmentLists(get_settings().table_name, client("dynamodb"),
+                                                              client("s3"), get_directory().payload_bucket))

@@ -67,7 +67,21 @@ class InMemoryLedger:
         if member.erased_at:
             return False
         self.members[(program_id, member.member_id)] = replace(
-            member, email=None, first_name=None, identities=(), email_consent=None, erased_at=at, birthday=None)
+            member, email=None, first_name=None, identities=(), email_consent=None, erased_at=at, birthday=None,
+            hubspot_properties={}, hubspot_properties_at={})
+        return True
+
+    def set_hubspot_properties(self, program_id: str, identity: Identity, values: dict[str, str | None],
+                               as_of: datetime) -> bool:
+        member = self._profile(program_id, identity, as_of)
+        newer = {n: v for n, v in values.items()
+                 if n not in member.hubspot_properties_at or member.hubspot_properties_at[n] < as_of}
+        if member.erased_at or not newer:
+            return False
+        kept = {n: v for n, v in {**member.hubspot_properties, **newer}.items() if v is not None}
+        self.members[(program_id, member.member_id)] = replace(
+            member, hubspot_properties=kept, hubspot_properties_at={**member.hubspot_properties_at,
+                                                                    **dict.fromkeys(newer, as_of)})
         return True
 
     def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
@@ -163,11 +177,14 @@ class InMemoryLedger:
             identities=tuple(sorted({*moved.identities, *source.identities, target_primary.key})),
             merged_from=tuple(sorted({*moved.merged_from, source.member_id})),
             tier=plan.tier.tier if plan.tier else moved.tier,
-            unsubscribed=moved.unsubscribed | source.unsubscribed)
+            unsubscribed=moved.unsubscribed | source.unsubscribed,
+            hubspot_properties=moved.hubspot_properties if moved.hubspot_properties_at else source.hubspot_properties,
+            hubspot_properties_at=moved.hubspot_properties_at or source.hubspot_properties_at)
         gone = self.members[(program_id, source.member_id)]
         self.members[(program_id, source.member_id)] = replace(
             gone, merged_into=plan.target_id, email=None, first_name=None, spend={}, spend_credit=0,
-            purchase_days={day: Decimal(0) for day in gone.purchase_days})
+            purchase_days={day: Decimal(0) for day in gone.purchase_days}, hubspot_properties={},
+            hubspot_properties_at={})
         self.merges.append(audit)
         for identity in source.identities:          # the identity links follow the person
             self.links[(program_id, identity)] = IdentityLink(plan.target_id, target_primary)

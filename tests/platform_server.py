@@ -1,7 +1,8 @@
 """A real HTTP server on the loopback standing in for HubSpot and Shopify: scripted answers, recorded requests.
 
-Tests queue answers per (method, path); each request takes the next one, or the route's default, or the
-server's default (404). Every request is recorded with its method, path, query, headers and parsed JSON body.
+Tests queue answers per (method, path); each request takes the next one, or the route's default, or the answer of
+a handler for its method and path prefix (a stateful stand-in, e.g. tests/hubspot_lists.py), or the server's default
+(404). Every request is recorded with its method, path, query, headers and parsed JSON body.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +39,7 @@ class PlatformServer:
         self.requests: list[Recorded] = []
         self._queues: dict[tuple[str, str], deque[Answer]] = defaultdict(deque)
         self._defaults: dict[tuple[str, str], Answer] = {}
+        self._handlers: list[tuple[str, str, Callable[[Recorded], Answer]]] = []
         self._lock = threading.Lock()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._http.daemon_threads = True
@@ -65,6 +68,12 @@ class PlatformServer:
         with self._lock:
             self._defaults[(method.upper(), path)] = answer
 
+    def handle(self, method: str, prefix: str, respond: Callable[[Recorded], Answer]) -> None:
+        """Answer the requests of this method whose path starts with `prefix` (nothing queued or defaulted for
+        them) by calling `respond`, under the server's lock."""
+        with self._lock:
+            self._handlers.append((method.upper(), prefix, respond))
+
     def to(self, method: str, path: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method.upper() and r.path == path]
 
@@ -74,7 +83,12 @@ class PlatformServer:
             key = (request.method, request.path)
             if self._queues[key]:
                 return self._queues[key].popleft()
-            return self._defaults.get(key, Answer(404, {"message": f"nothing scripted for {key}"}))
+            if key in self._defaults:
+                return self._defaults[key]
+            for method, prefix, respond in self._handlers:
+                if request.method == method and request.path.startswith(prefix):
+                    return respond(request)
+            return Answer(404, {"message": f"nothing scripted for {key}"})
 
 
 def _handler_for(server: PlatformServer) -> type[BaseHTTPRequestHandler]:

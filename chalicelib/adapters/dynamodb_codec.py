@@ -1,19 +1,25 @@
 """Ledger entries, business facts and member profiles ↔ DynamoDB items (values typed by dynamodb_attributes)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes, when
-from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage, State
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, to_attributes, when
+from chalicelib.domain.journey import Change, Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
 
 BASE_TIER = "member"
 SPEND_PREFIX = "spend_"          # qualifying spend by month: spend_2026_11
 DAY_PREFIX = "pd_"               # merchandise value by purchase day: pd_20261130
+# Synced HubSpot contact properties, one map attribute: {name: {"v": value or NULL (cleared), "at": ISO time}}.
+# One attribute, so erasure and merges remove all of them by naming it (dynamodb_profiles.py).
+HUBSPOT_PROPS = "hubspot_props"
+ENTERED_PREFIX = "se_"           # when the member entered a stage: se_first_time
+TOUCH_PREFIX = "tp:"             # a stage's touchpoint, its first send: tp:first_time:review_request
 
 
 def day_attribute(day: date) -> str:
@@ -29,6 +35,40 @@ def journey_attributes(journey: Journey) -> dict[str, Any]:
     return {"journey_stage": journey.stage.value, "journey_stage_since": journey.stage_since,
             "journey_state": journey.state.value if journey.state else None,
             "journey_state_since": journey.state_since}
+
+
+def stage_entries(changes: Sequence[Change]) -> dict[str, datetime]:
+    """The profile attributes that keep when the member entered each stage the changes moved it to."""
+    return {f"{ENTERED_PREFIX}{c.new}": c.at for c in changes if c.kind == "stage"}
+
+
+def touch_attribute(stage: str, kind: str) -> str:
+    return f"{TOUCH_PREFIX}{stage}:{kind}"
+
+
+def _entered(v: dict[str, Any]) -> dict[str, datetime]:
+    return {name.removeprefix(ENTERED_PREFIX): datetime.fromisoformat(at)
+            for name, at in v.items() if name.startswith(ENTERED_PREFIX) and at}
+
+
+def _touches(v: dict[str, Any]) -> dict[tuple[str, str], datetime]:
+    found: dict[tuple[str, str], datetime] = {}
+    for name, at in v.items():
+        if name.startswith(TOUCH_PREFIX) and at:
+            stage, _, kind = name.removeprefix(TOUCH_PREFIX).partition(":")
+            found[(stage, kind)] = datetime.fromisoformat(at)
+    return found
+
+
+def hubspot_entries(values: dict[str, str], changed_at: dict[str, datetime]) -> dict[str, Any]:
+    """A member's synced HubSpot properties as the map attribute stores them (cleared ones as NULL values)."""
+    return {name: {"v": values.get(name, NULL), "at": at} for name, at in changed_at.items()}
+
+
+def _hubspot(value: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, datetime]]:
+    entries = value or {}
+    return ({name: e["v"] for name, e in entries.items() if e.get("v") is not None},
+            {name: datetime.fromisoformat(e["at"]) for name, e in entries.items()})
 
 
 def _journey(v: dict[str, Any]) -> Journey | None:
@@ -100,6 +140,7 @@ def entry_item(pk: str, sk: str, program_id: str, member_id: str, entry: LedgerE
 
 def member_from_item(item: dict[str, Any]) -> Member:
     v = from_attributes(item)
+    hubspot_values, hubspot_at = _hubspot(v.get(HUBSPOT_PROPS))
     return Member(
         member_id=v["member_id"],
         program_id=v["program_id"],
@@ -136,7 +177,11 @@ def member_from_item(item: dict[str, Any]) -> Member:
         prediction=_prediction(v.get("prediction")),
         evaluated_at=when(v.get("evaluated_at")),
         tags_bought=frozenset(v.get("tags_bought") or ()),
+        hubspot_properties=hubspot_values,
+        hubspot_properties_at=hubspot_at,
         journey_seen=(v["journey_seen"]["stage"], v["journey_seen"].get("state")) if v.get("journey_seen") else None,
+        stage_entered=_entered(v),
+        touches=_touches(v),
     )
 
 

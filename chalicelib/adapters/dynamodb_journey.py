@@ -1,8 +1,10 @@
 """The nightly journey run's items: its progress, the program's fitted model, each member's result; and the member
-shards it walks. Summary files live in the stack's bucket under `journey/` (gzip CSV, expired with the bucket's rule).
+shards it walks. Summary files live in the stack's bucket under `journey/` (gzip CSV, expired with the bucket's rule),
+and so do the rows the apply tasks collect for the HubSpot lists (services/segment_lists.py).
 
     run        PK=P#<program>#JOURNEY  SK=RUN#<as_of>     shards, done_<phase> (set of shards), <phase>_complete,
                                                           counts (built-in segment → members, added per shard)
+                                                          lists_selected (the segments the run collects for)
     model      PK=P#<program>#JOURNEY  SK=MODEL#<as_of>   the fit, RFM breakpoints, median gap; SK=MODEL: the latest
     member     the profile's rfm, prediction, evaluated_at and journey attributes; a journey_changed event item
 """
@@ -12,21 +14,23 @@ import csv
 import gzip
 import io
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes, when
 from chalicelib.adapters.dynamodb_codec import (
     journey_attributes,
     member_from_item,
     prediction_attribute,
     rfm_attribute,
+    stage_entries,
 )
 from chalicelib.adapters.dynamodb_conditions import applied, batch_get, cancellation
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, journey_event_item
 from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.services.ports.crm_lists import ListRow
 from chalicelib.services.ports.customer_model import FittedModels, PurchaseModel, SpendModel
 from chalicelib.services.ports.journey import MemberPage, MemberResult, ProgramModel, SummaryRow
 
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 ROW_FIELDS = ("member_id", "x", "t_x_days", "age_days", "zbar", "total")
+COUNTS_PER_UPDATE = 50         # "counts.#n49 = if_not_exists(counts.#n49, :zero) + :v49, " is 56 characters
+LIST_ROW_FIELDS = ("segment", "member_id", "contact_id")
 
 
 def journey_pk(program_id: str) -> str:
@@ -100,15 +106,33 @@ class DynamoDBJourneyStore:
                        ExpressionAttributeValues=to_attributes({":at": as_of}))
 
     def count(self, program_id: str, as_of: datetime, counts: Iterable[tuple[str, int]]) -> None:
+        """Add the counts, COUNTS_PER_UPDATE at a time (an update expression is at most 4 KB)."""
         pairs = list(counts)
-        if not pairs:
-            return
-        names = {f"#n{i}": name for i, (name, _) in enumerate(pairs)}
-        values = {f":v{i}": n for i, (_, n) in enumerate(pairs)} | {":zero": 0}
-        sets = [f"counts.#n{i} = if_not_exists(counts.#n{i}, :zero) + :v{i}" for i in range(len(pairs))]
-        self.client.update_item(TableName=self.table, Key=item_key(journey_pk(program_id), f"RUN#{_stamp(as_of)}"),
-                                UpdateExpression="SET " + ", ".join(sets), ExpressionAttributeNames=names,
-                                ExpressionAttributeValues=to_attributes(values))
+        for first in range(0, len(pairs), COUNTS_PER_UPDATE):
+            chunk = pairs[first:first + COUNTS_PER_UPDATE]
+            names = {f"#n{i}": name for i, (name, _) in enumerate(chunk)}
+            values = {f":v{i}": n for i, (_, n) in enumerate(chunk)} | {":zero": 0}
+            sets = [f"counts.#n{i} = if_not_exists(counts.#n{i}, :zero) + :v{i}" for i in range(len(chunk))]
+            self.client.update_item(TableName=self.table,
+                                    Key=item_key(journey_pk(program_id), f"RUN#{_stamp(as_of)}"),
+                                    UpdateExpression="SET " + ", ".join(sets), ExpressionAttributeNames=names,
+                                    ExpressionAttributeValues=to_attributes(values))
+
+    def previous_run(self, program_id: str, before: datetime) -> datetime | None:
+        request: dict[str, Any] = {
+            "TableName": self.table, "ScanIndexForward": False, "Limit": 10, "ProjectionExpression": "as_of, #done",
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#done": "apply_complete"},
+            "ExpressionAttributeValues": to_attributes({":pk": journey_pk(program_id), ":low": "RUN#",
+                                                        ":high": f"RUN#{_stamp(before - timedelta(microseconds=1))}"})}
+        while True:
+            response = self.client.query(**request)
+            for item in map(from_attributes, response.get("Items", [])):
+                if item.get("apply_complete"):
+                    return datetime.fromisoformat(item["as_of"])
+            if "LastEvaluatedKey" not in response:
+                return None
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def latest_counts(self, program_id: str) -> tuple[datetime, dict[str, int]] | None:
         """The member counts of the latest run whose apply phase completed."""
@@ -136,25 +160,55 @@ class DynamoDBJourneyStore:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def save_rows(self, program_id: str, as_of: datetime, part: str, rows: Sequence[SummaryRow]) -> None:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(ROW_FIELDS)
-        writer.writerows((r.member_id, r.x, r.t_x_days, r.age_days, r.zbar, r.total) for r in rows)
-        self.s3.put_object(Bucket=self._bucket(), Key=f"{self._prefix(program_id, as_of)}{part}.csv.gz",
-                           Body=gzip.compress(text.getvalue().encode()), ContentType="text/csv",
-                           ContentEncoding="gzip")
+        self._put_csv(f"{self._prefix(program_id, as_of)}{part}.csv.gz", ROW_FIELDS,
+                      ((r.member_id, r.x, r.t_x_days, r.age_days, r.zbar, r.total) for r in rows))
 
     def rows(self, program_id: str, as_of: datetime) -> Iterator[SummaryRow]:
+        for r in self._read_csv(self._prefix(program_id, as_of)):
+            yield SummaryRow(r["member_id"], int(r["x"]), int(r["t_x_days"]), int(r["age_days"]), Decimal(r["zbar"]),
+                             Decimal(r["total"]))
+
+    def _put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(header)
+        writer.writerows(rows)
+        self.s3.put_object(Bucket=self._bucket(), Key=key, Body=gzip.compress(text.getvalue().encode()),
+                           ContentType="text/csv", ContentEncoding="gzip")
+
+    def _read_csv(self, prefix: str) -> Iterator[dict[str, str]]:
+        """Every row of every gzip CSV file under the prefix."""
         bucket = self._bucket()
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket,
-                                                                  Prefix=self._prefix(program_id, as_of))
-        for page in pages:
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for found in page.get("Contents", []):
                 body = self.s3.get_object(Bucket=bucket, Key=found["Key"])["Body"].read()
-                reader = csv.DictReader(io.StringIO(gzip.decompress(body).decode()))
-                for r in reader:
-                    yield SummaryRow(r["member_id"], int(r["x"]), int(r["t_x_days"]), int(r["age_days"]),
-                                     Decimal(r["zbar"]), Decimal(r["total"]))
+                yield from csv.DictReader(io.StringIO(gzip.decompress(body).decode()))
+
+    def selected(self, program_id: str, as_of: datetime) -> tuple[str, ...] | None:
+        item = self.client.get_item(TableName=self.table, Key=item_key(journey_pk(program_id), f"RUN#{_stamp(as_of)}"),
+                                    ConsistentRead=True, ProjectionExpression="lists_selected").get("Item")
+        found = from_attributes(item).get("lists_selected") if item else None
+        return None if found is None else tuple(found)
+
+    def select(self, program_id: str, as_of: datetime, names: Sequence[str]) -> tuple[str, ...]:
+        response = self.client.update_item(
+            TableName=self.table, Key=item_key(journey_pk(program_id), f"RUN#{_stamp(as_of)}"),
+            UpdateExpression="SET lists_selected = if_not_exists(lists_selected, :names)", ReturnValues="UPDATED_NEW",
+            ExpressionAttributeValues=to_attributes({":names": list(names)}))
+        return tuple(from_attributes(response["Attributes"])["lists_selected"])
+
+    def save_list_rows(self, program_id: str, as_of: datetime, part: str, rows: Sequence[ListRow]) -> None:
+        self._put_csv(f"{self._lists_prefix(program_id, as_of)}{part}.csv.gz", LIST_ROW_FIELDS,
+                      ((r.segment, r.member_id, r.contact_id) for r in rows))
+
+    def list_rows(self, program_id: str, as_of: datetime) -> Iterator[ListRow]:
+        for r in self._read_csv(self._lists_prefix(program_id, as_of)):
+            yield ListRow(r["segment"], r["member_id"], r["contact_id"])
+
+    @staticmethod
+    def _lists_prefix(program_id: str, as_of: datetime) -> str:
+        """Beside the run's summary files, never under their prefix (the fit reads everything there)."""
+        return f"journey/{program_id}/lists/{as_of.astimezone(UTC):%Y%m%dT%H%M%SZ}/"
 
     def save_model(self, program_id: str, model: ProgramModel) -> None:
         fields = _model_fields(model)
@@ -179,7 +233,7 @@ class DynamoDBJourneyStore:
             sets.append("journey_seen = :seen")
             values[":seen"] = {"stage": result.seen[0], "state": result.seen[1]}
         if result.changes and result.journey:
-            fields = journey_attributes(result.journey)
+            fields = journey_attributes(result.journey) | stage_entries(result.changes)
             sets += [f"{name} = :j_{name}" for name in fields]
             values |= {f":j_{name}": NULL if value is None else value for name, value in fields.items()}
         if result.version_read:
@@ -214,6 +268,7 @@ def _model_fields(model: ProgramModel) -> dict[str, Any]:
         "recency_cuts": list(model.recency_cuts), "frequency_cuts": list(model.frequency_cuts),
         "monetary_cuts": list(model.monetary_cuts),
         "median_gap_days": Decimal(repr(model.median_gap_days)) if model.median_gap_days is not None else None,
+        "previous_as_of": model.previous_as_of,
     }
 
 
@@ -228,4 +283,5 @@ def _model(v: dict[str, Any]) -> ProgramModel:
         recency_cuts=tuple(int(c) for c in v["recency_cuts"]),
         frequency_cuts=tuple(int(c) for c in v["frequency_cuts"]),
         monetary_cuts=tuple(Decimal(c) for c in v["monetary_cuts"]),
-        median_gap_days=float(v["median_gap_days"]) if v.get("median_gap_days") is not None else None)
+        median_gap_days=float(v["median_gap_days"]) if v.get("median_gap_days") is not None else None,
+        previous_as_of=when(v.get("previous_as_of")))

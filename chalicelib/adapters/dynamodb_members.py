@@ -13,7 +13,14 @@ from typing import Any
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attributes
-from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, day_attribute, entry_item, journey_attributes
+from chalicelib.adapters.dynamodb_codec import (
+    BASE_TIER,
+    SPEND_PREFIX,
+    day_attribute,
+    entry_item,
+    journey_attributes,
+    stage_entries,
+)
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
 from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
@@ -186,7 +193,7 @@ def _spend_and_journey(change: MemberChange, sets: list[str], adds: list[str], v
         adds.append("tags_bought :tags")
         values[":tags"] = set(change.tags_bought)
     if change.journey is not None:
-        fields = journey_attributes(change.journey)
+        fields = journey_attributes(change.journey) | stage_entries(change.journey_changes)
         sets += [f"{name} = :j_{name}" for name in fields]
         values |= {f":j_{name}": NULL if value is None else value for name, value in fields.items()}
 

@@ -13,7 +13,14 @@ from typing import Any
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
-from chalicelib.adapters.dynamodb_codec import BASE_TIER, SPEND_PREFIX, day_attribute, entry_item
+from chalicelib.adapters.dynamodb_codec import (
+    BASE_TIER,
+    HUBSPOT_PROPS,
+    SPEND_PREFIX,
+    day_attribute,
+    entry_item,
+    hubspot_entries,
+)
 from chalicelib.adapters.dynamodb_identities import build_link_put
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, due_delete, due_put, file_under_shop
 from chalicelib.domain.audit import AuditRecord
@@ -95,7 +102,7 @@ def _source_update(table: str, program_id: str, plan: MemberMerge) -> dict[str, 
             "Key": item_key(keys.member_pk(program_id, plan.source.member_id), keys.PROFILE),
             "UpdateExpression": "SET merged_into = :target, merged_at = :now, updated_at = :now, email = :null, "
                                 "first_name = :null REMOVE GSI1PK, GSI1SK, birthday, email_consent, "
-                                "consent_updated_at ADD " + ", ".join(adds),
+                                f"consent_updated_at, {HUBSPOT_PROPS} ADD " + ", ".join(adds),
             "ConditionExpression": condition, "ExpressionAttributeValues": to_attributes(values)}
 
 
@@ -115,6 +122,9 @@ def _target_update(table: str, program_id: str, plan: MemberMerge, primary: Iden
         if value:
             sets.append(f"{name} = if_not_exists({name}, :{name})")
             values[f":{name}"] = value
+    if source.hubspot_properties_at:         # synced HubSpot properties: the target's own, else the source's
+        sets.append(f"{HUBSPOT_PROPS} = if_not_exists({HUBSPOT_PROPS}, :hubspot)")
+        values[":hubspot"] = hubspot_entries(source.hubspot_properties, source.hubspot_properties_at)
     if source.email:
         sets += ["GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
         values[":gsi1pk"] = keys.email_pk(program_id, source.email)

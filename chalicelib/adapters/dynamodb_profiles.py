@@ -5,14 +5,14 @@ ignored (events arrive out of order), and an erased member never takes personal 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attribute, to_attributes
 from chalicelib.adapters.dynamodb_audit import audit_put
-from chalicelib.adapters.dynamodb_codec import BASE_TIER
+from chalicelib.adapters.dynamodb_codec import BASE_TIER, HUBSPOT_PROPS, touch_attribute
 from chalicelib.adapters.dynamodb_conditions import applied, cancellation
 from chalicelib.adapters.dynamodb_members import file_in_members, file_under_shop
 from chalicelib.domain.audit import AuditRecord
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MAX_CAPPED_SENDS = 10
 UNSUBSCRIBE_ATTEMPTS = 5
+PROPERTY_ATTEMPTS = 5
 
 
 class DynamoDBProducts:
@@ -73,7 +74,8 @@ class DynamoDBProfiles:
         sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null"]
         values = {":asof": at, ":null": NULL}
         return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
-                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday", "birthday_as_of"])
+                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday", "birthday_as_of",
+                                    HUBSPOT_PROPS])
 
     def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
         """The date of birth from the CRM (None clears it); an older change or an erased member changes nothing."""
@@ -81,6 +83,53 @@ class DynamoDBProfiles:
                             {":birthday": birthday or NULL, ":asof": as_of},
                             "attribute_not_exists(erased_at) AND "
                             "(attribute_not_exists(birthday_as_of) OR birthday_as_of < :asof)", as_of)
+
+    def set_hubspot_properties(self, program_id: str, identity: Identity, values: Mapping[str, str | None],
+                               as_of: datetime) -> bool:
+        """Synced HubSpot properties (None: cleared) changed at `as_of`, each newest first; True when one was kept.
+
+        They live in one map attribute (HUBSPOT_PROPS), so erasure removes them all by naming it. Its entries are set
+        one path each, conditionally on the entry being older (or absent): one UpdateItem once the map exists. A
+        path cannot be set in a map that is not there, so when that write fails the profile is read (consistently)
+        to say why: erased, or every entry as new already → nothing; no map → the map is written whole,
+        conditionally on there still being none (a concurrent first write makes that fail: try again).
+        """
+        if not values:
+            return False
+        key = item_key(keys.member_pk(program_id, member_id_for(program_id, identity)), keys.PROFILE)
+        pending, stamp = dict(values), to_attribute(as_of)["S"]
+        for _ in range(PROPERTY_ATTEMPTS):
+            if self._set_entries(program_id, identity, pending, as_of):
+                return True
+            item = self.client.get_item(TableName=self.table, Key=key, ConsistentRead=True,
+                                        ProjectionExpression="erased_at, #hp",
+                                        ExpressionAttributeNames={"#hp": HUBSPOT_PROPS}).get("Item") or {}
+            stored = from_attributes(item)
+            if "erased_at" in stored:
+                return False
+            if stored.get(HUBSPOT_PROPS) is not None:      # the same comparison as the condition's, on the same text
+                kept = stored[HUBSPOT_PROPS]
+                pending = {n: v for n, v in pending.items() if n not in kept or kept[n]["at"] < stamp}
+                if not pending:
+                    return False
+            elif self._update(program_id, identity, ["#hp = :props"],
+                              {":props": {n: {"v": v or NULL, "at": as_of} for n, v in pending.items()}},
+                              "attribute_not_exists(erased_at) AND attribute_not_exists(#hp)", as_of,
+                              names={"#hp": HUBSPOT_PROPS}):
+                return True
+        raise ConcurrentChange("the member's HubSpot properties kept changing; try again")
+
+    def _set_entries(self, program_id: str, identity: Identity, entries: Mapping[str, str | None],
+                     as_of: datetime) -> bool:
+        """Set each entry of an existing map whose stored change is older than `as_of` (all or none)."""
+        names = {"#hp": HUBSPOT_PROPS, "#at": "at"} | {f"#p{i}": n for i, n in enumerate(entries)}
+        values: dict[str, Any] = {f":p{i}": {"v": v or NULL, "at": as_of} for i, v in enumerate(entries.values())}
+        newer = " AND ".join(f"(attribute_not_exists(#hp.#p{i}) OR #hp.#p{i}.#at < :asof)"
+                             for i in range(len(entries)))
+        return self._update(program_id, identity, [f"#hp.#p{i} = :p{i}" for i in range(len(entries))],
+                            values | {":asof": as_of},
+                            f"attribute_not_exists(erased_at) AND attribute_exists(#hp) AND {newer}", as_of,
+                            names=names)
 
     def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime,
                     audit: Callable[[frozenset[str]], AuditRecord]) -> bool:
@@ -124,8 +173,17 @@ class DynamoDBProfiles:
             UpdateExpression="SET recent_capped_sends = :sends", ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeValues=to_attributes({":sends": latest}))
 
+    def record_touch(self, program_id: str, member_id: str, stage: str, kind: str, at: datetime) -> None:
+        self.client.update_item(
+            TableName=self.table,
+            Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
+            UpdateExpression="SET #touch = if_not_exists(#touch, :at)", ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#touch": touch_attribute(stage, kind)},
+            ExpressionAttributeValues=to_attributes({":at": at}))
+
     def _update(self, program_id: str, identity: Identity, sets: list[str], values: dict[str, Any],
-                condition: str, at: datetime, remove: list[str] | None = None) -> bool:
+                condition: str, at: datetime, remove: list[str] | None = None,
+                names: dict[str, str] | None = None) -> bool:
         member_id = member_id_for(program_id, identity)
         base = ["program_id = :p", "member_id = :m", "created_at = if_not_exists(created_at, :now)",
                 "updated_at = :now", "tier = if_not_exists(tier, :tier)",
@@ -142,6 +200,7 @@ class DynamoDBProfiles:
                 TableName=self.table,
                 Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
                 UpdateExpression=expression, ConditionExpression=condition,
+                **({"ExpressionAttributeNames": names} if names else {}),
                 ExpressionAttributeValues=to_attributes(values | {":p": program_id, ":m": member_id, ":now": at,
                                                                   ":tier": BASE_TIER, ":zero": 0}))
 

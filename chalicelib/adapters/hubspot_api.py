@@ -1,4 +1,5 @@
-"""HubSpotApi: the CRM v3 calls the engine makes (contacts, deals, custom properties, batch contact updates).
+"""HubSpotApi: the CRM v3 calls the engine makes (contacts, deals, custom properties, batch contact updates, MANUAL
+contact lists and their memberships).
 
 Rate limits: a 429 of the TEN_SECONDLY_ROLLING policy waits (Retry-After, else the interval header, else 10 s)
 and tries again; a 429 of the DAILY policy raises DailyLimitReached with the next midnight in the account's
@@ -33,6 +34,8 @@ ROLLING_WAIT = 10.0        # the TEN_SECONDLY_ROLLING window
 OK = frozenset({200, 201, 204, 207})
 OR_MISSING = OK | {404}        # reads: no such object
 OR_EXISTING = OK | {409}       # creates: it exists already
+LISTS = "/crm/v3/lists"
+CONTACTS_OBJECT_TYPE = "0-1"
 KINDS = {"number": ("number", "number"), "decimal": ("number", "number"), "text": ("string", "text"),
          "date": ("date", "date"), "choice": ("enumeration", "select")}   # (type, fieldType)
 
@@ -127,6 +130,32 @@ class HubSpotApi:
         return BatchOutcome(ok=[r for r in refs if r not in failed and r not in missing], failed=failed,
                             missing=[r for r in refs if r in missing and r not in failed])
 
+    def create_list(self, name: str) -> str:
+        """A new MANUAL contact list; when the name is taken (HubSpot refuses the create: 400 or 409), the list of
+        that name. Lists API v3: POST /crm/v3/lists answers {"list": {"listId", ...}}."""
+        response = self._request("POST", LISTS, OK | {400, 409}, json={
+            "name": name, "objectTypeId": CONTACTS_OBJECT_TYPE, "processingType": "MANUAL"})
+        if response.status_code in OK:
+            return _list_id(json_body(response))
+        found = self.find_list(name)
+        if found is None:
+            category = json_body(response).get("category") or "error"
+            raise ConnectorRejected(f"HubSpot refused the request ({response.status_code} {category})")
+        return found
+
+    def find_list(self, name: str) -> str | None:
+        response = self._request("GET", f"{LISTS}/object-type-id/{CONTACTS_OBJECT_TYPE}/name/{quote(name, safe='')}",
+                                 OR_MISSING)
+        return None if response.status_code == 404 else _list_id(json_body(response))
+
+    def update_memberships(self, list_id: str, add: Sequence[str], remove: Sequence[str]) -> list[str] | None:
+        """One add-and-remove call (the caller keeps each within the list limit); None when the list is gone."""
+        response = self._request("PUT", f"{LISTS}/{quote(list_id, safe='')}/memberships/add-and-remove", OR_MISSING,
+                                 json={"recordIdsToAdd": list(add), "recordIdsToRemove": list(remove)})
+        if response.status_code == 404:
+            return None
+        return _strings(json_body(response).get("recordIdsMissing"))
+
     def _request(self, method: str, path: str, accepted: frozenset[int], **kwargs: Any) -> requests.Response:
         url = self.base_url + path
 
@@ -166,6 +195,14 @@ def _input(trace: str, update: ContactUpdate) -> dict[str, Any]:
     if update.contact_id:
         return {"id": update.contact_id, "objectWriteTraceId": trace, "properties": properties}
     return {"id": update.email, "idProperty": "email", "objectWriteTraceId": trace, "properties": properties}
+
+
+def _list_id(body: dict[str, Any]) -> str:
+    listed = body.get("list")
+    found = listed.get("listId") if isinstance(listed, dict) else None
+    if found in (None, ""):
+        raise ConnectorRejected("HubSpot answered without a list id")
+    return str(found)
 
 
 def _strings(value: Any) -> list[str]:

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.parameters import GetParameterError, Secret
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.ttl_cache import ExpiringSet
+from chalicelib.domain import hubspot as hs
 from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.observability import logger
@@ -41,6 +42,7 @@ class ParameterProgramDirectory:
         self.secrets = secrets
         self.max_age = max_age
         self._missing = ExpiringSet(misses_remembered, max_age, monotonic)
+        self._warned = ExpiringSet(misses_remembered, max_age, monotonic)    # config problems logged this age
 
     def program_for_shop(self, shop_domain: str) -> str | None:
         if not _SHOP.fullmatch(shop_domain):
@@ -67,16 +69,29 @@ class ParameterProgramDirectory:
                         if secret.get(k))
         versions = config.get("hubspot_signature_versions") or ["v3"]
         versions = [versions] if isinstance(versions, str) else versions
+        grant = config.get("hubspot_grant_points_property") or "loyalty_grant_points"
         return HubSpotSettings(
             client_secrets=secrets, public_url=config.get("public_url", ""),
             signature_versions=frozenset(str(v).lower() for v in versions),
             won_stage=config.get("hubspot_won_stage") or "closedwon",
-            grant_points_property=config.get("hubspot_grant_points_property") or "loyalty_grant_points",
+            grant_points_property=grant,
             birthday_property=config.get("hubspot_birthday_property") or "date_of_birth",
             currency=config.get("currency") or "USD",
             access_token=str(secret.get("hubspot_access_token") or ""),
             api_base=config.get("hubspot_api_base") or "https://api.hubapi.com",
+            synced_properties=self._synced_properties(program_id, config, grant),
         )
+
+    def _synced_properties(self, program_id: str, config: dict[str, Any], grant: str) -> tuple[str, ...]:
+        """`hubspot_synced_properties`, entries that cannot be one left out: logged (by position, no value) once per
+        cache age, as the config is read again at every event."""
+        kept, ignored = hs.synced_properties(config.get("hubspot_synced_properties"),
+                                             ("email", "hs_email_optout", grant))
+        warned = f"synced:{program_id}:{'|'.join(ignored)}"
+        if ignored and warned not in self._warned:
+            self._warned.add(warned)
+            logger.warning("hubspot_synced_properties_ignored", extra={"program_id": program_id, "ignored": ignored})
+        return kept
 
     def programs(self) -> list[str]:
         """Every program of this deployment: one `<prefix>/programs/<id>/config` parameter each."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -13,6 +14,11 @@ CONTACT_DELETION = "contact.deletion"
 CONTACT_PRIVACY_DELETION = "contact.privacyDeletion"
 DEAL_PROPERTY_CHANGE = "deal.propertyChange"
 MAX_GRANT = 100_000
+MAX_SYNCED_PROPERTIES = 20               # hubspot_synced_properties: contact properties kept on the member
+MAX_SYNCED_VALUE = 1000                  # characters of one synced property's value; longer ones are skipped
+SYNCED_NAME = re.compile(r"[a-z0-9_]{1,100}")     # a contact property's internal name
+SYNCED_NAME_WANTED = "a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _"
+REDACTED = "REDACTED"                    # what webhooks carry for sensitive-data properties (platforms.md B2)
 OLDEST_BIRTH_YEAR = 1900
 _INTEGER = re.compile(r"[+-]?[0-9]{1,7}")
 _MS_PER_DAY = 86_400_000
@@ -71,3 +77,29 @@ def opted_out(value: str | None) -> bool | None:
     """hs_email_optout: True, False, or None when the value is neither."""
     text = (value or "").strip().lower()
     return {"true": True, "false": False}.get(text)
+
+
+def synced_properties(configured: object, reserved: Collection[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The contact properties a program syncs onto its members (program config `hubspot_synced_properties`: a list
+    of internal names, or one name), and why any entry was left out, by position and never by value: not a name,
+    a property with a meaning of its own (`reserved`: email, opt-out, grant points), a repeat, or past the limit."""
+    entries = [configured] if isinstance(configured, str) else configured
+    if entries is None:
+        return (), []
+    if not isinstance(entries, list):
+        return (), ["hubspot_synced_properties: a list of property names is required; none synced"]
+    kept: list[str] = []
+    ignored: list[str] = []
+    for i, name in enumerate(entries):
+        at = f"hubspot_synced_properties[{i}]"
+        if not isinstance(name, str) or not SYNCED_NAME.fullmatch(name):
+            ignored.append(f"{at}: {SYNCED_NAME_WANTED}")
+        elif name in reserved:
+            ignored.append(f"{at}: {name} has a meaning of its own and is not a synced property")
+        elif name in kept:
+            ignored.append(f"{at}: listed before")
+        elif len(kept) == MAX_SYNCED_PROPERTIES:
+            ignored.append(f"{at}: at most {MAX_SYNCED_PROPERTIES} properties")
+        else:
+            kept.append(name)
+    return tuple(kept), ignored

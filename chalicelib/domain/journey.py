@@ -63,9 +63,10 @@ class JourneyRules:
     min_gap: timedelta = timedelta(days=7)         # floor of a cadence: two orders on one day are not a habit
     fallback_gap: timedelta = timedelta(days=90)   # one-order customer in a program with no median gap yet
     won_back_period: timedelta = timedelta(days=90)
+    touch_window: timedelta = timedelta(days=30)   # the journey map's touchpoints: a stage's first days, and messages
 
     def __post_init__(self) -> None:
-        durations = ("loyal_window", "min_gap", "fallback_gap", "won_back_period")
+        durations = ("loyal_window", "min_gap", "fallback_gap", "won_back_period", "touch_window")
         checks = {
             "loyal_orders must be at least 2": self.loyal_orders >= 2,
             "0 < lapsed_p_alive < at_risk_p_alive ≤ 1": 0 < self.lapsed_p_alive < self.at_risk_p_alive <= 1,
@@ -159,6 +160,12 @@ class Change:
 class Step:
     journey: Journey
     changes: tuple[Change, ...] = ()
+
+
+def is_touchpoint(current: Journey, at: datetime, rules: JourneyRules) -> bool:
+    """A message sent at `at` is a touchpoint of the member's stage when the stage has a next one and the member
+    entered it at most `touch_window` before: the journey map compares those members' moves with the others'."""
+    return current.stage is not Stage.LOYAL and timedelta(0) <= at - current.stage_since <= rules.touch_window
 
 
 def start(at: datetime) -> Journey:

@@ -110,6 +110,13 @@ class Member:
     evaluated_at: datetime | None = None      # the as_of of the last nightly run that wrote the member
     journey_seen: tuple[str, str | None] | None = None   # (stage, state) as the last nightly run saw them
     tags_bought: frozenset[str] = frozenset()   # tags of the products of the member's paid orders (as tagged then)
+    # HubSpot contact properties the program syncs (hubspot_synced_properties): name → value, cleared ones absent;
+    # and when each last changed in HubSpot, cleared ones included (newest first per property). Erased with the person.
+    hubspot_properties: dict[str, str] = field(default_factory=dict)
+    hubspot_properties_at: dict[str, datetime] = field(default_factory=dict)
+    stage_entered: dict[str, datetime] = field(default_factory=dict)   # stage → when the member entered it
+    # (stage, message kind) → the first send of that kind in the stage's touch window (journey.is_touchpoint)
+    touches: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def current_journey(self) -> Journey:
         """The journey as stored; a member without one is a prospect since it was created."""

@@ -33,6 +33,7 @@ LOYAL_WINDOW_DAYS = (30, 1095)
 GAP_DAYS = (1, 730)                                # journey: min_gap_days, fallback_gap_days
 WON_BACK_DAYS = (1, 730)
 GAPS = (1, 20)                                     # journey: at_risk_gaps, lapsed_gaps
+TOUCH_DAYS = (1, 365)                              # journey: touch_window_days
 LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
 DECIMAL_DIGITS = {"points_per_unit": 3, "threshold": 12, "multiplier": 2}   # at most 10 ** digits
 DECIMAL_PLACES = 6
@@ -67,7 +68,7 @@ def journey_to_json(rules: JourneyRules) -> dict[str, Any]:
             "at_risk_gaps": _text(Decimal(str(rules.at_risk_gaps))),
             "lapsed_gaps": _text(Decimal(str(rules.lapsed_gaps))),
             "min_gap_days": rules.min_gap.days, "fallback_gap_days": rules.fallback_gap.days,
-            "won_back_days": rules.won_back_period.days}
+            "won_back_days": rules.won_back_period.days, "touch_window_days": rules.touch_window.days}
 
 
 def journey_from_json(data: Mapping[str, Any] | None) -> JourneyRules:
@@ -83,7 +84,8 @@ def journey_from_json(data: Mapping[str, Any] | None) -> JourneyRules:
         lapsed_p_alive=float(value["lapsed_p_alive"]), at_risk_gaps=float(value["at_risk_gaps"]),
         lapsed_gaps=float(value["lapsed_gaps"]), min_gap=timedelta(days=value["min_gap_days"]),
         fallback_gap=timedelta(days=value["fallback_gap_days"]),
-        won_back_period=timedelta(days=value["won_back_days"]))
+        won_back_period=timedelta(days=value["won_back_days"]),
+        touch_window=timedelta(days=value["touch_window_days"]))
 
 
 def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:

@@ -22,23 +22,32 @@ fields (`FIELDS`; "numeric ops" are eq, ne, lt, lte, gt, gte and between [low, h
   compared without case; `contains` one tag, `in` any of a list (members whose orders were paid before this field
   existed have the tags of their later orders only).
 
-`exists` / `not_exists` (no value) ask whether a field that may be null has a value: state, the rfm_ fields,
-last_order_days_ago, predicted_clv, p_alive, email_consent and birthday_month. Apart from `state`, a field that is null
-matches no comparison (not even ne): a member with no purchase day never matches one on last_order_days_ago.
+- `hubspot:<property>`: a HubSpot contact property the program syncs onto its members (program config
+  `hubspot_synced_properties`, kept from contact.creation and contact.propertyChange webhooks, newest first), by its
+  internal name; values are strings compared exactly (an enumeration's internal value, not its label); eq, ne, in,
+  `contains` (one of the `;`-separated values of a multiple checkbox property), exists, not_exists. A cleared property
+  is absent. Which properties a program syncs is its configuration, not the predicate's: services/segments.py
+  refuses a field naming another one when a segment is defined.
 
-Not available yet, so not offered: HubSpot contact properties (not kept on the member profile). `matches` takes the
-evaluation time from its caller, never a clock.
+`exists` / `not_exists` (no value) ask whether a field that may be null has a value: state, the rfm_ fields,
+last_order_days_ago, predicted_clv, p_alive, email_consent, birthday_month and the hubspot: fields. Apart from
+`state`, a field that is null matches no comparison (not even ne): a member with no purchase day never matches one on
+last_order_days_ago, a member without a HubSpot property none on it.
+
+`matches` takes the evaluation time from its caller, never a clock.
 """
 from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from chalicelib.domain import hubspot as hs
 from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.rfm import Segment
@@ -54,6 +63,9 @@ CONSENT_STATES = ("subscribed", "not_subscribed", "unsubscribed", "pending", "re
 EQUALITY = ("eq", "ne", "in")
 NUMERIC = ("eq", "ne", "lt", "lte", "gt", "gte", "between")
 PRESENCE = ("exists", "not_exists")
+HUBSPOT = "hubspot:"                     # a field `hubspot:<property>`: a synced HubSpot contact property
+HUBSPOT_OPS = ("eq", "ne", "in", "contains", *PRESENCE)
+MULTIPLE = ";"                           # between the values of a HubSpot multiple checkbox property
 PREDICATE = 'one of {"all": [...]}, {"any": [...]}, {"not": ...} or a condition {"field", "op", "value"}'
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le, "gt": operator.gt,
@@ -90,11 +102,13 @@ class Field:
     bounds: tuple[Decimal, Decimal] | None = None
     places: int = 0                          # bounds given: 0 an integer, else a decimal string with this many places
     many: bool = False                       # the member has a set of values: contains one, or `in` any of a list
+    separator: str | None = None             # one text of separated values: contains one of them
+    length: int = 100                        # characters of a string value, at most
 
     def takes(self, value: Any) -> bool:
         """Whether `value` is one value of this field."""
         if self.choices or not self.bounds:
-            return value in self.choices if self.choices else isinstance(value, str) and 1 <= len(value) <= 100
+            return value in self.choices if self.choices else isinstance(value, str) and 1 <= len(value) <= self.length
         number: Decimal | int | None
         if self.places == 0:
             number = value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -157,6 +171,51 @@ FIELDS: dict[str, Field] = {
 }
 
 
+FIELD_WANTED = (f"one of {', '.join(FIELDS)}, or {HUBSPOT}<property> with a synced HubSpot contact property's "
+                "internal name")
+
+
+def hubspot_property(name: str) -> str | None:
+    """The HubSpot contact property a `hubspot:<property>` field names; None for any other field."""
+    found = name.removeprefix(HUBSPOT)
+    return found if name.startswith(HUBSPOT) and hs.SYNCED_NAME.fullmatch(found) else None
+
+
+@lru_cache(maxsize=256)
+def _hubspot_field(name: str) -> Field:
+    return Field(HUBSPOT_OPS, f"a string of 1 to {hs.MAX_SYNCED_VALUE:,} characters (compared exactly)",
+                 lambda v, now: v.member.hubspot_properties.get(name), separator=MULTIPLE,
+                 length=hs.MAX_SYNCED_VALUE)
+
+
+def field_of(name: Any) -> Field | None:
+    """The field a condition names: one of FIELDS or a `hubspot:<property>`; None for anything else."""
+    if not isinstance(name, str):
+        return None
+    found = hubspot_property(name)
+    return _hubspot_field(found) if found is not None else FIELDS.get(name)
+
+
+def hubspot_properties(predicate: Any, at: str = "match") -> list[tuple[str, str]]:
+    """Every condition of a predicate on a HubSpot property: (its path, the property)."""
+    if not isinstance(predicate, dict):
+        return []
+    if isinstance(predicate.get("field"), str):
+        found = hubspot_property(predicate["field"])
+        return [(at, found)] if found is not None else []
+    if isinstance(predicate.get("not"), dict):
+        return hubspot_properties(predicate["not"], f"{at}.not")
+    return [hit for key in ("all", "any") if isinstance(predicate.get(key), list)
+            for i, item in enumerate(predicate[key]) for hit in hubspot_properties(item, f"{at}.{key}[{i}]")]
+
+
+def unsynced_problems(predicate: Any, synced: Collection[str]) -> list[str]:
+    """A problem per condition on a HubSpot property the program does not sync (it would never hold a value)."""
+    listed = ", ".join(synced) if synced else "none (program config hubspot_synced_properties)"
+    return [f"{at}.field: {HUBSPOT}{name} is not a HubSpot property this program syncs; synced: {listed}"
+            for at, name in hubspot_properties(predicate) if name not in synced]
+
+
 def _tag(tag: str) -> str:
     return tag.strip().lower()
 
@@ -206,9 +265,11 @@ def _walk(predicate: Any, at: str, depth: int, found: list[str]) -> int:
 def _condition_problems(condition: dict[str, Any], at: str) -> list[str]:
     found = [f"{at}.{name}: unknown field" for name in sorted(set(condition) - {"field", "op", "value"})]
     name = condition.get("field")
-    spec = FIELDS.get(name) if isinstance(name, str) else None
+    spec = field_of(name)
     if spec is None:
-        return [*found, f"{at}.field: one of {', '.join(FIELDS)}"]
+        if isinstance(name, str) and name.startswith(HUBSPOT):
+            return [*found, f"{at}.field: {HUBSPOT} then {hs.SYNCED_NAME_WANTED}"]
+        return [*found, f"{at}.field: {FIELD_WANTED}"]
     op = condition.get("op")
     if op not in spec.ops:
         return [*found, f"{at}.op: for {name}, one of {', '.join(spec.ops)}"]
@@ -237,13 +298,16 @@ def matches(predicate: Mapping[str, Any], subject: Member | MemberView, now: dat
         return any(matches(p, view, now) for p in predicate["any"])
     if "not" in predicate:
         return not matches(predicate["not"], view, now)
-    spec, op = FIELDS[predicate["field"]], predicate["op"]
+    name, op = predicate["field"], predicate["op"]
+    spec = FIELDS.get(name) or _hubspot_field(name.removeprefix(HUBSPOT))
     actual = spec.read(view, now)
     if op in PRESENCE:
         return (actual is None) == (op == "not_exists")
     if actual is None and None not in spec.choices:
         return False
     value = predicate["value"]
+    if spec.separator and op == "contains":
+        return bool(value in actual.split(spec.separator))
     if spec.many:
         return bool(actual & {_tag(v) for v in (value if op == "in" else [value])})
     if op == "in":

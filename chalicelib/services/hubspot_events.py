@@ -1,4 +1,5 @@
-"""HubSpot events → members and ledger effects: enrolment, contact properties, workflow grants, won deals, erasure.
+"""HubSpot events → members and ledger effects: enrolment, contact properties (and the synced ones segments test),
+workflow grants, won deals, erasure.
 
 Every effect is idempotent: ledger entries on their business key, profile changes newest-first, erasure once;
 a re-delivered or duplicated notification changes nothing. Values CRM users typed that make no sense are
@@ -42,15 +43,18 @@ def enrol_contact(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotConte
     """contact.creation carries no email: read it, then attach to the member with that email or enrol anew."""
     if hubspot.contacts is None:
         return Outcome("skipped", "no_access_token: contact.creation carries no email")
-    found = hubspot.contacts.contact(event.object_id, ["email", "firstname"])
+    synced = hubspot.settings.synced_properties
+    found = hubspot.contacts.contact(event.object_id, ["email", "firstname", *synced])
     if not found or not found.get("email"):
         return Outcome("skipped", "contact_without_email" if found else "contact_not_found")
     email = str(found["email"])
     link, linked_now = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, email=email)
+    values = {n: v for n in synced if (v := _kept(found.get(n))) is not None and _synced_problem(v) is None}
+    kept = bool(values) and profiles.set_hubspot_properties(program_id, link.primary, values, event.occurred_at)
     identity = hs.contact_identity(event.portal_id, event.object_id)
     if link.primary != identity:
-        return Outcome("recorded" if linked_now else "unchanged", "attached", member_id=link.member_id)
-    applied = profiles.set_contact(program_id, identity, email, found.get("firstname"), event.occurred_at)
+        return Outcome("recorded" if linked_now or kept else "unchanged", "attached", member_id=link.member_id)
+    applied = profiles.set_contact(program_id, identity, email, found.get("firstname"), event.occurred_at) or kept
     joined = join_shopify_member(program_id, link.member_id, email, ledger, rules.rules_at(program_id, clock.now()),
                                  clock) if linked_now else None        # a Shopify customer enrolled meanwhile
     if joined is not None:
@@ -71,16 +75,62 @@ def apply_contact_property(event: hs.HubSpotEvent, program_id: str, hubspot: Hub
         applied = profiles.set_consent(program_id, link.primary, "unsubscribed" if out else "subscribed",
                                        event.occurred_at)
         return _profile_outcome(applied, link.member_id)
+    kept = _keep_synced(event, program_id, hubspot, ledger, profiles) if name in settings.synced_properties else None
     if name == settings.birthday_property:
-        born = hs.birthday(value, clock.now().date()) if value.strip() else None
-        if value.strip() and born is None:
-            return Outcome("skipped", "invalid_birthday")
-        link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
-        return _profile_outcome(profiles.set_birthday(program_id, link.primary, born, event.occurred_at),
-                                link.member_id)
+        return _both(_birthday(event, program_id, hubspot, ledger, profiles, value, clock), kept)
+    if kept is not None:
+        return kept
     if name == settings.grant_points_property:
         return _grant(event, program_id, hubspot, ledger, rules, clock)
     return Outcome("ignored", "property_not_handled")
+
+
+def _birthday(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+              profiles: Profiles, value: str, clock: Clock) -> Outcome:
+    born = hs.birthday(value, clock.now().date()) if value.strip() else None
+    if value.strip() and born is None:
+        return Outcome("skipped", "invalid_birthday")
+    link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
+    return _profile_outcome(profiles.set_birthday(program_id, link.primary, born, event.occurred_at), link.member_id)
+
+
+def _kept(value: str | None) -> str | None:
+    """A synced property's value as kept: None when empty (cleared), else exactly as HubSpot sent it."""
+    return value if value and value.strip() else None
+
+
+def _synced_problem(value: str) -> str | None:
+    """Why a synced property's (non-empty) value is not kept, if it is not."""
+    if value == hs.REDACTED:
+        return "sensitive_property: HubSpot sends REDACTED for it"
+    return f"synced_value_too_long: at most {hs.MAX_SYNCED_VALUE:,} characters" \
+        if len(value) > hs.MAX_SYNCED_VALUE else None
+
+
+def _keep_synced(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
+                 profiles: Profiles) -> Outcome:
+    """A synced property changed: its value kept on the member (an empty one as cleared), newest first. Values are
+    never logged nor put in reasons."""
+    value = _kept(event.property_value)
+    problem = _synced_problem(value) if value is not None else None
+    if problem is not None:
+        return Outcome("skipped", problem)
+    link, _ = member_of(program_id, event.portal_id, event.object_id, hubspot, ledger, fetch=True)
+    applied = profiles.set_hubspot_properties(program_id, link.primary, {event.property_name or "": value},
+                                              event.occurred_at)
+    return _profile_outcome(applied, link.member_id)
+
+
+def _both(first: Outcome, second: Outcome | None) -> Outcome:
+    """Two effects of one notification (the birthday property synced too): recorded when either was, with the
+    other's reason; else the one skipped, if any."""
+    if second is None:
+        return first
+    if "recorded" in (first.status, second.status):
+        other = second if first.status == "recorded" else first
+        return Outcome("recorded", other.reason if other.status == "skipped" else None,
+                       member_id=first.member_id or second.member_id)
+    return first if first.status == "skipped" else second
 
 
 def _email_changed(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,

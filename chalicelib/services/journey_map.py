@@ -6,14 +6,22 @@ the move since the previous run saw it (`journey_seen` on the profile): a stage 
 that run saw. Moves are between nightly snapshots: a member who went first_time → repeat → loyal in one day counts as
 first_time → loyal, and a member seen for the first time by a run counts no move. A period's moves are the sum of the
 moves counted by the completed runs whose time falls in it.
+
+Touchpoints: the members who entered a stage with a next one (prospect, first_time, repeat) are a cohort, counted by
+the first run at or after the end of their first `touch_window` days in the stage. A member moved forward when it
+entered a later stage within those days. The cohort is split by the kinds of message each member was sent in those
+days (a member sent two kinds counts under both) and those sent none, so a merchant sees, per stage, whether the
+members who got a message moved forward more often than those who got none. A member whose first order created it
+was never a prospect (it enters first_time at once) and is not in the prospect cohort.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from chalicelib.domain.journey import STAGES, Journey
+from chalicelib.domain.journey import STAGES, Change, Journey, Stage, day_start
+from chalicelib.domain.ledger import Member
 from chalicelib.services.ports.journey import JourneyStore
 
 NONE = "none"                  # the state of a member without a purchase day
@@ -30,6 +38,32 @@ def map_counts(seen: tuple[str, str | None] | None, where: Journey, as_of: datet
         found.append(f"move:stage:{seen[0]}:{stage}")
     if (seen[1] or NONE) != state:
         found.append(f"move:state:{seen[1] or NONE}:{state}")
+    return found
+
+
+def touch_counts(member: Member, where: Journey, changes: tuple[Change, ...], since: datetime, as_of: datetime,
+                 window: timedelta) -> list[str]:
+    """What one member adds to the touchpoint cohorts whose window closed after `since` and by `as_of`."""
+    entered = dict(member.stage_entered) | {str(c.new): c.at for c in changes if c.kind == "stage"}
+    entered.setdefault(str(where.stage), where.stage_since)
+    entered.setdefault(Stage.PROSPECT.value, member.created_at)
+    days = [day for day in member.order_days() if day <= as_of.date()]
+    left_by = {Stage.PROSPECT: days[:1], Stage.FIRST_TIME: days[1:2]}    # orders that end the stage at the latest
+    found: list[str] = []
+    for i, stage in enumerate(STAGES[:-1]):
+        start = entered.get(stage.value)
+        if start is None or not since < start + window <= as_of:
+            continue
+        close = start + window
+        later = [entered[s.value] for s in STAGES[i + 1:] if s.value in entered]
+        left = min(later or [day_start(d) for d in left_by.get(stage, [])], default=None)
+        if left is not None and left <= start:
+            continue                                 # never in the stage, e.g. a customer made by its first order
+        moved = left is not None and left <= close
+        kinds = sorted(k for (s, k), at in member.touches.items() if s == stage.value and at <= close)
+        for group in ("all", *([f"msg:{k}" for k in kinds] or ["none"])):
+            name = f"tp:{stage.value}:{window.days}:{group}"
+            found += [name, f"{name}:moved"] if moved else [name]
     return found
 
 
@@ -56,12 +90,30 @@ class Dwell:
 
 
 @dataclass(frozen=True)
+class Reach:
+    members: int
+    moved_forward: int
+
+
+@dataclass(frozen=True)
+class Touchpoints:
+    """A stage's cohorts whose touch window closed in the period: all, per message kind, and those sent none."""
+
+    stage: str
+    window_days: int
+    entered: Reach
+    messages: dict[str, Reach]
+    no_message: Reach
+
+
+@dataclass(frozen=True)
 class JourneyMap:
     as_of: datetime | None     # the last completed run: the cells and weeks are its
     cells: list[Cell]
     moves: list[Move]
     dwell: list[Dwell]
     runs: int                  # completed runs in the period, whose moves are summed
+    touchpoints: list[Touchpoints]
 
 
 def journey_map(program_id: str, start: datetime, end: datetime, store: JourneyStore) -> JourneyMap:
@@ -69,18 +121,38 @@ def journey_map(program_id: str, start: datetime, end: datetime, store: JourneyS
     latest = store.latest_counts(program_id)
     as_of, counts = latest if latest else (None, {})
     moves: Counter[tuple[str, str, str]] = Counter()
+    touches: Counter[str] = Counter()
     runs = store.runs(program_id, start, end)
     for _, run in runs:
         for name, n in run.items():
             if name.startswith("move:"):
                 _, kind, old, new = name.split(":")
                 moves[(kind, old, new)] += n
+            elif name.startswith("tp:"):
+                touches[name] += n
     return JourneyMap(
         as_of=as_of,
         cells=[Cell(stage, None if state == NONE else state, n) for stage, state, n in _split(counts, "map")],
         moves=[Move(kind, _state(old), _state(new), n) for (kind, old, new), n in sorted(moves.items())],
         dwell=[_dwell(stage, counts) for stage in (s.value for s in STAGES)],
-        runs=len(runs))
+        runs=len(runs), touchpoints=_touchpoints(touches))
+
+
+def _touchpoints(counts: Counter[str]) -> list[Touchpoints]:
+    order = [s.value for s in STAGES]
+    cohorts = sorted({(name.split(":")[1], int(name.split(":")[2])) for name in counts},
+                     key=lambda c: (order.index(c[0]), c[1]))
+
+    def reach(prefix: str) -> Reach:
+        return Reach(counts[prefix], counts[f"{prefix}:moved"])
+
+    found = []
+    for stage, days in cohorts:
+        base = f"tp:{stage}:{days}"
+        kinds = sorted({name.split(":")[4] for name in counts if name.startswith(f"{base}:msg:")})
+        found.append(Touchpoints(stage, days, reach(f"{base}:all"),
+                                 {kind: reach(f"{base}:msg:{kind}") for kind in kinds}, reach(f"{base}:none")))
+    return found
 
 
 def _split(counts: dict[str, int], prefix: str) -> list[tuple[str, str, int]]:

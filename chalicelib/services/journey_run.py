@@ -31,7 +31,8 @@ from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.purchase_history import DAYS_PER_WEEK, PurchaseSummary
 from chalicelib.domain.segment_rules import SegmentDefinition
-from chalicelib.services.journey_map import map_counts
+from chalicelib.services import segment_lists
+from chalicelib.services.journey_map import map_counts, touch_counts
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.customer_model import DEFAULT_MINIMUM, FITTED, CustomerModel, FittedModels
 from chalicelib.services.ports.journey import (
@@ -47,6 +48,7 @@ from chalicelib.services.ports.segments import SegmentStore
 
 SUMMARISE, FIT, APPLY = "summarise", "fit", "apply"
 PHASES = (SUMMARISE, FIT, APPLY)
+PUBLISH = "publish"                      # once the last apply shard is done: the HubSpot lists (segment_lists.py)
 PAGE = 100                               # members read per round trip
 HORIZON_DAYS = 365                       # predictions are for the 365 days after as_of
 
@@ -73,6 +75,7 @@ class JourneyDeps:
     rules: RulesSource
     clock: Clock                            # files CRM sync marks (business time is the run's as_of)
     segments: SegmentStore | None = None    # merchant-defined segments, counted by the apply phase
+    lists: segment_lists.ListDeps | None = None     # HubSpot lists mirroring chosen segments
 
 
 def parse_task(body: str) -> Task:
@@ -83,7 +86,7 @@ def parse_task(body: str) -> Task:
                     int(raw["shard"]), raw["after"] if raw.get("after") is None else str(raw["after"]))
     except (ValueError, KeyError, TypeError) as e:
         raise InvalidRequest(f"not a journey task: {e}") from e
-    if task.phase not in PHASES or task.as_of.tzinfo is None:
+    if task.phase not in (*PHASES, PUBLISH) or task.as_of.tzinfo is None:
         raise InvalidRequest("not a journey task: unknown phase or a time without offset")
     return task
 
@@ -100,6 +103,8 @@ def start(program_id: str, as_of: datetime, deps: JourneyDeps) -> dict[str, int 
 def run_task(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
     if task.phase == FIT:
         return fit(task.program_id, task.as_of, deps)
+    if task.phase == PUBLISH:
+        return segment_lists.publish(task.program_id, task.as_of, deps.lists) if deps.lists else {}
     return _walk(task, deps, should_stop)
 
 
@@ -110,6 +115,7 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
     if task.phase == APPLY and model is None:
         raise LookupError(f"no model for the run as of {task.as_of.isoformat()}: the fit has not run")
     custom = deps.segments.list(task.program_id) if deps.segments and model else []   # once a task
+    lists = segment_lists.collector(task.program_id, task.as_of, deps.lists) if model else None
     rows: list[SummaryRow] = []
     counts: Counter[str] = Counter()
     written = read = 0
@@ -121,18 +127,23 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
         if model is None:
             rows += [row for row in (summary_row(m, task.as_of) for m in live) if row is not None]
         else:
-            written += _apply_page(task, live, model, rules, deps, custom, counts)
+            written += _apply_page(task, live, model, rules, deps, custom, counts, lists)
         after = page.after
         if after is None or should_stop():
             break
     if task.phase == SUMMARISE:
         deps.store.save_rows(task.program_id, task.as_of, f"{task.shard:03d}-{task.after or 'start'}", rows)
     else:
+        segment_lists.save(task.program_id, task.as_of, f"{task.shard:03d}-{task.after or 'start'}", lists,
+                           deps.lists, counts)
         deps.store.count(task.program_id, task.as_of, sorted(counts.items()))
     if after is not None:
         deps.queue.send([Task(task.program_id, task.as_of, task.phase, task.shard, after).body()])
-    elif deps.store.shard_done(task.program_id, task.as_of, task.phase, task.shard) and task.phase == SUMMARISE:
-        deps.queue.send([Task(task.program_id, task.as_of, FIT).body()])
+    elif deps.store.shard_done(task.program_id, task.as_of, task.phase, task.shard):
+        if task.phase == SUMMARISE:
+            deps.queue.send([Task(task.program_id, task.as_of, FIT).body()])
+        elif lists is not None:              # the run collected for HubSpot lists
+            deps.queue.send([Task(task.program_id, task.as_of, PUBLISH).body()])
     return {"members": read, "written": written}
 
 
@@ -149,7 +160,8 @@ def fit(program_id: str, as_of: datetime, deps: JourneyDeps) -> dict[str, int]:
         recency_cuts=rfm.breakpoints([r.t_x_days - r.age_days for r in rows]),      # −days since the last order
         frequency_cuts=rfm.breakpoints([r.x + 1 for r in rows]),
         monetary_cuts=rfm.breakpoints([r.total for r in rows]),
-        median_gap_days=statistics.median(gaps) if gaps else None))
+        median_gap_days=statistics.median(gaps) if gaps else None,
+        previous_as_of=deps.store.previous_run(program_id, as_of)))
     shards = deps.members.shards
     deps.queue.send([Task(program_id, as_of, APPLY, shard).body() for shard in range(shards)])
     return {"customers": result.customers}
@@ -169,18 +181,25 @@ def summary_row(member: Member, as_of: datetime) -> SummaryRow | None:
 
 
 def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: ProgramRules, deps: JourneyDeps,
-                custom: Sequence[SegmentDefinition], counts: Counter[str]) -> int:
+                custom: Sequence[SegmentDefinition], counts: Counter[str],
+                lists: segment_lists.Collector | None = None) -> int:
     rows = {m.member_id: row for m in members if (row := summary_row(m, task.as_of)) is not None}
     predictions = _predict(model.models, rows, task.as_of, deps.model()) if model.status == FITTED else {}
+    since = model.previous_as_of or task.as_of - timedelta(days=1)      # touch windows closing since the last run
     written = 0
     for member in members:
         row = rows.get(member.member_id)
         result = evaluate(member, row, predictions.get(member.member_id), model, rules, task.as_of)
         where = result.journey or journey.start(member.created_at)
-        counts.update(built_in_segments(where, result.rfm))
+        built_in = built_in_segments(where, result.rfm)
+        counts.update(built_in)
         seen = segment_rules.MemberView(member, where, result.rfm, result.prediction)
-        counts.update(f"custom:{s.name}" for s in custom if segment_rules.matches(s.match, seen, task.as_of))
+        matched = [s.name for s in custom if segment_rules.matches(s.match, seen, task.as_of)]
+        counts.update(f"custom:{name}" for name in matched)
+        if lists is not None:
+            lists.add(member, built_in + matched)
         counts.update(map_counts(member.journey_seen, where, task.as_of))
+        counts.update(touch_counts(member, where, result.changes, since, task.as_of, rules.journey.touch_window))
         if _moved(member, result) and deps.store.record(task.program_id, result, deps.clock.now()):
             written += 1
     return written

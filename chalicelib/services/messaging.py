@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib.domain import journey
 from chalicelib.domain import messages as m
 from chalicelib.domain.due import MESSAGE_TASK
 from chalicelib.domain.errors import MailRejected, MailUnavailable
 from chalicelib.domain.gates import CAPPED, Recipient, decide
 from chalicelib.domain.ledger import Member
-from chalicelib.domain.program import ReviewTiming
+from chalicelib.domain.program import ProgramRules
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import LIFECYCLE_KINDS, lifecycle_gate
 from chalicelib.services.ports.connectors import ProductHandles
@@ -52,7 +53,7 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
         if decision.action == "defer":
             outbox.finish(program_id, message, now, m.DEFERRED, decision.reason, retry_at=decision.retry_at)
         elif decision.action == "send" and member is not None and settings.postal_address:
-            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, current.reviews)
+            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, current)
         else:                                  # a footer without the sender's postal address breaks CAN-SPAM
             outbox.finish(program_id, message, now, m.SKIPPED, decision.reason or "the program has no postal address")
 
@@ -60,7 +61,7 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
 
 
 def _send(program_id: str, message: m.Message, member: Member, now: datetime, outbox: Outbox, profiles: Profiles,
-          composer: Composer, mailer: Mailer, settings: MessagingSettings, timing: ReviewTiming) -> None:
+          composer: Composer, mailer: Mailer, settings: MessagingSettings, rules: ProgramRules) -> None:
     try:
         raw = composer.compose(message, member, settings, now)
         ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set,
@@ -74,5 +75,8 @@ def _send(program_id: str, message: m.Message, member: Member, now: datetime, ou
     outbox.finish(program_id, message, now, m.SENT, ses_message_id=ses_id)
     if message.category in CAPPED:
         profiles.record_capped_send(program_id, member.member_id, (*member.recent_capped_sends, now))
+    where = member.current_journey()
+    if journey.is_touchpoint(where, now, rules.journey):
+        profiles.record_touch(program_id, member.member_id, where.stage.value, message.kind, now)
     if message.kind == "review_request":
-        outbox.schedule(program_id, reminder_for(message, timing, now), now)
+        outbox.schedule(program_id, reminder_for(message, rules.reviews, now), now)

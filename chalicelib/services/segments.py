@@ -6,14 +6,14 @@ otherwise it estimates the segment's size from the sample and the members the la
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import segment_rules
 from chalicelib.domain.audit import audit_record
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, InvalidRequest
 from chalicelib.domain.segment_rules import SegmentDefinition
 from chalicelib.services.ports.journey import JourneyStore, MemberShards
 from chalicelib.services.ports.programs import ApiKey
@@ -21,6 +21,7 @@ from chalicelib.services.ports.segments import SegmentStore
 
 PREVIEW_READS = 2000
 PAGE = 100
+INVALID = "invalid_segment"              # the code of a 400 about the segment's body (web/shapes/segments.py too)
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,14 @@ class Preview:
 
 
 def define(definition: SegmentDefinition, caller: ApiKey, store: SegmentStore, shards: MemberShards,
-           journey: JourneyStore) -> Preview:
+           journey: JourneyStore, synced: Collection[str] = ()) -> Preview:
     """Store the definition (its predicate checked at the edge) with its audit record; the preview at its creation
-    time. Conflict `segment_exists` when the name is taken (checked before the preview reads, and by the write)."""
+    time. InvalidRequest `invalid_segment` when a `hubspot:` field names a property the program does not sync
+    (`synced`, its HubSpot settings); Conflict `segment_exists` when the name is taken (checked before the preview
+    reads, and by the write)."""
+    unsynced = segment_rules.unsynced_problems(definition.match, synced)
+    if unsynced:
+        raise InvalidRequest("; ".join(unsynced), code=INVALID)
     if any(d.name == definition.name for d in store.list(caller.program_id)):
         raise Conflict(f"a segment named {definition.name!r} exists already", code="segment_exists")
     found = preview(caller.program_id, definition.match, definition.created_at, shards, journey)

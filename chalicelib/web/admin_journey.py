@@ -46,14 +46,16 @@ def journey_model() -> dict[str, Any]:
 def segments() -> dict[str, Any]:
     """Every built-in segment (stage, state, RFM) and the merchant's own, with their members as of the last completed
     nightly run."""
-    from chalicelib.services import journey_admin
+    from chalicelib.services import journey_admin, segment_lists
     from chalicelib.services.segments import definitions
     from chalicelib.web.journey_wire import segments_body
     from chalicelib.web.wire import answer
 
     key = caller(bp, "read")
     custom = definitions(key.program_id, bootstrap.get_segments())
-    return answer(segments_body(*journey_admin.segments(key.program_id, bootstrap.get_journey_store(), custom)))
+    mirrored = segment_lists.mirrored(key.program_id, bootstrap.get_segment_lists())
+    return answer(segments_body(*journey_admin.segments(key.program_id, bootstrap.get_journey_store(), custom),
+                                mirrored))
 
 
 @bp.route("/admin/segments", methods=["POST"], content_types=["application/json"])
@@ -68,9 +70,30 @@ def define_segment() -> Response:
 
     key = caller(bp, "write")
     definition = read_segment(json_body(bp)).definition(bootstrap.get_clock().now(), key.key_id)
+    synced = bootstrap.get_directory().hubspot_settings(key.program_id).synced_properties
     preview = segments.define(definition, key, bootstrap.get_segments(), bootstrap.get_member_shards(),
-                              bootstrap.get_journey_store())
+                              bootstrap.get_journey_store(), synced)
     return Response(body=answer(custom_segment_body(definition, preview)), status_code=201)
+
+
+@bp.route("/admin/segments/{name}/hubspot-list", methods=["PUT"], content_types=["application/json"])
+@handles_errors
+def segment_hubspot_list(name: str) -> dict[str, Any]:
+    """Mirror the segment as a HubSpot static list from the next nightly run on, or stop (the list stays as it is);
+    audited."""
+    from chalicelib.services import segment_lists
+    from chalicelib.services.segments import definitions
+    from chalicelib.web.inputs import json_body
+    from chalicelib.web.journey_wire import segment_hubspot_list_body
+    from chalicelib.web.shapes.segments import read_hubspot_list_choice
+    from chalicelib.web.wire import answer
+
+    key = caller(bp, "write")
+    choice = read_hubspot_list_choice(json_body(bp))
+    chosen = segment_lists.choose(key.program_id, name, choice.mirror, key, bootstrap.get_clock().now(),
+                                  bootstrap.get_segment_lists(), definitions(key.program_id, bootstrap.get_segments()),
+                                  bootstrap.get_connector_clients().for_program(key.program_id))
+    return answer(segment_hubspot_list_body(chosen))
 
 
 @bp.route("/admin/segments/{name}/members", methods=["GET"])

@@ -27,6 +27,7 @@ REF = "#/components/schemas/{name}"
 DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SHAPES = (journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
           journey_shapes.SegmentMembers, segment_shapes.NewSegment, segment_shapes.CustomSegment,
+          segment_shapes.HubSpotListChoice, segment_shapes.SegmentHubSpotList,
           asked.Adjustment, asked.NewReward, asked.NewRedemption, asked.NewApiKey, asked.Merge, asked.Review,
           rules.Rules, rules.RulesVersions, rules.Withdrawn, rules.DryRunRequest,
           *(value for value in vars(answered).values()
@@ -72,6 +73,7 @@ def _limit(maximum: int) -> dict[str, Any]:
 
 
 _MEMBER = _path("member_id", MEMBER_ID.pattern)
+_SEGMENT = _path("name", f"(?:stage|state|rfm):[a-z_]+|{NAME.pattern}")
 _PAGE = [_query("cursor"), _limit(MAX_PAGE)]
 _CSV = {"200": {"description": "One page of CSV",
                 "headers": {"Link": {"description": '<...?cursor=...>; rel="next" (not on the last page)',
@@ -171,8 +173,13 @@ PATHS: dict[str, Any] = {
                  "responses": {**_ok(segment_shapes.CustomSegment, "201", "Created"), "409": _ERROR}}},
     "/admin/segments/{name}/members": {"get": {
         "summary": "A page of a segment's member ids, as the profiles say now",
-        "parameters": [_path("name", f"(?:stage|state|rfm):[a-z_]+|{NAME.pattern}"), *_PAGE],
-        "responses": _ok(journey_shapes.SegmentMembers)}},
+        "parameters": [_SEGMENT, *_PAGE], "responses": _ok(journey_shapes.SegmentMembers)}},
+    "/admin/segments/{name}/hubspot-list": {"put": {
+        "summary": "Mirror a segment as a HubSpot static list \"Loyalty: <name>\", updated after each nightly run, or "
+                   "stop (the list stays as it is) (scope write; audited); 404 segment_not_found, 409 "
+                   "hubspot_not_connected when the program has no HubSpot access token",
+        "parameters": [_SEGMENT], "requestBody": _body(segment_shapes.HubSpotListChoice),
+        "responses": {**_ok(segment_shapes.SegmentHubSpotList), "409": _ERROR}}},
     "/admin/deliveries/refused": {"get": {
         "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
         "parameters": _PAGE, "responses": _ok(answered.RefusedDeliveries)}},

@@ -65,6 +65,7 @@ P, Q, GAMMA = 6.25, 3.74, 15.44
 WRU_PRICE, RRU_PRICE = 0.625, 0.125       # $ per million, on demand (shared/reference/practice.md §12)
 LAMBDA_GB_SECOND, LAMBDA_MEMORY_GB = 0.0000166667, 1769 / 1024   # x86 $/GB-s; handle_journey's 1,769 MB
 PHASES = ("start", *journey_run.PHASES)
+FIRST_NIGHT, NEXT_NIGHT = "first night", "next night"   # every member's first evaluation; a night later: the movers
 TRACED = keys.MEMBER_SHARDS - 1        # the last shard's tasks: run warm, after every first-use allocation
 
 
@@ -224,6 +225,7 @@ class Night:
     s3_bytes: int
     tasks_sent: int
     segments: dict[str, int]
+    label: str = FIRST_NIGHT
 
     @property
     def total(self) -> Cost:
@@ -292,29 +294,35 @@ class JourneyBench:
         settings = program_settings({})
         self.program_id, self.shop = settings.program_id, settings.shop_domain
 
-    def night(self, size: int) -> Night:
+    def nights(self, size: int) -> list[Night]:
+        """The first night (every member evaluated for the first time: all of them written) and the next one, a day
+        later, when only the members whose stage, state, scores or prediction moved are written."""
         reset_table(self.reader, self.table)
         self.model = CostModel(self.reader)
         started = perf_counter()
         bulk_load(self.reader, self.table, self._seen(members(self.table, self.program_id, self.shop, size)))
         load_seconds = perf_counter() - started
         base = floor(self.client, self.recorder, self.table, self.program_id)
+        return [self._night(size, AS_OF, load_seconds, base, FIRST_NIGHT),
+                self._night(size, AS_OF + timedelta(days=1), load_seconds, base, NEXT_NIGHT)]
+
+    def _night(self, size: int, as_of: datetime, load_seconds: float, base: Cost, label: str) -> Night:
         s3, queue, model = MemoryS3(), ListQueue(), ScipyCustomerModel()
         store = DynamoDBJourneyStore(self.table, self.client, s3, lambda: "bench-bucket")  # type: ignore[arg-type]
         deps = JourneyDeps(DynamoDBMemberShards(self.table, self.client), store, queue, lambda: model, DefaultRules(),
                            RunClock())
         phases = {name: Cost() for name in PHASES}
         self.recorder.take()
-        self._timed(phases["start"], False, lambda: journey_run.start(self.program_id, AS_OF, deps))
+        self._timed(phases["start"], False, lambda: journey_run.start(self.program_id, as_of, deps))
         while queue.bodies:
             task = parse_task(_json(queue.bodies.pop(0)))
             traced = task.shard == TRACED and task.phase != journey_run.FIT
             self._timed(phases[task.phase], traced, lambda t=task: journey_run.run_task(t, deps))
-        fitted = store.model(self.program_id, AS_OF)
+        fitted = store.model(self.program_id, as_of)
         counts = store.latest_counts(self.program_id)
         self.recorder.take()  # the two reads above are the bench's, not the run's
         return Night(size, fitted.customers if fitted else 0, load_seconds, base, phases, s3.requests,
-                     s3.stored_bytes(), queue.sent, counts[1] if counts else {})
+                     s3.stored_bytes(), queue.sent, counts[1] if counts else {}, label)
 
     def _seen(self, items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The items as loaded, for the cost model (an update is priced on the larger of the item before and after)."""
@@ -358,5 +366,5 @@ def sizes_wanted(large: bool | None = None) -> tuple[int, ...]:
 def journey_costs(client: Any, reader: Any, table: str, large: bool | None = None) -> JourneyResults:
     """One night per size (the table is reset each time), then the fit alone at 10,000 and 100,000 summaries."""
     bench = JourneyBench(client, reader, table)
-    nights = [bench.night(size) for size in sizes_wanted(large)]
+    nights = [night for size in sizes_wanted(large) for night in bench.nights(size)]
     return JourneyResults(nights, [fit_alone(size) for size in sorted({10_000, LARGE})])

@@ -20,7 +20,8 @@ ORDERS = {
     "B": ["2026-06-20"],                         # one order, silent 10 days (program median gap 30) → active
     "C": ["2026-04-01", "2026-05-01"],           # gap 30, silent 60: 2 gaps → at_risk
 }
-CUSTOMER_IDS = {"A": 7390012345678900001, "B": 7390012345678900002, "C": 7390012345678900003}
+CUSTOMER_IDS = {"A": 7390012345678900001, "B": 7390012345678900002, "C": 7390012345678900003,
+                "X": 7390012345678900004, "Y": 7390012345678900005}
 
 
 def member_of(name):
@@ -161,3 +162,35 @@ def test_a_journey_map_period_must_be_dates_in_order(client):
         refused = client.http.get(f"/admin/journey?{query}", headers=ADMIN)
         assert refused.status_code == 400, query
         assert refused.json_body["error"]["code"] == "invalid_query"
+
+
+def dispatch(at):
+    from chalicelib.services.messaging import dispatch_messages
+    bootstrap.override("clock", FixedClock(at))
+    return dispatch_messages("demo", at, bootstrap.get_due_work(), bootstrap.get_outbox(), bootstrap.get_ledger(),
+                             bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
+                             bootstrap.get_directory().messaging("demo"), bootstrap.get_rules())
+
+
+def test_the_journey_map_compares_the_members_a_stage_messaged_with_those_it_did_not(client, aws):
+    bootstrap.override("clock", FixedClock(datetime(2026, 6, 10, 17, 0, tzinfo=UTC)))     # the orders arrive that day
+    deliver(client, aws, "orders/paid", order("X", "2026-06-10", 1), "wh-x1", require=True)
+    assert dispatch(datetime(2026, 6, 10, 18, 0, tzinfo=UTC)).done == 1    # X's points_earned, in first_time's days
+    deliver(client, aws, "orders/paid", order("Y", "2026-06-10", 2), "wh-y1", require=True)      # Y's is never sent
+    deliver(client, aws, "orders/paid", order("X", "2026-06-25", 3), "wh-x2", require=True)      # X: repeat
+    assert member("X").touches == {("first_time", "points_earned"): datetime(2026, 6, 10, 18, 0, tzinfo=UTC)}
+    assert member("X").stage_entered == {"first_time": datetime.fromisoformat("2026-06-10T10:15:02-05:00"),
+                                         "repeat": datetime.fromisoformat("2026-06-25T10:15:02-05:00")}
+
+    run_journey(client, aws, datetime(2026, 7, 9, 3, 15, tzinfo=UTC))   # their first 30 days end 2026-07-10 15:15
+    day = client.http.get("/admin/journey?from=2026-07-01&to=2026-07-09", headers=ADMIN).json_body
+    assert day["touchpoints"] == []
+    run_journey(client, aws, datetime(2026, 7, 11, 3, 15, tzinfo=UTC))      # a night skipped: still counted once
+    run_journey(client, aws, datetime(2026, 7, 12, 3, 15, tzinfo=UTC))
+
+    body = client.http.get("/admin/journey?from=2026-07-01&to=2026-07-31", headers=ADMIN).json_body
+    assert body["period"]["runs"] == 3
+    assert body["touchpoints"] == [{
+        "stage": "first_time", "window_days": 30, "entered": {"members": 2, "moved_forward": 1},
+        "messages": [{"kind": "points_earned", "members": 1, "moved_forward": 1}],
+        "no_message": {"members": 1, "moved_forward": 0}}]        # made by their orders: never prospects

@@ -161,6 +161,55 @@ class LedgerContract:
         assert member.points_balance == 30
         assert ledger.find_by_email("demo", "ada@example.com") == []
 
+    def test_synced_hubspot_properties_apply_newest_first_each_on_its_own(self, ledger, profiles):
+        t, contact = FixedClock().now(), Identity("hubspot", "62515:1")
+        assert profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "customer"}, t)  # a new member
+        assert not profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "lead"}, t)   # not newer
+        assert not profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "lead"}, t - timedelta(1))
+        assert profiles.set_hubspot_properties("demo", contact, {"interests": "jazz;vinyl", "name": "x"},
+                                               t - timedelta(hours=1))         # other properties: their own times
+        assert profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": None, "interests": "rock"},
+                                               t + timedelta(hours=1))
+        assert not profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "lead"}, t + timedelta(1 / 48))
+        member = ledger.get_member("demo", member_id_for("demo", contact))
+        assert member.hubspot_properties == {"interests": "rock", "name": "x"}       # cleared: absent
+        assert member.hubspot_properties_at == {"lifecyclestage": t + timedelta(hours=1),
+                                                "interests": t + timedelta(hours=1), "name": t - timedelta(hours=1)}
+        # several at once, some newer and some not: the newer ones are kept
+        assert profiles.set_hubspot_properties("demo", contact, {"name": "y", "interests": "pop"}, t)
+        assert ledger.get_member("demo", member_id_for("demo", contact)).hubspot_properties == {
+            "interests": "rock", "name": "y"}
+
+    def test_erasure_removes_every_synced_hubspot_property_for_good(self, ledger, profiles):
+        t, contact = FixedClock().now(), Identity("hubspot", "62515:1")
+        profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "customer", "interests": None}, t)
+        assert profiles.erase("demo", contact, t)
+        assert not profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "lead"}, t + timedelta(1))
+        member = ledger.get_member("demo", member_id_for("demo", contact))
+        assert (member.hubspot_properties, member.hubspot_properties_at) == ({}, {})
+
+    def test_a_merge_moves_synced_hubspot_properties_to_a_target_without_its_own(self, ledger, profiles):
+        from chalicelib.domain.merges import plan_merge
+        t, contact, other = FixedClock().now(), Identity("hubspot", "62515:1"), Identity("hubspot", "62515:2")
+        source_id = ledger.append("demo", contact, MemberHints(email="ada@example.com"), earn("grant", 40))
+        profiles.set_hubspot_properties("demo", contact, {"lifecyclestage": "customer", "interests": None}, t)
+        target_id = ledger.append("demo", ADA, MemberHints(), earn("o1", 150, minutes=1))
+        source, target = ledger.get_member("demo", source_id), ledger.get_member("demo", target_id)
+        plan = plan_merge(source, target, target_id, ("member",), NOW + timedelta(minutes=2), "same person")
+        ledger.merge_members("demo", plan, ADA, audit_record("system:identity", NOW, "member.merge", "member:x"))
+        moved, gone = ledger.get_member("demo", target_id), ledger.get_member("demo", source_id)
+        assert (moved.hubspot_properties, moved.hubspot_properties_at) == (
+            {"lifecyclestage": "customer"}, {"lifecyclestage": t, "interests": t})
+        assert (gone.hubspot_properties, gone.hubspot_properties_at) == ({}, {})
+
+        other_id = ledger.append("demo", other, MemberHints(email="ada2@example.com"), earn("grant2", 5))
+        profiles.set_hubspot_properties("demo", other, {"lifecyclestage": "lead"}, t)
+        plan = plan_merge(ledger.get_member("demo", other_id), ledger.get_member("demo", target_id), target_id,
+                          ("member",), NOW + timedelta(minutes=3), "same person")
+        ledger.merge_members("demo", plan, ADA, audit_record("system:identity", NOW, "member.merge", "member:y"))
+        assert ledger.get_member("demo", target_id).hubspot_properties == {"lifecyclestage": "customer"}  # its own
+        assert ledger.get_member("demo", other_id).hubspot_properties == {}
+
 
 class TestInMemoryLedger(LedgerContract):
     @pytest.fixture

@@ -44,7 +44,7 @@ def test_a_segment_is_previewed_counted_by_the_run_and_lists_its_members(client,
     assert made.json_body == {**QUIET_REPEATERS, "kind": "custom", "created_at": "2026-06-30T12:00:00+00:00",
                               "preview": {"members": 1, "sampled": 3, "exact": True}}
     before = client.http.get("/admin/segments", headers=ADMIN).json_body["segments"]
-    assert before[-1] == {"name": "quiet-repeaters", "kind": "custom", "members": 0}
+    assert before[-1] == {"name": "quiet-repeaters", "kind": "custom", "members": 0, "hubspot_list": None}
 
     run_journey(client, aws, AS_OF)
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from chalicelib.domain.ledger import Member
+from chalicelib.services.ports.crm_lists import HubSpotLists
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class CrmConnectors:
     hubspot: CrmContacts | None = None
     shopify: ShopifyAdminApi | None = None
     hubspot_account: str = ""        # changes with the HubSpot account or token (its properties are set up again)
+    lists: HubSpotLists | None = None    # the same HubSpot client, for the static lists mirroring segments
 
 
 class ConnectorFactory(Protocol):

@@ -52,6 +52,7 @@ class ProgramModel:
     frequency_cuts: tuple[int, ...]
     monetary_cuts: tuple[Decimal, ...]
     median_gap_days: float | None      # median of repeat customers' average gaps, for one-order customers
+    previous_as_of: datetime | None = None   # the last completed run before this one (the map's touch windows)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class JourneyStore(Protocol):
 
     def count(self, program_id: str, as_of: datetime, counts: Iterable[tuple[str, int]]) -> None:
         """Add a shard's member counts (built-in segment name → members) to the run's totals."""
+        ...
+
+    def previous_run(self, program_id: str, before: datetime) -> datetime | None:
+        """The as_of of the latest run before `before` whose apply phase completed."""
         ...
 
     def latest_counts(self, program_id: str) -> tuple[datetime, dict[str, int]] | None:

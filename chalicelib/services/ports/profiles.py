@@ -1,7 +1,7 @@
 """Members' personal, mutable data and customers' data requests."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -24,6 +24,12 @@ class Profiles(Protocol):
         """The member's date of birth (None clears it), for birthday rewards; newest first wins."""
         ...
 
+    def set_hubspot_properties(self, program_id: str, identity: Identity, values: Mapping[str, str | None],
+                               as_of: datetime) -> bool:
+        """Synced HubSpot contact properties changed at `as_of` (None: cleared), newest first per property: one
+        whose stored change is as new or newer keeps it. True when any was kept; erased members take none."""
+        ...
+
     def unsubscribe(self, program_id: str, member_id: str, category: str, at: datetime,
                     audit: Callable[[frozenset[str]], AuditRecord]) -> bool:
         """Leave one category of mail, writing `audit(categories left before)` in the same transaction.
@@ -37,6 +43,10 @@ class Profiles(Protocol):
 
     def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
         """The member's recent review and marketing sends (the frequency cap reads them)."""
+        ...
+
+    def record_touch(self, program_id: str, member_id: str, stage: str, kind: str, at: datetime) -> None:
+        """A message of `kind` was sent at `at` in the member's `stage`'s touch window; the first such send is kept."""
         ...
 
 

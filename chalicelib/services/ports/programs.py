@@ -77,3 +77,5 @@ class HubSpotSettings:
     currency: str = "USD"                                    # the program's (shop's) currency: deal amounts
     access_token: str = field(default="", repr=False)        # empty: outbound calls off
     api_base: str = "https://api.hubapi.com"
+    # contact properties kept on members for segments (never email, hs_email_optout or the grant property)
+    synced_properties: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct, field
 
 from chalicelib.web.shapes.responses import Day, Next, Time
+from chalicelib.web.shapes.segments import HubSpotList
 
 
 class BgNbd(Struct):
@@ -44,6 +45,8 @@ class Segment(Struct):
                                           "segment's own name")]
     kind: Literal["stage", "state", "rfm", "custom"]
     members: Annotated[int, Meta(description="members in the segment as of the last completed nightly run")]
+    hubspot_list: Annotated[HubSpotList | None, Meta(description=(
+        "the segment's HubSpot static list (PUT /admin/segments/{name}/hubspot-list); null when not mirrored"))] = None
 
 
 class Segments(Struct, kw_only=True):
@@ -80,6 +83,25 @@ class StageDwell(Struct):
     median_weeks: Annotated[int | None, Meta(description="median whole weeks since the members entered the stage")]
 
 
+class Reach(Struct):
+    members: int
+    moved_forward: Annotated[int, Meta(description="of them, members who entered a later stage within the window")]
+
+
+class MessageReach(Struct):
+    kind: Annotated[str, Meta(description="the message kind, e.g. review_request, points_earned")]
+    members: Annotated[int, Meta(description="members sent this kind within the window")]
+    moved_forward: int
+
+
+class StageTouchpoints(Struct, kw_only=True):
+    stage: Stage
+    window_days: Annotated[int, Meta(description="the touch window: a member's first days in the stage")]
+    entered: Annotated[Reach, Meta(description="members whose first window_days in the stage ended in the period")]
+    messages: list[MessageReach]
+    no_message: Annotated[Reach, Meta(description="those of them sent no message within the window")]
+
+
 class JourneyPeriod(Struct):
     from_: Day = field(name="from")
     to: Day
@@ -92,4 +114,7 @@ class JourneyMap(Struct, kw_only=True):
     moves: Annotated[list[JourneyMove], Meta(description=(
         "members whose stage or state differed from what the previous run saw, summed over the period's runs"))]
     time_in_stage: list[StageDwell]
+    touchpoints: Annotated[list[StageTouchpoints], Meta(description=(
+        "per stage with a next one: the members whose touch window ended in the period, whether they moved forward "
+        "within it, by the kinds of message they were sent in it and without any"))]
     period: JourneyPeriod

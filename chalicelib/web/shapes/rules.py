@@ -94,6 +94,7 @@ class Journey(Struct, forbid_unknown_fields=True, kw_only=True):
     min_gap_days: days(codec.GAP_DAYS) = 7                                  # type: ignore[valid-type]
     fallback_gap_days: days(codec.GAP_DAYS) = 90                            # type: ignore[valid-type]
     won_back_days: days(codec.WON_BACK_DAYS) = 90                           # type: ignore[valid-type]
+    touch_window_days: days(codec.TOUCH_DAYS) = 30                          # type: ignore[valid-type]
 
 
 Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
@@ -119,7 +120,7 @@ class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
     journey: Annotated[Journey, Meta(description=(
         "an object with the journey's thresholds (all optional): loyal_orders, loyal_window_days, loyal_by_tier, "
         "at_risk_p_alive, lapsed_p_alive, at_risk_gaps, lapsed_gaps, min_gap_days, fallback_gap_days, "
-        "won_back_days"))] | UnsetType = UNSET
+        "won_back_days, touch_window_days"))] | UnsetType = UNSET
 
 
 class RulesVersions(Struct):

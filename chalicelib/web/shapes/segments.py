@@ -1,4 +1,5 @@
-"""What POST /admin/segments takes and answers: a merchant-defined segment (domain/segment_rules.py).
+"""What POST /admin/segments takes and answers: a merchant-defined segment (domain/segment_rules.py); and what
+PUT /admin/segments/{name}/hubspot-list takes and answers: whether a segment is mirrored as a HubSpot static list.
 
 A body is checked field by field against `NewSegment`, then its predicate across fields (which ops and values each
 field takes, the depth and size bounds: the domain's `predicate_problems`), so one 400 names every problem.
@@ -14,7 +15,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.segment_rules import NAME, NAME_WANTED, PREDICATE, SegmentDefinition, predicate_problems
-from chalicelib.web.shapes.reading import problems
+from chalicelib.web.shapes.reading import problems, read
 from chalicelib.web.shapes.requests import whole
 from chalicelib.web.shapes.responses import Time
 
@@ -51,6 +52,33 @@ class CustomSegment(Struct, kw_only=True):
     match: dict[str, Any]
     created_at: Time
     preview: SegmentPreview
+
+
+class HubSpotListChoice(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Whether the segment is mirrored as a HubSpot static list (from the next nightly run on)."""
+
+    mirror: Annotated[bool, Meta(description="true or false")]
+
+
+class HubSpotList(Struct, kw_only=True):
+    """A mirrored segment's HubSpot list ("Loyalty: <segment>", MANUAL), updated after each nightly run."""
+
+    list_id: Annotated[str | None, Meta(description="HubSpot's listId; null until the first publish made the list")]
+    members: Annotated[int | None, Meta(description=(
+        "contacts the last publish left in the list (members linked to a HubSpot contact); null before it"))]
+    published_at: Annotated[Time | None, Meta(description="when the last publish happened; null before it")]
+    as_of: Annotated[Time | None, Meta(description="the nightly run whose members the list holds; null before it")]
+
+
+class SegmentHubSpotList(Struct, kw_only=True):
+    name: str
+    mirror: bool
+    hubspot_list: Annotated[HubSpotList | None, Meta(description="null when the segment is not mirrored")]
+
+
+def read_hubspot_list_choice(body: Any) -> HubSpotListChoice:
+    """`{"mirror": true|false}`, or one 400 `invalid_hubspot_list` listing every problem."""
+    return read(body, HubSpotListChoice, "invalid_hubspot_list")
 
 
 def read_segment(body: Any) -> NewSegment:

@@ -132,3 +132,22 @@ def test_listing_the_programs_when_ssm_throttles_is_unavailable(stubs, ticks):
     with pytest.raises(TemporarilyUnavailable):
         found.programs()
     assert found.programs() == ["demo"]
+
+
+def test_synced_properties_come_from_the_config_and_what_cannot_be_one_is_logged_once_without_values(
+        stubs, ticks, caplog):
+    _, _, ssm, secrets = stubs
+    config = {"hubspot_grant_points_property": "gift",
+              "hubspot_synced_properties": ["lifecyclestage", "Secret Value", "gift", "email", "interests"]}
+    ssm.add_response("get_parameter", parameter(f"{PREFIX}/programs/demo/config", json.dumps(config)))
+    secrets.add_client_error("get_secret_value", "ResourceNotFoundException", "gone", 400)
+    found = directory(stubs, ticks)
+
+    assert [found.hubspot_settings("demo").synced_properties for _ in range(3)] == [
+        ("lifecyclestage", "interests")] * 3
+    logged = [r for r in caplog.records if r.getMessage() == "hubspot_synced_properties_ignored"]
+    assert [entry.ignored for entry in logged] == [[
+        "hubspot_synced_properties[1]: a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _",
+        "hubspot_synced_properties[2]: gift has a meaning of its own and is not a synced property",
+        "hubspot_synced_properties[3]: email has a meaning of its own and is not a synced property"]]
+    assert "Secret Value" not in caplog.text + json.dumps([vars(r) for r in logged], default=str)

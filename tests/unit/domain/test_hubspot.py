@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from chalicelib.domain.hubspot import birthday, contact_identity, grant_points, opted_out
+from chalicelib.domain.hubspot import birthday, contact_identity, grant_points, opted_out, synced_properties
 
 TODAY = date(2026, 11, 23)
 
@@ -43,3 +43,35 @@ def test_opt_out_values(value, expected):
 
 def test_a_contact_identity_names_the_portal_and_the_contact():
     assert contact_identity("62515", "123").key == "hubspot:62515:123"
+
+
+RESERVED = ("email", "hs_email_optout", "loyalty_grant_points")
+NAME_WANTED = "a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _"
+
+
+@pytest.mark.parametrize(("configured", "kept", "ignored"), [
+    (None, (), []),
+    ([], (), []),
+    ("lifecyclestage", ("lifecyclestage",), []),
+    (["lifecyclestage", "favourite_genre", "a" * 100], ("lifecyclestage", "favourite_genre", "a" * 100), []),
+    (["Lifecyclestage", "", "a" * 101, "hs-x", 7, None, "ok"], ("ok",),
+     [f"hubspot_synced_properties[{i}]: {NAME_WANTED}" for i in range(6)]),
+    (["email", "hs_email_optout", "loyalty_grant_points", "date_of_birth"], ("date_of_birth",),
+     [f"hubspot_synced_properties[{i}]: {name} has a meaning of its own and is not a synced property"
+      for i, name in enumerate(RESERVED)]),
+    (["a", "a"], ("a",), ["hubspot_synced_properties[1]: listed before"]),
+    ({"a": 1}, (), ["hubspot_synced_properties: a list of property names is required; none synced"]),
+])
+def test_synced_properties_keep_valid_names_and_say_why_others_are_left_out(configured, kept, ignored):
+    assert synced_properties(configured, RESERVED) == (kept, ignored)
+
+
+def test_at_most_twenty_properties_are_synced():
+    names = [f"p{i}" for i in range(22)]
+    assert synced_properties(names, RESERVED) == (tuple(names[:20]), [
+        "hubspot_synced_properties[20]: at most 20 properties", "hubspot_synced_properties[21]: at most 20 properties"])
+
+
+def test_an_ignored_entry_is_described_by_position_never_by_value():
+    _, ignored = synced_properties(["Secret Value 123"], RESERVED)
+    assert "Secret" not in " ".join(ignored)

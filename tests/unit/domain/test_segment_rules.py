@@ -6,7 +6,15 @@ import pytest
 
 from chalicelib.domain.journey import Journey, Prediction, Rfm
 from chalicelib.domain.ledger import Member
-from chalicelib.domain.segment_rules import FIELDS, NAME, MemberView, matches, predicate_problems
+from chalicelib.domain.segment_rules import (
+    FIELD_WANTED,
+    NAME,
+    MemberView,
+    hubspot_properties,
+    matches,
+    predicate_problems,
+    unsynced_problems,
+)
 
 NOW = datetime(2026, 6, 30, 23, 0, tzinfo=UTC)
 CREATED = datetime(2025, 1, 1, tzinfo=UTC)
@@ -102,7 +110,7 @@ def test_time_is_the_callers():
     ({"field": "rfm_recency", "op": "eq", "value": True}, ["match.value: an integer from 1 to 5"]),
     ({"field": "stage", "op": "lt", "value": "repeat"}, ["match.op: for stage, one of eq, ne, in"]),
     ({"field": "stage", "op": "exists"}, ["match.op: for stage, one of eq, ne, in"]),
-    ({"field": "hubspot_lifecycle", "op": "eq", "value": "x"}, [f"match.field: one of {', '.join(FIELDS)}"]),
+    ({"field": "hubspot_lifecycle", "op": "eq", "value": "x"}, [f"match.field: {FIELD_WANTED}"]),
     ({"field": "spend", "op": "gte", "value": 100}, ["match.value: a decimal string from 0 to 100000000 with at "
                                                      "most 2 decimals"]),
     ({"field": "spend", "op": "gte", "value": "1e3"}, ["match.value: a decimal string from 0 to 100000000 with at "
@@ -125,7 +133,7 @@ def test_time_is_the_callers():
                                           'condition {"field", "op", "value"}']),
     ({"all": [], "any": []}, ['match: one of {"all": [...]}, {"any": [...]}, {"not": ...} or a condition '
                               '{"field", "op", "value"}']),
-    ({"field": ["stage"], "op": "eq"}, [f"match.field: one of {', '.join(FIELDS)}"]),
+    ({"field": ["stage"], "op": "eq"}, [f"match.field: {FIELD_WANTED}"]),
 ])
 def test_a_bad_predicate_names_each_problem_where_it_is(predicate, problems):
     assert predicate_problems(predicate) == problems
@@ -148,3 +156,78 @@ def test_predicates_are_bounded_in_depth_and_size():
                                           ("custom-1", False), ("stagecoach", True), ("vip:1", False)])
 def test_names_are_lowercase_slugs_apart_from_the_built_in_kinds(name, ok):
     assert bool(NAME.fullmatch(name)) is ok
+
+
+# HubSpot contact properties synced onto members: an enumeration, a multiple checkbox, and one cleared (absent).
+SYNCED = member(hubspot_properties={"lifecyclestage": "customer", "interests": "vinyl;jazz;cd_box_sets"},
+                hubspot_properties_at={"lifecyclestage": NOW, "interests": NOW, "favourite_shop": NOW})
+
+
+@pytest.mark.parametrize(("field", "op", "value", "synced", "prospect"), [
+    ("hubspot:lifecyclestage", "eq", "customer", True, False),
+    ("hubspot:lifecyclestage", "eq", "Customer", False, False),        # internal values, compared exactly
+    ("hubspot:lifecyclestage", "ne", "lead", True, False),             # no value: no comparison holds, not even ne
+    ("hubspot:lifecyclestage", "in", ["lead", "customer"], True, False),
+    ("hubspot:lifecyclestage", "exists", ..., True, False),
+    ("hubspot:lifecyclestage", "not_exists", ..., False, True),
+    ("hubspot:interests", "contains", "jazz", True, False),            # one of the ;-separated values
+    ("hubspot:interests", "contains", "vinyl;jazz", False, False),
+    ("hubspot:interests", "contains", "jaz", False, False),
+    ("hubspot:interests", "eq", "vinyl;jazz;cd_box_sets", True, False),
+    ("hubspot:interests", "in", ["jazz"], False, False),               # in: the whole value
+    ("hubspot:lifecyclestage", "contains", "customer", True, False),   # a single value is a list of one
+    ("hubspot:favourite_shop", "exists", ..., False, False),           # cleared: absent
+    ("hubspot:favourite_shop", "not_exists", ..., True, True),
+])
+def test_hubspot_property_fields_on_hand_checked_members(field, op, value, synced, prospect):
+    predicate = condition(field, op, value)
+    assert predicate_problems(predicate) == []
+    assert (matches(predicate, SYNCED, NOW), matches(predicate, PROSPECT, NOW)) == (synced, prospect)
+
+
+def test_hubspot_property_fields_combine_with_the_others():
+    predicate = {"all": [condition("hubspot:lifecyclestage", "eq", "customer"),
+                         {"not": condition("hubspot:interests", "contains", "rock")},
+                         condition("stage", "eq", "prospect")]}
+    assert predicate_problems(predicate) == []
+    assert matches(predicate, SYNCED, NOW)
+    assert not matches(predicate, PROSPECT, NOW)
+
+
+@pytest.mark.parametrize(("predicate", "problems"), [
+    ({"field": "hubspot:Lifecycle", "op": "eq", "value": "x"},
+     ["match.field: hubspot: then a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _"]),
+    ({"field": "hubspot:", "op": "eq", "value": "x"},
+     ["match.field: hubspot: then a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _"]),
+    ({"field": "hubspot:" + "a" * 101, "op": "exists"},
+     ["match.field: hubspot: then a HubSpot contact property's internal name: 1 to 100 of a-z, 0-9 and _"]),
+    ({"field": "hubspot:lifecyclestage", "op": "gt", "value": "lead"},
+     ["match.op: for hubspot:lifecyclestage, one of eq, ne, in, contains, exists, not_exists"]),
+    ({"field": "hubspot:lifecyclestage", "op": "eq", "value": ""},
+     ["match.value: a string of 1 to 1,000 characters (compared exactly)"]),
+    ({"field": "hubspot:lifecyclestage", "op": "eq", "value": 3},
+     ["match.value: a string of 1 to 1,000 characters (compared exactly)"]),
+    ({"field": "hubspot:notes", "op": "eq", "value": "x" * 1001},
+     ["match.value: a string of 1 to 1,000 characters (compared exactly)"]),
+    ({"field": "hubspot:lifecyclestage", "op": "in", "value": "lead"},
+     ["match.value: a list of 1 to 50 values, each a string of 1 to 1,000 characters (compared exactly)"]),
+    ({"field": "hubspot:lifecyclestage", "op": "not_exists", "value": "lead"},
+     ["match.value: not_exists takes no value"]),
+])
+def test_a_bad_hubspot_property_condition_names_its_problem(predicate, problems):
+    assert predicate_problems(predicate) == problems
+
+
+def test_the_hubspot_properties_a_predicate_names_are_found_where_they_are():
+    predicate = {"any": [condition("hubspot:lifecyclestage", "eq", "lead"),
+                         {"not": {"all": [condition("stage", "eq", "repeat"),
+                                          condition("hubspot:interests", "exists")]}}]}
+    assert hubspot_properties(predicate) == [("match.any[0]", "lifecyclestage"),
+                                             ("match.any[1].not.all[1]", "interests")]
+    assert unsynced_problems(predicate, ("lifecyclestage", "interests")) == []
+    assert unsynced_problems(predicate, ("lifecyclestage",)) == [
+        "match.any[1].not.all[1].field: hubspot:interests is not a HubSpot property this program syncs; "
+        "synced: lifecyclestage"]
+    assert unsynced_problems(condition("hubspot:x", "exists"), ()) == [
+        "match.field: hubspot:x is not a HubSpot property this program syncs; synced: none (program config "
+        "hubspot_synced_properties)"]

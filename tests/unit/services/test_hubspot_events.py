@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -256,3 +256,94 @@ def test_other_stages_and_deals_without_an_access_token(world):
 def test_anything_else_is_acknowledged_and_ignored(world, body):
     assert world.deliver(body).status == "ignored"
     assert (world.ledger.members, world.api.calls) == ({}, [])
+
+
+def synced_world(*names):
+    world = World()
+    world.settings = replace(world.settings, synced_properties=names or ("lifecyclestage", "interests"))
+    return world
+
+
+def test_a_synced_property_is_kept_newest_first_and_cleared():
+    world = synced_world()
+    newer = world.deliver(prop(1, "lifecyclestage", "customer", event_id=3, occurred_at=OCCURRED + HOUR))
+    assert (newer.status, world.member().hubspot_properties) == ("recorded", {"lifecyclestage": "customer"})
+    older = world.deliver(prop(1, "lifecyclestage", "lead", event_id=4))          # an older notification, late
+    assert (older.status, older.reason) == ("unchanged", "stale_or_erased")
+    assert world.member().hubspot_properties == {"lifecyclestage": "customer"}
+    world.deliver(prop(1, "interests", "vinyl;jazz", event_id=5))                  # each property on its own
+    assert world.member().hubspot_properties == {"lifecyclestage": "customer", "interests": "vinyl;jazz"}
+    assert world.deliver(prop(1, "lifecyclestage", "", event_id=6, occurred_at=OCCURRED + 2 * HOUR)).status == \
+        "recorded"
+    assert world.member().hubspot_properties == {"interests": "vinyl;jazz"}
+    late = world.deliver(prop(1, "lifecyclestage", "lead", event_id=7, occurred_at=OCCURRED + HOUR + 1))
+    assert (late.status, world.member().hubspot_properties) == ("unchanged", {"interests": "vinyl;jazz"})
+    assert world.member().hubspot_properties_at["lifecyclestage"] == datetime.fromtimestamp(
+        (OCCURRED + 2 * HOUR) / 1000, UTC)
+
+
+def test_a_synced_value_too_long_or_redacted_is_skipped_with_a_reason_that_does_not_hold_it():
+    world = synced_world()
+    long = world.deliver(prop(1, "lifecyclestage", "x" * 1001))
+    assert (long.status, long.reason) == ("skipped", "synced_value_too_long: at most 1,000 characters")
+    redacted = world.deliver(prop(1, "lifecyclestage", "REDACTED", event_id=3))
+    assert (redacted.status, redacted.reason.split(":")[0]) == ("skipped", "sensitive_property")
+    assert world.ledger.members == {}
+    assert world.deliver(prop(1, "lifecyclestage", "x" * 1000, event_id=4)).status == "recorded"
+
+
+def test_properties_that_are_not_synced_are_ignored_as_before():
+    world = synced_world("interests")
+    assert world.deliver(prop(1, "lifecyclestage", "customer")).status == "ignored"
+    assert (world.ledger.members, world.api.calls) == ({}, [])
+
+
+def test_a_synced_birthday_property_is_both_the_birthday_and_a_synced_value():
+    world = synced_world("date_of_birth")
+    assert world.deliver(prop(1, "date_of_birth", "1990-05-17")).status == "recorded"
+    assert (world.member().birthday, world.member().hubspot_properties) == (
+        date(1990, 5, 17), {"date_of_birth": "1990-05-17"})
+    bad = world.deliver(prop(1, "date_of_birth", "2031-01-01", event_id=3, occurred_at=OCCURRED + HOUR))
+    assert (bad.status, bad.reason) == ("recorded", "invalid_birthday")       # kept as HubSpot has it, no birthday
+    assert (world.member().birthday, world.member().hubspot_properties) == (
+        date(1990, 5, 17), {"date_of_birth": "2031-01-01"})
+
+
+def test_a_created_contact_brings_its_synced_properties_read_with_its_email():
+    world = synced_world()
+    world.api.contacts["1"] |= {"lifecyclestage": "customer", "interests": ""}
+    assert world.deliver(event("contact.creation", 1)).status == "recorded"
+    member = world.member()
+    assert (member.email, member.hubspot_properties) == ("ada@example.com", {"lifecyclestage": "customer"})
+    assert member.hubspot_properties_at == {"lifecyclestage": datetime.fromtimestamp(OCCURRED / 1000, UTC)}
+    assert world.api.calls == [("contact", "1")]                               # one read for everything
+    newer = world.deliver(prop(1, "lifecyclestage", "evangelist", event_id=3, occurred_at=OCCURRED + HOUR))
+    assert (newer.status, world.member().hubspot_properties["lifecyclestage"]) == ("recorded", "evangelist")
+
+
+def test_a_created_contact_attached_to_a_shopify_member_gives_it_its_synced_properties():
+    world = synced_world()
+    world.api.contacts["1"] |= {"lifecyclestage": "customer"}
+    shopify_id = world.shopify_member()
+    outcome = world.deliver(event("contact.creation", 1))
+    assert (outcome.reason, outcome.member_id) == ("attached", shopify_id)
+    assert world.ledger.get_member("demo", shopify_id).hubspot_properties == {"lifecyclestage": "customer"}
+
+
+def test_erasure_removes_the_synced_properties_and_none_come_back():
+    world = synced_world()
+    world.deliver(prop(1, "lifecyclestage", "customer"))
+    world.deliver(event("contact.privacyDeletion", 1, event_id=9))
+    assert (world.member().hubspot_properties, world.member().hubspot_properties_at) == ({}, {})
+    late = world.deliver(prop(1, "interests", "jazz", event_id=10, occurred_at=OCCURRED + HOUR))
+    assert (late.status, world.member().hubspot_properties) == ("unchanged", {})
+
+
+def test_a_merged_contact_s_synced_properties_move_to_the_surviving_member():
+    world = synced_world()
+    world.deliver(prop(1, "lifecyclestage", "customer"))                      # the contact's own member
+    shopify_id = world.shopify_member()
+    merged = world.deliver(prop(1, "email", "ada@example.com", event_id=3, occurred_at=OCCURRED + HOUR))
+    assert (merged.reason, merged.member_id) == ("merged", shopify_id)
+    assert world.ledger.get_member("demo", shopify_id).hubspot_properties == {"lifecyclestage": "customer"}
+    assert world.member().hubspot_properties == {}

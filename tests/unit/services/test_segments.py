@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, InvalidRequest
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.segment_rules import SegmentDefinition
 from chalicelib.services import segments
@@ -77,3 +77,17 @@ def test_a_large_program_is_sampled_and_estimated_from_the_last_runs_members(mon
     assert found.estimated_members == round(25 / 40 * 100)
     unknown = segments.preview("demo", REPEAT, NOW, shards, Counts())
     assert (unknown.exact, unknown.estimated_members) == (False, None)
+
+
+def test_a_hubspot_property_the_program_does_not_sync_is_refused_before_anything_is_read_or_stored():
+    store, on_stage = InMemorySegments(), {"field": "hubspot:lifecyclestage", "op": "eq", "value": "customer"}
+    with pytest.raises(InvalidRequest) as refused:
+        segments.define(definition(match={"not": on_stage}), KEY, store, Shards([member(1, 0)]), Counts(),
+                        ("interests",))
+    assert (refused.value.code, str(refused.value)) == (
+        "invalid_segment", "match.not.field: hubspot:lifecyclestage is not a HubSpot property this program syncs; "
+                           "synced: interests")
+    assert (store.list("demo"), store.audits) == ([], [])
+    found = segments.define(definition(match={"not": on_stage}), KEY, store, Shards([member(1, 0)]), Counts(),
+                            ("interests", "lifecyclestage"))
+    assert found == segments.Preview(members=1, sampled=1, exact=True)

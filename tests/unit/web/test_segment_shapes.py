@@ -33,7 +33,8 @@ def test_every_problem_of_the_body_and_its_predicate_is_named_at_once():
                         "match.all[2].value: an integer from 1 to 5",
                         "match.all[3].field: one of stage, state, rfm_segment, rfm_recency, rfm_frequency, "
                         "rfm_monetary, tier, orders, spend, last_order_days_ago, predicted_clv, p_alive, "
-                        "email_consent, birthday_month, product_tags"]
+                        "email_consent, birthday_month, product_tags, or hubspot:<property> with a synced "
+                        "HubSpot contact property's internal name"]
 
 
 def test_a_missing_or_shapeless_match_is_named_once():
