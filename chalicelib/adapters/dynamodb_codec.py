@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, to_at
 from chalicelib.domain.journey import Change, Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
+from chalicelib.domain.surveys import FeedbackFacts
 
 BASE_TIER = "member"
 SPEND_PREFIX = "spend_"          # qualifying spend by month: spend_2026_11
@@ -69,6 +70,19 @@ def _hubspot(value: dict[str, Any] | None) -> tuple[dict[str, str], dict[str, da
     entries = value or {}
     return ({name: e["v"] for name, e in entries.items() if e.get("v") is not None},
             {name: datetime.fromisoformat(e["at"]) for name, e in entries.items()})
+
+
+def feedback_attribute(facts: FeedbackFacts) -> dict[str, Any]:
+    """The profile's `feedback` map: the latest NPS and CSAT answers and their times."""
+    return {"last_nps": facts.last_nps, "last_nps_at": facts.last_nps_at, "last_csat": facts.last_csat,
+            "last_csat_at": facts.last_csat_at}
+
+
+def _feedback(v: dict[str, Any] | None) -> FeedbackFacts | None:
+    if not v:
+        return None
+    return FeedbackFacts(int(v["last_nps"]) if v.get("last_nps") is not None else None, when(v.get("last_nps_at")),
+                         int(v["last_csat"]) if v.get("last_csat") is not None else None, when(v.get("last_csat_at")))
 
 
 def _journey(v: dict[str, Any]) -> Journey | None:
@@ -181,6 +195,8 @@ def member_from_item(item: dict[str, Any]) -> Member:
         hubspot_properties_at=hubspot_at,
         journey_seen=(v["journey_seen"]["stage"], v["journey_seen"].get("state")) if v.get("journey_seen") else None,
         stage_entered=_entered(v),
+        last_surveyed_at=when(v.get("last_surveyed_at")),
+        feedback=_feedback(v.get("feedback")),
         touches=_touches(v),
     )
 

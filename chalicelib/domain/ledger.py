@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage
 from chalicelib.domain.money import Money
+from chalicelib.domain.surveys import FeedbackFacts
 
 
 class EntryKind(StrEnum):
@@ -117,6 +118,8 @@ class Member:
     stage_entered: dict[str, datetime] = field(default_factory=dict)   # stage → when the member entered it
     # (stage, message kind) → the first send of that kind in the stage's touch window (journey.is_touchpoint)
     touches: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    last_surveyed_at: datetime | None = None  # the last survey sent (the throttle reads it), any kind
+    feedback: FeedbackFacts | None = None     # the member's latest survey answers
 
     def current_journey(self) -> Journey:
         """The journey as stored; a member without one is a prospect since it was created."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-TRANSACTIONAL, REVIEW, MARKETING = "transactional", "review", "marketing"
+TRANSACTIONAL, REVIEW, MARKETING, FEEDBACK = "transactional", "review", "marketing", "feedback"
 
 CATEGORY = {
     "points_earned": TRANSACTIONAL, "welcome": TRANSACTIONAL, "reward_available": TRANSACTIONAL,

@@ -61,39 +61,67 @@ class UnsubscribeClaim:
 def sign(secret: bytes, program_id: str, member_id: str, category: str, issued_at: datetime) -> str:
     if not secret:
         raise ValueError("an unsubscribe token needs a secret")
-    micros = (_aware(issued_at, "issued_at") - EPOCH) // MICROSECOND
-    payload = _encode(json.dumps([VERSION, program_id, member_id, category, micros], separators=(",", ":")).encode())
-    return f"{payload}.{_encode(_mac(secret, payload))}"
+    return pack(secret, PURPOSE, [VERSION, program_id, member_id, category, micros_of(issued_at)])
 
 
 def verify(secret: bytes | list[bytes], token: str, now: datetime,
            max_age: timedelta = timedelta(days=365)) -> UnsubscribeClaim:
     """The claim when a configured secret (current, then previous) signed the token and it is not too old."""
+    claim = _claim(unpack(secret, PURPOSE, token, "unsubscribe token"))
+    check_age(claim.issued_at, now, max_age, "unsubscribe token")
+    return claim
+
+
+def pack(secret: bytes, purpose: bytes, fields: list[object]) -> str:
+    """`<payload>.<mac>`: the fields as a JSON array, signed under a purpose label of their own."""
+    payload = _encode(json.dumps(fields, separators=(",", ":")).encode())
+    return f"{payload}.{_encode(_mac(secret, payload, purpose))}"
+
+
+def unpack(secret: bytes | list[bytes], purpose: bytes, token: str, what: str) -> bytes:
+    """The payload's bytes when a configured secret (current, then previous) signed it for this purpose."""
     secrets = [secret] if isinstance(secret, bytes) else list(secret)
     payload, mac = _split(token)
-    if not any(hmac.compare_digest(_mac(s, payload), mac) for s in secrets if s):
-        raise InvalidSignature("unsubscribe token does not match")
-    claim = _claim(_decode(payload))
-    age = _aware(now, "now") - claim.issued_at
+    if not any(hmac.compare_digest(_mac(s, payload, purpose), mac) for s in secrets if s):
+        raise InvalidSignature(f"{what} does not match")
+    return _decode(payload)
+
+
+def payload_of(token: str) -> bytes:
+    """The payload's bytes, UNVERIFIED: only to choose whose keys then verify it."""
+    return _decode(_split(token)[0])
+
+
+def micros_of(moment: datetime) -> int:
+    return (_aware(moment, "issued_at") - EPOCH) // MICROSECOND
+
+
+def moment_of(micros: int, what: str) -> datetime:
+    try:
+        return EPOCH + micros * MICROSECOND
+    except OverflowError as e:
+        raise MalformedToken(f"malformed {what}") from e
+
+
+def check_age(issued_at: datetime, now: datetime, max_age: timedelta, what: str) -> None:
+    age = _aware(now, "now") - issued_at
     if age > max_age:
-        raise TokenExpired("unsubscribe token has expired")
+        raise TokenExpired(f"{what} has expired")
     if age < -FUTURE_SKEW:
-        raise TokenNotYetValid("unsubscribe token is not valid yet")
-    return claim
+        raise TokenNotYetValid(f"{what} is not valid yet")
 
 
 def claimed_program(token: str) -> str:
     """The program a token names, UNVERIFIED: only to choose whose keys then verify it."""
-    payload, _ = _split(token)
-    return _claim(_decode(payload)).program_id
+    return _claim(payload_of(token)).program_id
 
 
 def unsubscribe_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/unsubscribe/{quote(token, safe='')}"
 
 
-def _mac(secret: bytes, payload: str) -> bytes:
-    return hmac.new(secret, PURPOSE + payload.encode("ascii"), hashlib.sha256).digest()
+def _mac(secret: bytes, payload: str, purpose: bytes = PURPOSE) -> bytes:
+    return hmac.new(secret, purpose + payload.encode("ascii"), hashlib.sha256).digest()
 
 
 def _split(token: str) -> tuple[str, bytes]:
@@ -111,11 +139,7 @@ def _claim(raw: bytes) -> UnsubscribeClaim:
     texts = all(isinstance(v, str) for v in (program_id, member_id, category))
     if version != VERSION or not texts or type(micros) is not int:
         raise MalformedToken("malformed unsubscribe token")
-    try:
-        issued_at = EPOCH + micros * MICROSECOND
-    except OverflowError as e:
-        raise MalformedToken("malformed unsubscribe token") from e
-    return UnsubscribeClaim(program_id, member_id, category, issued_at)
+    return UnsubscribeClaim(program_id, member_id, category, moment_of(micros, "unsubscribe token"))
 
 
 def _encode(raw: bytes) -> str:
