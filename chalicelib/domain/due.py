@@ -7,3 +7,4 @@ SHOP_ERASURE_TASK = "shop_erasure"  # removing everything a shop brought in (sho
 MESSAGE_TASK = "message"            # a message to send (or to look at again after a claim's lease)
 CRM_SYNC_TASK = "crm_sync"          # a member whose balances or tier moved: push them to HubSpot and Shopify
 REGISTRATION_TASK = "discount_registration"   # a reward code to register with Shopify (or to try again)
+FEEDBACK_FOLLOWUP_TASK = "feedback_followup"   # an unhappy answer: a HubSpot task and the merchant's alert email
