@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps run test lint job package admin-key rules webhook hubspot-webhook cdnow bench bench-local clean
+.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow bench bench-local clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -24,7 +24,14 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(VENV)/.installed node_modules/.installed ## install Python and npm dependencies
+deps: $(VENV)/.installed node_modules/.installed browser ## install Python and npm dependencies (and chromium)
+
+# Debian's chromium and chromedriver for the browser tests (tests/browser/), installed only when missing (CI runs as
+# root; elsewhere through sudo). Playwright's own browser download is not used.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser: ## install chromium and chromium-driver (apt-get) for the browser tests, when missing
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { $(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 run: deps ## start the local stack (API :8000, DynamoDB Local :8001, moto :4566) until Ctrl-C
 	$(PY) -m infra.local.run

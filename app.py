@@ -9,10 +9,12 @@ from chalicelib.web import (
     admin_connectors,
     admin_deliveries,
     admin_exports,
+    admin_feedback,
     admin_jobs,
     admin_journey,
     admin_merges,
     admin_rules,
+    feedback_pages,
     health,
     public,
     webhooks,
@@ -23,17 +25,6 @@ app = Chalice(app_name="loyalty")
 app.register_middleware(with_lambda_context, "http")      # the worker and jobs do the same themselves (observed)
 app.register_middleware(publishes_metrics(bootstrap.get_metrics), "http")
 app.register_middleware(normalise_framework_errors, "http")
-app.register_blueprint(health.bp)
-app.register_blueprint(webhooks.bp)
-app.register_blueprint(admin.bp)
-app.register_blueprint(admin_rules.bp)
-app.register_blueprint(admin_exports.bp)
-app.register_blueprint(admin_connectors.bp)
-app.register_blueprint(admin_jobs.bp)
-app.register_blueprint(admin_journey.bp)
-app.register_blueprint(admin_deliveries.bp)
-app.register_blueprint(admin_merges.bp)
-app.register_blueprint(public.bp)
-app.register_blueprint(worker.bp)
-app.register_blueprint(schedules.bp)
-app.register_blueprint(journey.bp)
+for module in (health, webhooks, admin, admin_rules, admin_exports, admin_connectors, admin_jobs, admin_journey,
+               admin_deliveries, admin_merges, admin_feedback, public, feedback_pages, worker, schedules, journey):
+    app.register_blueprint(module.bp)

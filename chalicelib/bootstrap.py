@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
     from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
     from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
+    from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
     from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
     from chalicelib.adapters.dynamodb_journey import DynamoDBJourneyStore, DynamoDBMemberShards
     from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
@@ -50,10 +51,12 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3_payloads import S3PayloadStore
     from chalicelib.adapters.ses_mailer import SesMailer
     from chalicelib.adapters.sqs_queue import SqsIngestQueue
+    from chalicelib.adapters.vader_sentiment import VaderSentiment
     from chalicelib.services.hubspot_members import HubSpotContext
     from chalicelib.services.journey_run import JourneyDeps
     from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
     from chalicelib.services.ports.customer_model import CustomerModel
+    from chalicelib.services.ports.followups import FollowUpLog
     from chalicelib.services.ports.hubspot import HubSpotContacts
     from chalicelib.services.ports.mail import Composer
     from chalicelib.services.ports.metrics import Metrics
@@ -272,6 +275,12 @@ def get_crm_sync() -> CrmSyncStore:
     return _get("crm_sync", lambda: DynamoDBCrmSync(get_settings().table_name, client("dynamodb")))
 
 
+def get_followups() -> FollowUpLog:
+    """What each unhappy answer's follow-up did (its HubSpot task, the merchant's alert)."""
+    from chalicelib.adapters.dynamodb_followups import DynamoDBFollowUps
+    return _get("followups", lambda: DynamoDBFollowUps(get_settings().table_name, client("dynamodb")))
+
+
 def get_connector_clients() -> ConnectorFactory:
     """Each program's HubSpot and Shopify clients for the CRM sync (tests override this with a fake sleep)."""
     from chalicelib.adapters.crm_connectors import ConnectorClients  # requests only where the sync runs
@@ -336,3 +345,15 @@ def get_segment_lists() -> DynamoDBSegmentLists:
     from chalicelib.adapters.dynamodb_segment_lists import DynamoDBSegmentLists
     return _get("segment_lists", lambda: DynamoDBSegmentLists(get_settings().table_name, client("dynamodb"),
                                                               client("s3"), get_directory().payload_bucket))
+
+
+def get_feedback_store() -> DynamoDBFeedbackStore:
+    """Surveys sent and their answers (the FeedbackStore and FeedbackListing ports)."""
+    from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
+    return _get("feedback_store", lambda: DynamoDBFeedbackStore(get_settings().table_name, client("dynamodb")))
+
+
+def get_sentiment() -> VaderSentiment:
+    """A comment's polarity (VADER); its lexicon loads on the first comment, never at import."""
+    from chalicelib.adapters.vader_sentiment import VaderSentiment
+    return _get("sentiment", VaderSentiment)

@@ -14,7 +14,7 @@ from chalicelib.domain.member_events import MemberEvent
 from chalicelib.domain.merges import MemberMerge
 from chalicelib.domain.messages import Message
 from chalicelib.domain.program import ProgramRules, rules_at
-from chalicelib.services.ports.hubspot import HubSpotDeal, IdentityLink
+from chalicelib.services.ports.hubspot import HubSpotDeal, HubSpotTicket, IdentityLink
 from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.services.ports.ledger import MemberChange, OrderRead
 from chalicelib.services.ports.profiles import DataRequest
@@ -384,9 +384,10 @@ class FakeHubSpot:
     """The HubSpotContacts port: contacts and deals held in dicts; every call recorded."""
 
     def __init__(self, contacts: dict[str, dict[str, str | None]] | None = None,
-                 deals: dict[str, HubSpotDeal] | None = None) -> None:
+                 deals: dict[str, HubSpotDeal] | None = None, tickets: dict[str, HubSpotTicket] | None = None) -> None:
         self.contacts = contacts or {}
         self.deals = deals or {}
+        self.tickets = tickets or {}
         self.calls: list[tuple[str, str]] = []
 
     def contact(self, contact_id: str, properties: Sequence[str]) -> dict[str, str | None] | None:
@@ -397,6 +398,10 @@ class FakeHubSpot:
     def deal(self, deal_id: str) -> HubSpotDeal | None:
         self.calls.append(("deal", deal_id))
         return self.deals.get(deal_id)
+
+    def ticket(self, ticket_id: str) -> HubSpotTicket | None:
+        self.calls.append(("ticket", ticket_id))
+        return self.tickets.get(ticket_id)
 
 
 class FakeMetrics:

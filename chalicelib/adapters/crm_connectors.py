@@ -46,7 +46,8 @@ class ConnectorClients:
             shopify = ShopifyAdmin(s.shopify_admin_api_base, s.shopify_access_token, s.shopify_api_version,
                                    sleep=self.sleep, timeout=self.timeout, metrics=self.metrics)
         account = _fingerprint(s.hubspot_api_base, s.hubspot_access_token) if hubspot else ""
-        return CrmConnectors(shop=s.shop, hubspot=hubspot, shopify=shopify, hubspot_account=account, lists=hubspot)
+        return CrmConnectors(shop=s.shop, hubspot=hubspot, shopify=shopify, hubspot_account=account, lists=hubspot,
+                             tasks=hubspot)
 
 
 def _fingerprint(*parts: str) -> str:

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
 from chalicelib.domain.journey import Cause, Change
-from chalicelib.domain.member_events import JOURNEY_CHANGED, TIER_CHANGED, JourneyChanged, MemberEvent, TierChanged
+from chalicelib.domain.member_events import (
+    FEEDBACK_ANSWERED,
+    JOURNEY_CHANGED,
+    TIER_CHANGED,
+    FeedbackAnswered,
+    JourneyChanged,
+    MemberEvent,
+    TierChanged,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,6 +33,8 @@ def event_from_item(item: dict[str, Any]) -> MemberEvent | None:
     if v["kind"] == JOURNEY_CHANGED:
         return JourneyChanged(at, tuple(Change(c["kind"], c.get("from"), c["to"], datetime.fromisoformat(c["at"]),
                                                Cause(c["cause"])) for c in v["changes"]))
+    if v["kind"] == FEEDBACK_ANSWERED:        # written by dynamodb_feedback.py (SK EVT#F#<survey id>)
+        return FeedbackAnswered(at, v["survey_id"], v["survey_kind"], int(v["score"]), v["response_id"])
     return None
 
 

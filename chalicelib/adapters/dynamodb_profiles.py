@@ -14,6 +14,7 @@ from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import BASE_TIER, HUBSPOT_PROPS, touch_attribute
 from chalicelib.adapters.dynamodb_conditions import applied, cancellation
+from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
 from chalicelib.adapters.dynamodb_members import file_in_members, file_under_shop
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.errors import ConcurrentChange
@@ -70,12 +71,16 @@ class DynamoDBProfiles:
                             "(attribute_not_exists(consent_updated_at) OR consent_updated_at < :asof)", as_of)
 
     def erase(self, program_id: str, identity: Identity, at: datetime) -> bool:
-        """Remove personal data for good: NULL tombstones so later events cannot bring it back."""
+        """Remove personal data for good: NULL tombstones so later events cannot bring it back; the comments of the
+        member's survey answers go too (every time: an erasure repeated finds nothing left)."""
         sets = ["erased_at = :asof", "email = :null", "first_name = :null", "identities = :null"]
         values = {":asof": at, ":null": NULL}
-        return self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
-                            remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday", "birthday_as_of",
-                                    HUBSPOT_PROPS])
+        erased = self._update(program_id, identity, sets, values, "attribute_not_exists(erased_at)", at,
+                              remove=["email_consent", "contact_as_of", "GSI1PK", "GSI1SK", "birthday",
+                                      "birthday_as_of", HUBSPOT_PROPS])
+        DynamoDBFeedbackStore(self.table, self.client).forget_comments(
+            program_id, member_id_for(program_id, identity), at)
+        return erased
 
     def set_birthday(self, program_id: str, identity: Identity, birthday: date | None, as_of: datetime) -> bool:
         """The date of birth from the CRM (None clears it); an older change or an erased member changes nothing."""
@@ -164,14 +169,21 @@ class DynamoDBProfiles:
                 UpdateExpression=f"SET {flag} = :true, {flag}_at = :at", ConditionExpression="attribute_exists(PK)",
                 ExpressionAttributeValues=to_attributes({":true": True, ":at": at}))
 
-    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
-        """Keep the last few review/marketing send times on the profile (the cap window needs no more)."""
+    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...],
+                           surveyed_at: datetime | None = None) -> None:
+        """Keep the last few review/feedback/marketing send times on the profile (the cap window needs no more), and
+        the time of a survey sent (the survey throttle)."""
         latest = sorted(sends)[-MAX_CAPPED_SENDS:]
+        values: dict[str, Any] = {":sends": latest}
+        expression = "SET recent_capped_sends = :sends"
+        if surveyed_at is not None:
+            expression += ", last_surveyed_at = :surveyed"
+            values[":surveyed"] = surveyed_at
         self.client.update_item(
             TableName=self.table,
             Key=item_key(keys.member_pk(program_id, member_id), keys.PROFILE),
-            UpdateExpression="SET recent_capped_sends = :sends", ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues=to_attributes({":sends": latest}))
+            UpdateExpression=expression, ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=to_attributes(values))
 
     def record_touch(self, program_id: str, member_id: str, stage: str, kind: str, at: datetime) -> None:
         self.client.update_item(

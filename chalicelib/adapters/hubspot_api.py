@@ -1,5 +1,5 @@
-"""HubSpotApi: the CRM v3 calls the engine makes (contacts, deals, custom properties, batch contact updates, MANUAL
-contact lists and their memberships).
+"""HubSpotApi: the CRM v3 calls the engine makes (contacts, deals, tickets, custom properties, batch contact updates,
+MANUAL contact lists and their memberships, tasks on contacts).
 
 Rate limits: a 429 of the TEN_SECONDLY_ROLLING policy waits (Retry-After, else the interval header, else 10 s)
 and tries again; a 429 of the DAILY policy raises DailyLimitReached with the next midnight in the account's
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +25,7 @@ from chalicelib.adapters.outbound_http import DEFAULT_TIMEOUT, Timeout, backoff,
 from chalicelib.domain.errors import ConnectorRejected, DailyLimitReached
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.connectors import BatchOutcome, ContactUpdate, CrmProperty
-from chalicelib.services.ports.hubspot import HubSpotDeal
+from chalicelib.services.ports.hubspot import CrmTask, HubSpotDeal, HubSpotTicket
 from chalicelib.services.ports.metrics import OUTBOUND_THROTTLED, Metrics
 
 BATCH_LIMIT = 100
@@ -36,6 +36,8 @@ OR_MISSING = OK | {404}        # reads: no such object
 OR_EXISTING = OK | {409}       # creates: it exists already
 LISTS = "/crm/v3/lists"
 CONTACTS_OBJECT_TYPE = "0-1"
+TASKS = "/crm/v3/objects/tasks"
+TASK_TO_CONTACT = 204          # HubSpot-defined association type: task → contact
 KINDS = {"number": ("number", "number"), "decimal": ("number", "number"), "text": ("string", "text"),
          "date": ("date", "date"), "choice": ("enumeration", "select")}   # (type, fieldType)
 
@@ -67,10 +69,34 @@ class HubSpotApi:
             return None
         body = json_body(response)
         props = body.get("properties") or {}
-        contacts = ((body.get("associations") or {}).get("contacts") or {}).get("results") or []
         return HubSpotDeal(amount=_decimal(props.get("amount")),
                            currency=props.get("deal_currency_code") or None, dealstage=props.get("dealstage"),
-                           contact_ids=tuple(dict.fromkeys(str(c["id"]) for c in contacts if c.get("id"))))
+                           contact_ids=_contacts(body))
+
+    def ticket(self, ticket_id: str) -> HubSpotTicket | None:
+        response = self._request("GET", f"/crm/v3/objects/tickets/{quote(ticket_id, safe='')}", OR_MISSING, params={
+            "properties": "hs_pipeline_stage", "associations": "contacts"})
+        if response.status_code == 404:
+            return None
+        body = json_body(response)
+        stage = (body.get("properties") or {}).get("hs_pipeline_stage")
+        return HubSpotTicket(pipeline_stage=None if stage in (None, "") else str(stage), contact_ids=_contacts(body))
+
+    def create_task(self, task: CrmTask) -> str:
+        """One task associated with its contact. Not idempotent at HubSpot: the caller records the id it gets."""
+        found = json_body(self._request("POST", TASKS, OK, json=task_input(task))).get("id")
+        if found in (None, ""):
+            raise ConnectorRejected("HubSpot answered without a task id")
+        return str(found)
+
+    def contact_id_by_email(self, email: str) -> str | None:
+        """A read by the unique `email` property (idProperty=email): no search index, so no indexing lag."""
+        response = self._request("GET", f"/crm/v3/objects/contacts/{quote(email, safe='')}", OR_MISSING,
+                                 params={"idProperty": "email", "properties": "email"})
+        if response.status_code == 404:
+            return None
+        found = json_body(response).get("id")
+        return None if found in (None, "") else str(found)
 
     def ensure_property_group(self, name: str, label: str) -> bool:
         """Create the contact property group unless it exists; True when it was created now."""
@@ -195,6 +221,24 @@ def _input(trace: str, update: ContactUpdate) -> dict[str, Any]:
     if update.contact_id:
         return {"id": update.contact_id, "objectWriteTraceId": trace, "properties": properties}
     return {"id": update.email, "idProperty": "email", "objectWriteTraceId": trace, "properties": properties}
+
+
+def task_input(task: CrmTask) -> dict[str, Any]:
+    """The body of POST /crm/v3/objects/tasks: a high-priority to-do, not started, due at `due_at`, on the contact."""
+    due = task.due_at.astimezone(UTC)
+    return {
+        "properties": {"hs_timestamp": due.strftime("%Y-%m-%dT%H:%M:%S.") + f"{due.microsecond // 1000:03d}Z",
+                       "hs_task_subject": task.subject, "hs_task_body": task.body, "hs_task_status": "NOT_STARTED",
+                       "hs_task_priority": "HIGH", "hs_task_type": "TODO"},
+        "associations": [{"to": {"id": task.contact_id}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": TASK_TO_CONTACT}]}],
+    }
+
+
+def _contacts(body: dict[str, Any]) -> tuple[str, ...]:
+    """The ids of an object's associated contacts (`?associations=contacts`), each once, in HubSpot's order."""
+    found = ((body.get("associations") or {}).get("contacts") or {}).get("results") or []
+    return tuple(dict.fromkeys(str(c["id"]) for c in found if isinstance(c, dict) and c.get("id")))
 
 
 def _list_id(body: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.ttl_cache import ExpiringSet
 from chalicelib.domain import hubspot as hs
+from chalicelib.domain.addresses import single_address
 from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.domain.gates import MessagingPolicy
 from chalicelib.observability import logger
@@ -80,6 +81,7 @@ class ParameterProgramDirectory:
             access_token=str(secret.get("hubspot_access_token") or ""),
             api_base=config.get("hubspot_api_base") or "https://api.hubapi.com",
             synced_properties=self._synced_properties(program_id, config, grant),
+            ticket_closed_stages=_stage_ids(config.get("hubspot_ticket_closed_stages")),
         )
 
     def _synced_properties(self, program_id: str, config: dict[str, Any], grant: str) -> tuple[str, ...]:
@@ -128,6 +130,7 @@ class ParameterProgramDirectory:
             configuration_set=config.get("configuration_set") or None,
             review_url=config.get("review_url") or "{store}/products/{handle}#reviews",
             currency=config.get("currency") or "USD",
+            feedback_alert_email=single_address(str(config.get("feedback_alert_email") or "")),
         )
 
     def connector_settings(self, program_id: str) -> ConnectorSettings:
@@ -183,6 +186,16 @@ class ParameterProgramDirectory:
             self._missing.add(name)
             return {}
         return value if isinstance(value, dict) else {}
+
+
+def _stage_ids(configured: object) -> tuple[str, ...]:
+    """`hubspot_ticket_closed_stages`: a list of stage ids (or one id); default ["4"], the default support pipeline's
+    Closed stage. Entries that are not text or numbers are left out."""
+    if configured is None:
+        return ("4",)
+    entries = configured if isinstance(configured, list) else [configured]
+    return tuple(str(e).strip() for e in entries if isinstance(e, str | int) and not isinstance(e, bool)
+                 and str(e).strip())
 
 
 def _not_found(error: GetParameterError) -> bool:

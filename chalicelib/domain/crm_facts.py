@@ -14,6 +14,7 @@ from chalicelib.domain.journey import Stage, State
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.rfm import Segment
 from chalicelib.domain.standing import Standing
+from chalicelib.domain.surveys import DETRACTOR, PASSIVE, PROMOTER, nps_category
 
 GROUP, GROUP_LABEL, PREFIX = "loyalty", "Loyalty", "loyalty_"
 
@@ -53,6 +54,12 @@ FACTS: tuple[Fact, ...] = (
     Fact("p_alive", "Loyalty probability still buying", "decimal", "From 0 to 1, by the purchase model"),
     Fact("expected_next_order", "Loyalty expected next order", "date", "When the purchase model expects the next"
                                                                        " order"),
+    Fact("last_nps", "Loyalty last NPS", "number", "The latest answer to the NPS survey, 0–10"),
+    Fact("nps_category", "Loyalty NPS category", "choice", "Of the latest NPS answer: promoter (9–10), passive (7–8),"
+                                                            " detractor (0–6)",
+         ((PROMOTER, "Promoter"), (PASSIVE, "Passive"), (DETRACTOR, "Detractor"))),
+    Fact("last_csat", "Loyalty last CSAT", "number", "The latest answer to a satisfaction survey, 1–5"),
+    Fact("last_feedback_at", "Loyalty last feedback", "date", "When the customer last answered a survey"),
 )
 
 # Changes when the set of facts does, so that the CRM setup runs again for a new property.
@@ -73,6 +80,19 @@ def member_facts(member: Member, standing: Standing, last_review_request: dateti
         "member_id": member.member_id,
         "last_review_request": _date(last_review_request),
         **_journey_facts(member),
+        **_feedback_facts(member),
+    }
+
+
+def _feedback_facts(member: Member) -> dict[str, str]:
+    """The latest survey answers (empty until the member answers one)."""
+    f = member.feedback
+    nps = f.last_nps if f else None
+    return {
+        "last_nps": "" if nps is None else str(nps),
+        "nps_category": "" if nps is None else nps_category(nps),
+        "last_csat": "" if f is None or f.last_csat is None else str(f.last_csat),
+        "last_feedback_at": _date(f.last_feedback_at if f else None),
     }
 
 

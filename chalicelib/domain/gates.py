@@ -6,11 +6,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.addresses import single_address
-from chalicelib.domain.messages import MARKETING, REVIEW, TRANSACTIONAL, Message
+from chalicelib.domain.messages import FEEDBACK, MARKETING, REVIEW, TRANSACTIONAL, Message
 
-CAPPED = frozenset({REVIEW, MARKETING})
-# Mail a person did not ask for waits for the morning; account mail (points, codes, welcome) goes at once.
-QUIET = frozenset({REVIEW, MARKETING, "feedback"})
+# Mail a person did not ask for counts toward one cap and waits for the morning; account mail (points, codes,
+# welcome) goes at once.
+CAPPED = frozenset({REVIEW, MARKETING, FEEDBACK})
+QUIET = frozenset({REVIEW, MARKETING, FEEDBACK})
 # When the cap holds several messages, they come back in this order as the window frees: the first takes
 # the free slot, the others are held again (or dropped once stale).
 PRIORITY_DELAY = {"review_request": timedelta(0), "review_reminder": timedelta(hours=1),
@@ -20,14 +21,15 @@ PRIORITY_DELAY = {"review_request": timedelta(0), "review_reminder": timedelta(h
 @dataclass(frozen=True)
 class MessagingPolicy:
     opt_in_required: dict[str, bool] = field(
-        default_factory=lambda: {TRANSACTIONAL: False, REVIEW: False, MARKETING: True})
-    cap_count: int = 2                       # review + marketing messages per member …
+        default_factory=lambda: {TRANSACTIONAL: False, REVIEW: False, MARKETING: True, FEEDBACK: False})
+    cap_count: int = 2                       # review, feedback and marketing messages per member …
     cap_window: timedelta = timedelta(days=7)  # … in this window; transactional mail is exempt
     quiet_start: time = time(21, 0)          # no review, feedback or marketing mail from 21:00 …
     quiet_end: time = time(9, 0)             # … to 09:00, in the program's time zone
     timezone: str = "UTC"
     stale_after: dict[str, timedelta] = field(default_factory=lambda: {
-        TRANSACTIONAL: timedelta(days=3), REVIEW: timedelta(days=21), MARKETING: timedelta(days=7)})
+        TRANSACTIONAL: timedelta(days=3), REVIEW: timedelta(days=21), MARKETING: timedelta(days=7),
+        FEEDBACK: timedelta(days=14)})
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def decide(message: Message, to: Recipient, policy: MessagingPolicy, now: dateti
 
 
 def _capped_until(category: str, to: Recipient, policy: MessagingPolicy, now: datetime) -> datetime | None:
-    """When the member's review + marketing mail in the window drops below the cap (None: not capped)."""
+    """When the member's review, feedback and marketing mail in the window drops below the cap (None: not capped)."""
     if category not in CAPPED:
         return None
     window = sorted(t for t in to.recent_capped_sends if t > now - policy.cap_window)

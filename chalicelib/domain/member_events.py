@@ -11,6 +11,7 @@ from datetime import datetime
 from chalicelib.domain.journey import Change
 
 TIER_CHANGED, JOURNEY_CHANGED = "tier_changed", "journey_changed"
+FEEDBACK_ANSWERED = "feedback_answered"
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,15 @@ class JourneyChanged:
     changes: tuple[Change, ...]        # the stage and state changes one event made, each with its time and cause
 
 
-MemberEvent = TierChanged | JourneyChanged
+@dataclass(frozen=True)
+class FeedbackAnswered:
+    """A survey answered (the latest answer: answering again changes it). The comment stays with the survey."""
+
+    at: datetime                       # when it was (last) answered
+    survey_id: str
+    survey_kind: str                   # nps_survey | csat_survey
+    score: int
+    response_id: str
+
+
+MemberEvent = TierChanged | JourneyChanged | FeedbackAnswered

@@ -14,6 +14,7 @@ CATEGORY = {
     "reward_code": TRANSACTIONAL, "redemption_failed": TRANSACTIONAL,
     "review_request": REVIEW, "review_reminder": REVIEW,
     "tier_at_risk": MARKETING,
+    "nps_survey": FEEDBACK, "csat_survey": FEEDBACK,
 }
 
 SCHEDULED, SENDING, SENT, SKIPPED, DEFERRED, FAILED = "scheduled", "sending", "sent", "skipped", "deferred", "failed"

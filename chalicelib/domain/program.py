@@ -1,4 +1,5 @@
-"""A program's rules, versioned: earning, campaigns, tiers, holds, clawback policy, expiry, signup bonus.
+"""A program's rules, versioned: earning, campaigns, tiers, holds, clawback policy, expiry, signup bonus, when
+surveys are asked.
 
 Every award records the version that produced it, so a clawback follows the award, never today's rules.
 """
@@ -11,6 +12,7 @@ from decimal import Decimal
 from chalicelib.domain.accounting import Policy
 from chalicelib.domain.journey import JourneyRules
 from chalicelib.domain.rules import EarningRule
+from chalicelib.domain.surveys import SurveyRules
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 NO_EXPIRY, INACTIVITY, LOTS = "none", "inactivity", "lots"
@@ -69,6 +71,7 @@ class ProgramRules:
     expiry: Expiry = field(default_factory=Expiry)
     reviews: ReviewTiming = field(default_factory=ReviewTiming)
     journey: JourneyRules = field(default_factory=JourneyRules)
+    surveys: SurveyRules = field(default_factory=SurveyRules)
 
     def tier_for(self, spend: Decimal) -> Tier:
         """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""

@@ -3,7 +3,7 @@
 Each field's form and bounds are declared once, in the rules shape (web/shapes/rules.py), from the bounds named
 here. What a field's shape cannot say is `rule_problems`: times that read as ISO-8601 with an offset and lie in
 2000–2099, campaigns that end after they start, tiers from threshold 0 with unique names, journey thresholds in order
-(lapsed below at_risk).
+(lapsed below at_risk), survey settings SurveyRules takes.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from chalicelib.domain.accounting import ALLOW_NEGATIVE, FLOOR_AT_ZERO, Policy
 from chalicelib.domain.journey import JourneyRules
 from chalicelib.domain.program import INACTIVITY, LOTS, NO_EXPIRY, Campaign, Expiry, ProgramRules, ReviewTiming, Tier
 from chalicelib.domain.rules import EarningRule
+from chalicelib.domain.surveys import SurveyRules
 
 NAME_LENGTH = 64                                   # a tier's or campaign's name, an override's tag
 TAG_LENGTH = 255                                   # an excluded product tag
@@ -34,6 +35,10 @@ GAP_DAYS = (1, 730)                                # journey: min_gap_days, fall
 WON_BACK_DAYS = (1, 730)
 GAPS = (1, 20)                                     # journey: at_risk_gaps, lapsed_gaps
 TOUCH_DAYS = (1, 365)                              # journey: touch_window_days
+SURVEY_DELIVERY_DAYS = (0, 90)                     # surveys: nps_after_delivery_days
+SURVEY_ORDERS = (1, 100)                           # surveys: nps_after_orders (the Nth purchase day)
+THROTTLE_DAYS = (1, 730)                           # surveys: at most one survey per person in this many days
+SURVEY_TOKEN_DAYS = (1, 365)                       # surveys: how long a survey's links work
 LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
 DECIMAL_DIGITS = {"points_per_unit": 3, "threshold": 12, "multiplier": 2}   # at most 10 ** digits
 DECIMAL_PLACES = 6
@@ -58,6 +63,7 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
                     "reminder_days": rules.reviews.reminder_days,
                     "overrides": [{"tag": tag, "days": days} for tag, days in rules.reviews.overrides]},
         "journey": journey_to_json(rules.journey),
+        "surveys": surveys_to_json(rules.surveys),
     }
 
 
@@ -88,6 +94,23 @@ def journey_from_json(data: Mapping[str, Any] | None) -> JourneyRules:
         touch_window=timedelta(days=value["touch_window_days"]))
 
 
+def surveys_to_json(rules: SurveyRules) -> dict[str, Any]:
+    return {"nps_after_delivery_days": rules.nps_after_delivery_days, "nps_after_orders": rules.nps_after_orders,
+            "nps_on_stages": list(rules.nps_on_stages), "csat_on_ticket_closed": rules.csat_on_ticket_closed,
+            "throttle_days": rules.throttle_days, "token_days": rules.token_days}
+
+
+def surveys_from_json(data: Mapping[str, Any] | None) -> SurveyRules:
+    """When surveys are asked; a document without the section (stored before it existed) has the defaults, and each
+    field left out its default. ValueError when a value is out of bounds (SurveyRules says which)."""
+    value = {**surveys_to_json(SurveyRules()), **(data or {})}
+    return SurveyRules(nps_after_delivery_days=value["nps_after_delivery_days"],
+                       nps_after_orders=value["nps_after_orders"],
+                       nps_on_stages=tuple(dict.fromkeys(value["nps_on_stages"])),
+                       csat_on_ticket_closed=value["csat_on_ticket_closed"], throttle_days=value["throttle_days"],
+                       token_days=value["token_days"])
+
+
 def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
     """Rules from JSON that has the rules shape and breaks no rule across fields (checked on the way in: a stored
     version passed that check)."""
@@ -114,6 +137,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
                              overrides=tuple((tag_key(o["tag"]), o["days"])
                                              for o in reviews.get("overrides", []))),
         journey=journey_from_json(data.get("journey")),
+        surveys=surveys_from_json(data.get("surveys")),
     )
 
 
@@ -134,6 +158,11 @@ def rule_problems(data: Mapping[str, Any], sound: Callable[[str], bool]) -> list
             journey_from_json(data.get("journey"))
         except ValueError as e:
             found.append(f"journey: {e}")
+    if sound("surveys"):
+        try:
+            surveys_from_json(data.get("surveys"))
+        except ValueError as e:
+            found.append(f"surveys: {e}")
     return found + _tag_problems(data, sound)
 
 

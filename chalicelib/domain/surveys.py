@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
+from chalicelib.domain.journey import Stage
 from chalicelib.domain.messages import FEEDBACK as FEEDBACK
 from chalicelib.domain.tokens import MalformedToken, check_age, micros_of, moment_of, pack, payload_of, unpack
 
@@ -35,6 +36,8 @@ PURPOSE = b"loyalty-survey-v1."
 # What asked for the survey (`trigger` in the answers).
 AFTER_DELIVERY, AFTER_ORDERS, ON_STAGE, TICKET_CLOSED = "after_delivery", "after_orders", "on_stage", "ticket_closed"
 TRIGGERS = (AFTER_DELIVERY, AFTER_ORDERS, ON_STAGE, TICKET_CLOSED)
+# The journey stages a member can enter (a prospect is where everyone starts): `nps_on_stages` names some of them.
+SURVEY_STAGES = tuple(s.value for s in Stage if s is not Stage.PROSPECT)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class SurveyRules:
             "nps_after_orders must be 1–100": self.nps_after_orders is None or 1 <= self.nps_after_orders <= 100,
             "throttle_days must be 1–730": 1 <= self.throttle_days <= 730,
             "token_days must be 1–365": 1 <= self.token_days <= 365,
+            "nps_on_stages must name stages among " + ", ".join(SURVEY_STAGES): set(self.nps_on_stages)
+            <= set(SURVEY_STAGES),
         }
         problems = [message for message, ok in checks.items() if not ok]
         if problems:

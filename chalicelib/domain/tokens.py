@@ -126,8 +126,8 @@ def _mac(secret: bytes, payload: str, purpose: bytes = PURPOSE) -> bytes:
 
 def _split(token: str) -> tuple[str, bytes]:
     parts = token.split(".") if isinstance(token, str) else []
-    if len(parts) != 2:
-        raise MalformedToken("malformed unsubscribe token")
+    if len(parts) != 2 or not _SEGMENT.fullmatch(parts[0]):
+        raise MalformedToken("malformed token")
     return parts[0], _decode(parts[1])
 
 

@@ -104,7 +104,7 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
         program_id, now, bootstrap.get_due_work(), CountingOutbox(bootstrap.get_outbox(), bootstrap.get_metrics()),
         bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
         bootstrap.get_directory().messaging(program_id), bootstrap.get_rules(),
-        bootstrap.get_connector_clients().for_program(program_id).shopify))
+        bootstrap.get_connector_clients().for_program(program_id).shopify, bootstrap.get_feedback_store()))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")
@@ -156,3 +156,18 @@ def hubspot_setup(event: CloudWatchEvent) -> dict[str, Any]:
         done = crm_admin.ensure_hubspot_ready(program_id, now, connectors, bootstrap.get_crm_sync())
         return {"set_up": True} if done else {}
     return _for_each_connected_program("hubspot_setup", event, run)
+
+
+@bp.schedule(Rate(5, unit=Rate.MINUTES), name="feedback_followup")
+@invocation
+def feedback_followup(event: CloudWatchEvent) -> dict[str, Any]:
+    """Unhappy survey answers: a HubSpot task on the customer's contact and the merchant's alert, once per survey."""
+    from chalicelib.services import feedback_followup as fup
+
+    def run(program_id: str, now: datetime) -> JobReport:
+        deps = fup.FollowUpDeps(bootstrap.get_feedback_store(), bootstrap.get_ledger(), bootstrap.get_outbox(),
+                                bootstrap.get_followups(), bootstrap.get_mailer(),
+                                bootstrap.get_directory().messaging(program_id),
+                                bootstrap.get_connector_clients().for_program(program_id).tasks)
+        return fup.follow_up_due(program_id, now, bootstrap.get_due_work(), deps)
+    return _for_each_program("feedback_followup", event, run)

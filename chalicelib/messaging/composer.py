@@ -1,14 +1,16 @@
-"""MessageComposer: a due message → the bytes SES sends (rendered templates, MIME, unsubscribe link)."""
+"""MessageComposer: a due message → the bytes SES sends (rendered templates, MIME, unsubscribe link, a survey's
+signed score links)."""
 from __future__ import annotations
 
 from datetime import datetime
 from email.utils import formataddr
+from typing import Any
 
-from chalicelib.domain import tokens
+from chalicelib.domain import surveys, tokens
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.messages import CATEGORY, TRANSACTIONAL, Message, Rendered
-from chalicelib.messaging.kinds import SAMPLE_DATA
+from chalicelib.messaging.kinds import SAMPLE_DATA, sample_scores
 from chalicelib.messaging.mime import build_message
 from chalicelib.messaging.render import Branding, render
 from chalicelib.services.ports.programs import MessagingSettings
@@ -28,10 +30,23 @@ def unsubscribe_link(message: Message, program_id: str, settings: MessagingSetti
     return tokens.unsubscribe_url(settings.public_url, token)
 
 
+def score_links(message: Message, program_id: str, settings: MessagingSettings, now: datetime) -> list[dict[str, Any]]:
+    """A survey's scale as links, one per score, each signed for (program, member, survey, score) and issued `now`
+    (the survey's sent time). The program's unsubscribe secret signs them: the survey tokens' own purpose label keeps
+    either kind of token from passing for the other."""
+    secret = settings.unsubscribe_secrets[0]
+    return [{"score": score, "url": surveys.survey_url(settings.public_url, surveys.sign(secret, surveys.SurveyClaim(
+        program_id, message.member_id, message.message_id, message.kind, score, issued_at=now)))}
+        for score in surveys.SCALES[message.kind]]
+
+
 class MessageComposer:
     def compose(self, message: Message, member: Member, settings: MessagingSettings, now: datetime) -> bytes:
         link = unsubscribe_link(message, member.program_id, settings, now)
-        rendered: Rendered = render(message.kind, branding(settings), member.first_name, message.data, link)
+        data = message.data
+        if message.kind in surveys.KINDS:
+            data = {**data, "scores": score_links(message, member.program_id, settings, now)}
+        rendered: Rendered = render(message.kind, branding(settings), member.first_name, data, link)
         return build_message(rendered, sender=formataddr((settings.sender_name, settings.sender_email)),
                              recipient=member.email or "", message_id=message.message_id, unsubscribe_url=link,
                              configuration_set=settings.configuration_set, now=now)
@@ -42,4 +57,7 @@ class MessageComposer:
             raise InvalidRequest(f"kind must be one of {', '.join(sorted(SAMPLE_DATA))}", code="invalid_query")
         sample_link = (f"{settings.public_url.rstrip('/')}/unsubscribe/preview"
                        if CATEGORY[kind] != TRANSACTIONAL else None)
-        return render(kind, branding(settings), "Ada", SAMPLE_DATA[kind], sample_link)
+        data = SAMPLE_DATA[kind]
+        if kind in surveys.KINDS:
+            data = {**data, "scores": sample_scores(kind, settings.public_url)}
+        return render(kind, branding(settings), "Ada", data, sample_link)

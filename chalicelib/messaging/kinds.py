@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.messages import CATEGORY, MARKETING, REVIEW, TRANSACTIONAL
+from chalicelib.domain.messages import CATEGORY, FEEDBACK, MARKETING, REVIEW, TRANSACTIONAL
+from chalicelib.domain.surveys import AFTER_DELIVERY, SCALES, TICKET_CLOSED
 
-__all__ = ["CATEGORY", "FIELDS", "KINDS", "MARKETING", "REVIEW", "SAMPLE_DATA", "TRANSACTIONAL", "category_of"]
+__all__ = ["CATEGORY", "FEEDBACK", "FIELDS", "KINDS", "MARKETING", "REVIEW", "SAMPLE_DATA", "TRANSACTIONAL",
+           "category_of"]
 
 POINTS_EARNED = "points_earned"
 WELCOME = "welcome"
@@ -21,11 +23,15 @@ REVIEW_REMINDER = "review_reminder"
 TIER_AT_RISK = "tier_at_risk"
 REWARD_CODE = "reward_code"
 REDEMPTION_FAILED = "redemption_failed"
+NPS_SURVEY = "nps_survey"
+CSAT_SURVEY = "csat_survey"
 
 _REVIEW_FIELDS = {
     "order_name": "str: the order as the shop names it, e.g. '#1001'",
     "items": "list of {title: str, url: str}: the reviewable items, url = the merchant's review destination (https)",
 }
+_SCORE_LINKS = ("list of {score: int, url: str}: one link per score of the scale, in order; the composer signs them "
+                "when it sends (a message stores none)")
 
 # kind -> field -> what it holds. Every field is required; extra fields are ignored.
 FIELDS: dict[str, dict[str, str]] = {
@@ -72,9 +78,23 @@ FIELDS: dict[str, dict[str, str]] = {
         "points": "int: the points given back",
         "balance": "int: spendable balance after they came back",
     },
+    NPS_SURVEY: {
+        "trigger": "str: what asked for it (domain.surveys.TRIGGERS)",
+        "scores": _SCORE_LINKS,
+    },
+    CSAT_SURVEY: {
+        "trigger": "str: what asked for it (domain.surveys.TRIGGERS)",
+        "about": "str: what the member rates, as the question names it: 'your support request', 'your order #1001'",
+        "scores": _SCORE_LINKS,
+    },
 }
 
 KINDS: tuple[str, ...] = tuple(CATEGORY)
+
+def sample_scores(kind: str, public_url: str) -> list[dict[str, Any]]:
+    """Score links that lead nowhere (the preview's): the real ones carry signed tokens."""
+    return [{"score": s, "url": f"{public_url.rstrip('/')}/feedback/preview-{s}"} for s in SCALES[kind]]
+
 
 _ITEMS = [
     {"title": "Merino Crew Sweater", "url": "https://demo-shop.myshopify.com/products/merino-crew-sweater#reviews"},
@@ -94,11 +114,14 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     REWARD_CODE: {"reward_name": "$10 off your next order", "code": "LOY-7QK2-9XZM-4D", "points": 1000,
                   "expires_on": "2027-02-21", "registered": True},
     REDEMPTION_FAILED: {"reward_name": "$10 off your next order", "points": 1000, "balance": 1250},
+    NPS_SURVEY: {"trigger": AFTER_DELIVERY, "scores": sample_scores(NPS_SURVEY, "https://loyalty.demo.example")},
+    CSAT_SURVEY: {"trigger": TICKET_CLOSED, "about": "your support request",
+                  "scores": sample_scores(CSAT_SURVEY, "https://loyalty.demo.example")},
 }
 
 
 def category_of(kind: str) -> str:
-    """transactional | review | marketing; ValueError for a kind we do not send."""
+    """transactional | review | marketing | feedback; ValueError for a kind we do not send."""
     try:
         return CATEGORY[kind]
     except KeyError:

@@ -1,5 +1,5 @@
 """HubSpot events → members and ledger effects: enrolment, contact properties (and the synced ones segments test),
-workflow grants, won deals, erasure.
+workflow grants, won deals, erasure, and a CSAT survey when a ticket closes.
 
 Every effect is idempotent: ledger entries on their business key, profile changes newest-first, erasure once;
 a re-delivered or duplicated notification changes nothing. Values CRM users typed that make no sense are
@@ -11,14 +11,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.domain import hubspot as hs
+from chalicelib.domain.errors import DuplicateEntry
 from chalicelib.domain.ledger import EntryKind
+from chalicelib.domain.messages import new_message
 from chalicelib.domain.money import Money
+from chalicelib.domain.surveys import CSAT_SURVEY, TICKET_CLOSED
 from chalicelib.services.hubspot_ledger import append_points
 from chalicelib.services.hubspot_members import HubSpotContext, member_of
 from chalicelib.services.merges import join_shopify_member
 from chalicelib.services.orders import Outcome
 from chalicelib.services.ports.clock import Clock
-from chalicelib.services.ports.ledger import LedgerRepository
+from chalicelib.services.ports.ledger import LedgerRepository, MemberChange
 from chalicelib.services.ports.profiles import Profiles
 from chalicelib.services.ports.programs import RulesSource
 
@@ -187,6 +190,37 @@ def apply_deal_stage(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotCo
                          base=base, rule_version=awarding.version)
 
 
+def ask_csat_on_ticket_closed(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext,
+                              ledger: LedgerRepository, profiles: Profiles, rules: RulesSource,
+                              clock: Clock) -> Outcome:
+    """A ticket reached one of the program's closed stages: a CSAT survey for its first associated contact's member,
+    due at once, once per ticket (closing it again, or a redelivery, asks nothing more). The dispatcher's gates
+    (consent, the survey throttle, the cap) decide whether it is sent."""
+    if event.property_name != hs.TICKET_STAGE or event.property_value not in hubspot.settings.ticket_closed_stages:
+        return Outcome("ignored", "not_a_closed_ticket")
+    if not rules.rules_at(program_id, event.occurred_at).surveys.csat_on_ticket_closed:
+        return Outcome("ignored", "csat_on_ticket_closed_off")
+    if hubspot.contacts is None:
+        return Outcome("skipped", "no_access_token: the ticket's contacts cannot be read")
+    ticket = hubspot.contacts.ticket(event.object_id)
+    if ticket is None or not ticket.contact_ids:
+        return Outcome("skipped", "ticket_not_found" if ticket is None else "ticket_without_contact")
+    link, _ = member_of(program_id, event.portal_id, ticket.contact_ids[0], hubspot, ledger, fetch=True)
+    member = ledger.get_member(program_id, link.member_id)
+    if member is None or member.erased_at is not None:
+        return Outcome("skipped", "contact_without_member" if member is None else "member_erased",
+                       member_id=link.member_id)
+    survey = new_message(f"{CSAT_SURVEY}:{program_id}:ticket:{event.object_id}", link.member_id, CSAT_SURVEY,
+                         event.occurred_at, {"trigger": TICKET_CLOSED, "ticket_id": event.object_id,
+                                             "about": "your support request"})
+    try:
+        ledger.commit_member(program_id, link.member_id, [], MemberChange(expected_version=None, check_version=False,
+                                                                          messages=(survey,)), clock.now())
+    except DuplicateEntry:
+        return Outcome("unchanged", "survey_already_scheduled", member_id=link.member_id)
+    return Outcome("recorded", "csat_survey_scheduled", member_id=link.member_id)
+
+
 def erase_contact(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotContext, ledger: LedgerRepository,
                   profiles: Profiles, rules: RulesSource, clock: Clock) -> Outcome:
     """contact.deletion and contact.privacyDeletion, in any order, any number of times: erased once."""
@@ -207,4 +241,5 @@ _HANDLERS: dict[str, Handler] = {
     hs.CONTACT_DELETION: erase_contact,
     hs.CONTACT_PRIVACY_DELETION: erase_contact,
     hs.DEAL_PROPERTY_CHANGE: apply_deal_stage,
+    hs.TICKET_PROPERTY_CHANGE: ask_csat_on_ticket_closed,
 }

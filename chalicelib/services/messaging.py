@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.domain import journey
+from chalicelib.domain import journey, surveys
 from chalicelib.domain import messages as m
 from chalicelib.domain.due import MESSAGE_TASK
 from chalicelib.domain.errors import MailRejected, MailUnavailable
@@ -14,11 +14,13 @@ from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import LIFECYCLE_KINDS, lifecycle_gate
 from chalicelib.services.ports.connectors import ProductHandles
 from chalicelib.services.ports.due import DueItem, DueWork
+from chalicelib.services.ports.feedback import FeedbackStore
 from chalicelib.services.ports.ledger import LedgerRepository
 from chalicelib.services.ports.mail import Composer, Mailer, Outbox
 from chalicelib.services.ports.profiles import Profiles
 from chalicelib.services.ports.programs import MessagingSettings, RulesSource
 from chalicelib.services.reviews import REVIEW_KINDS, reminder_for, review_gate
+from chalicelib.services.survey_requests import sent_survey, survey_gate
 
 RETRY_UNAVAILABLE = timedelta(minutes=15)
 
@@ -33,7 +35,9 @@ def recipient(member: Member | None) -> Recipient:
 
 def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
                       profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings,
-                      rules: RulesSource, shopify: ProductHandles | None = None) -> JobReport:
+                      rules: RulesSource, shopify: ProductHandles | None = None,
+                      feedback: FeedbackStore | None = None) -> JobReport:
+    """`feedback` records each survey sent (its answers need it); without one, surveys go unrecorded."""
     current = rules.rules_at(program_id, now)
 
     def handle(item: DueItem) -> None:
@@ -50,10 +54,12 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
         if message.kind in LIFECYCLE_KINDS and decision.action != "skip":
             held, message = lifecycle_gate(message, member, current, settings.currency)
             decision = held or decision
+        if message.kind in surveys.KINDS and decision.action != "skip":
+            decision = survey_gate(program_id, message, member, ledger, current, now) or decision
         if decision.action == "defer":
             outbox.finish(program_id, message, now, m.DEFERRED, decision.reason, retry_at=decision.retry_at)
         elif decision.action == "send" and member is not None and settings.postal_address:
-            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, current)
+            _send(program_id, message, member, now, outbox, profiles, composer, mailer, settings, current, feedback)
         else:                                  # a footer without the sender's postal address breaks CAN-SPAM
             outbox.finish(program_id, message, now, m.SKIPPED, decision.reason or "the program has no postal address")
 
@@ -61,7 +67,8 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
 
 
 def _send(program_id: str, message: m.Message, member: Member, now: datetime, outbox: Outbox, profiles: Profiles,
-          composer: Composer, mailer: Mailer, settings: MessagingSettings, rules: ProgramRules) -> None:
+          composer: Composer, mailer: Mailer, settings: MessagingSettings, rules: ProgramRules,
+          feedback: FeedbackStore | None = None) -> None:
     try:
         raw = composer.compose(message, member, settings, now)
         ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set,
@@ -72,9 +79,13 @@ def _send(program_id: str, message: m.Message, member: Member, now: datetime, ou
     except (MailRejected, ValueError) as e:
         outbox.finish(program_id, message, now, m.FAILED, str(e))
         return
+    survey = message.kind in surveys.KINDS
+    if survey and feedback is not None:          # before the message is done: its links need the record
+        feedback.survey_sent(program_id, sent_survey(message, member, now))
     outbox.finish(program_id, message, now, m.SENT, ses_message_id=ses_id)
     if message.category in CAPPED:
-        profiles.record_capped_send(program_id, member.member_id, (*member.recent_capped_sends, now))
+        profiles.record_capped_send(program_id, member.member_id, (*member.recent_capped_sends, now),
+                                    surveyed_at=now if survey else None)
     where = member.current_journey()
     if journey.is_touchpoint(where, now, rules.journey):
         profiles.record_touch(program_id, member.member_id, where.stage.value, message.kind, now)

@@ -19,6 +19,7 @@ from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.ledger import LedgerRepository
 from chalicelib.services.ports.programs import RulesSource
 from chalicelib.services.ports.rewards import RewardCatalog
+from chalicelib.services.survey_requests import with_surveys
 
 ATTEMPTS = 5
 Steps = Callable[[acc.OrderAccount, Member | None, Mapping[str, frozenset[str]]], acc.Change]
@@ -166,8 +167,10 @@ def _apply(program_id: str, shop: str, order_id: str, identity: Identity | None,
             return Outcome("unchanged", "already_applied", member_id=current.member_id)
         entries = _entries(change, delivery, now)
         cheapest_reward = cheapest(rewards.list(program_id)) if rewards is not None and known else None
-        effect = member_effect(current, change, member, rules.rules_at(program_id, now), entries, now,
-                                read=known is not None or needs_balance, reward=cheapest_reward)
+        rules_now = rules.rules_at(program_id, now)
+        effect = member_effect(current, change, member, rules_now, entries, now,
+                               read=known is not None or needs_balance, reward=cheapest_reward)
+        effect = with_surveys(program_id, current, change.account, member, effect, rules_now, now)
         bought = frozenset().union(*tags.values())
         if effect is not None and effect.purchase_day is not None and bought:
             effect = replace(effect, tags_bought=bought)

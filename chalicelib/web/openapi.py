@@ -16,6 +16,7 @@ from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
 from chalicelib.services.exports import MAX_LIMIT
 from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
+from chalicelib.web.shapes import feedback as feedback_shapes
 from chalicelib.web.shapes import journey as journey_shapes
 from chalicelib.web.shapes import requests as asked
 from chalicelib.web.shapes import responses as answered
@@ -25,7 +26,8 @@ from chalicelib.web.shapes.requests import whole
 
 REF = "#/components/schemas/{name}"
 DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-SHAPES = (journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
+SHAPES = (feedback_shapes.FeedbackResponses, feedback_shapes.FeedbackSummary,
+          journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
           journey_shapes.SegmentMembers, segment_shapes.NewSegment, segment_shapes.CustomSegment,
           segment_shapes.HubSpotListChoice, segment_shapes.SegmentHubSpotList,
           asked.Adjustment, asked.NewReward, asked.NewRedemption, asked.NewApiKey, asked.Merge, asked.Review,
@@ -81,6 +83,12 @@ _CSV = {"200": {"description": "One page of CSV",
                             "X-Next-Cursor": {"description": "the next page's cursor, when there is one",
                                               "schema": {"type": "string"}}},
                 "content": {"text/csv": {"schema": {"type": "string"}}}}, **_ERRORS}
+
+_FEEDBACK_FILTERS = [_query("member_id", pattern=MEMBER_ID.pattern),
+                     {**_query("kind"), "schema": {"type": "string", "enum": ["nps_survey", "csat_survey"]}},
+                     _query("from", pattern=DAY), _query("to", pattern=DAY),
+                     *({**_query(name), "schema": {"type": "integer", "minimum": 0, "maximum": 10}}
+                       for name in ("min_score", "max_score")), _query("stage"), _query("segment")]
 
 PATHS: dict[str, Any] = {
     "/admin/members": {"get": {
@@ -180,6 +188,19 @@ PATHS: dict[str, Any] = {
                    "hubspot_not_connected when the program has no HubSpot access token",
         "parameters": [_SEGMENT], "requestBody": _body(segment_shapes.HubSpotListChoice),
         "responses": {**_ok(segment_shapes.SegmentHubSpotList), "409": _ERROR}}},
+    "/admin/feedback": {"get": {
+        "summary": "Survey answers, newest survey first: filters member_id, kind, from/to (answer dates, UTC), "
+                   "min_score/max_score, stage and segment (as the survey was sent); 400 invalid_query",
+        "parameters": [*_FEEDBACK_FILTERS, *_PAGE], "responses": _ok(feedback_shapes.FeedbackResponses)}},
+    "/admin/exports/feedback.csv": {"get": {
+        "summary": "The survey answers as CSV, with the same filters, a page at a time",
+        "parameters": [*_FEEDBACK_FILTERS, _query("cursor"), _limit(MAX_LIMIT)], "responses": _CSV}},
+    "/admin/feedback/summary": {"get": {
+        "summary": "NPS, CSAT, response rate and mean sentiment of the surveys sent in a period (dates), all of them "
+                   "first, then per stage, segment or tier as sent (`by`); 400 invalid_query",
+        "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY),
+                       {**_query("by"), "schema": {"type": "string", "enum": ["stage", "segment", "tier"]}}],
+        "responses": _ok(feedback_shapes.FeedbackSummary)}},
     "/admin/deliveries/refused": {"get": {
         "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
         "parameters": _PAGE, "responses": _ok(answered.RefusedDeliveries)}},

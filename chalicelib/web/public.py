@@ -21,7 +21,8 @@ from chalicelib.web.errors import error_response, status_for
 
 bp = Blueprint(__name__)
 _FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "application/json"]
-_LABEL = {"review": "review requests", "marketing": "offers and news", "transactional": "account emails"}
+_LABEL = {"review": "review requests", "marketing": "offers and news", "transactional": "account emails",
+          "feedback": "surveys"}
 _RECENT = "To unsubscribe, please use the link in a recent email from us."
 # (error class, status, page title, page text); the first class the error is an instance of wins.
 _LINK_ERRORS: list[tuple[type[LoyaltyError], int, str, str]] = [
@@ -46,23 +47,35 @@ def _wants_json() -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _explain(error: LoyaltyError) -> tuple[int, str, str]:
-    for cls, status, title, text in _LINK_ERRORS:
+LinkErrors = list[tuple[type[LoyaltyError], int, str, str]]
+
+
+def _explain(error: LoyaltyError, explained: LinkErrors = _LINK_ERRORS) -> tuple[int, str, str]:
+    for cls, status, title, text in explained:
         if isinstance(error, cls):
             return status, title, text
     return status_for(error), "We could not do that just now", "Please try again in a moment."
 
 
-def _refusals(view: Callable[..., Response]) -> Callable[..., Response]:
+def link_refusals(explained: LinkErrors, event: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """The refusals of a page linked from email (`explained`: page title and text per error class), logged as
+    `event` with the code and status only."""
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        return _refusals(view, explained, event)
+    return decorate
+
+
+def _refusals(view: Callable[..., Response], explained: LinkErrors = _LINK_ERRORS,
+              event: str = "unsubscribe_link_refused") -> Callable[..., Response]:
     """Errors as a page for people, or as {"error": {"code", "message"}} for a client asking for JSON only."""
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         try:
             return view(*args, **kwargs)
         except LoyaltyError as e:
-            status, title, text = _explain(e)
+            status, title, text = _explain(e, explained)
             code, message = e.code, e.message
-            logger.info("unsubscribe_link_refused", extra={"code": code, "status": status})
+            logger.info(event, extra={"code": code, "status": status})
         except Exception:
             logger.exception("unhandled_error")
             status, title, text = 500, "Something went wrong", "Please try again later."

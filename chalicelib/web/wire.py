@@ -14,7 +14,7 @@ import msgspec
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
-from chalicelib.domain.member_events import MemberEvent, TierChanged
+from chalicelib.domain.member_events import FeedbackAnswered, MemberEvent, TierChanged
 from chalicelib.domain.messages import Message
 from chalicelib.domain.money import Money
 from chalicelib.domain.redemptions import Redemption
@@ -177,9 +177,13 @@ def timeline_body(at: datetime, item: LedgerEntry | Message | MemberEvent) -> Ti
     return shape.MemberEvent(at=at.isoformat(), event=member_event_body(item))
 
 
-def member_event_body(event: MemberEvent) -> shape.TierChanged | shape.JourneyChanged:
+def member_event_body(event: MemberEvent) -> shape.TierChanged | shape.JourneyChanged | shape.FeedbackAnswered:
     if isinstance(event, TierChanged):
         return shape.TierChanged(at=event.at.isoformat(), from_tier=event.from_tier, to_tier=event.to_tier)
+    if isinstance(event, FeedbackAnswered):
+        return shape.FeedbackAnswered(at=event.at.isoformat(), survey_id=event.survey_id,
+                                      survey_kind=cast(Any, event.survey_kind), score=event.score,
+                                      response_id=event.response_id)
     return shape.JourneyChanged(at=event.at.isoformat(), changes=[
         shape.JourneyChange(kind=cast(Any, c.kind), from_=c.old, to=c.new, at=c.at.isoformat(), cause=c.cause.value)
         for c in event.changes])                   # a change's kind is "stage" or "state" (domain/journey.py)

@@ -80,7 +80,8 @@ def local_stack(folder: Path) -> Iterator[Stack]:
     ports = {name: str(free_port()) for name in ("LOYALTY_PORT", "LOYALTY_DDB_PORT", "LOYALTY_AWS_PORT")}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LOYALTY_", "SHOPIFY_", "HUBSPOT_",
                                                                      "AWS_ENDPOINT_URL"))}
-    env.update(ports, LOYALTY_DATA_DIR=str(folder / "data"))
+    env.update(ports, LOYALTY_DATA_DIR=str(folder / "data"),
+               LOYALTY_HUBSPOT_STANDIN="0")      # measured as before: outbound HubSpot off, no stand-in port
     log = folder / "stack.log"
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=REPO_ROOT, env=env, stdout=out,

@@ -5,7 +5,10 @@ Data: DynamoDB Local keeps its tables under <data dir>/dynamodb (-dbPath) and th
 the next start. moto keeps the rest (parameters, secrets, SES) in memory only: every start seeds it again from
 infra/template.yaml. Sent mail is also written to <data dir>/mail/<n>.eml.
 Every child dies with this process, even on SIGKILL (infra/local/processes.py).
-Run: python -m infra.local.run   (LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_DATA_DIR)
+With LOYALTY_HUBSPOT_STANDIN=1 and HubSpot not configured (HUBSPOT_API_BASE / HUBSPOT_ACCESS_TOKEN), a HubSpot stand-in
+(infra/local/hubspot_standin.py) runs in this process on LOYALTY_HUBSPOT_PORT and the program calls it.
+Run: python -m infra.local.run (LOYALTY_PORT,
+     LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_HUBSPOT_PORT, LOYALTY_DATA_DIR)
 """
 from __future__ import annotations
 
@@ -16,10 +19,22 @@ import signal
 import sys
 import threading
 import time
+from http.server import ThreadingHTTPServer
 
 from infra.local.bootstrap import bootstrap
+from infra.local.hubspot_standin import TOKEN, start_in_thread
 from infra.local.processes import ChildDied, Children, Interrupted, healthy, wait_until
-from infra.local.settings import REPO_ROOT, BadSetting, Ports, aws_env, port_open, ports_from, program_settings
+from infra.local.settings import (
+    REPO_ROOT,
+    BadSetting,
+    Ports,
+    ProgramSettings,
+    aws_env,
+    hubspot_standin_wanted,
+    port_open,
+    ports_from,
+    program_settings,
+)
 
 log = logging.getLogger("infra.local.run")
 
@@ -55,6 +70,8 @@ class LocalStack:
         if not self.java:
             self.env.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
         self.children = Children(self.env, self.stop_event)
+        self.hubspot = hubspot_standin_wanted(self.env)
+        self.hubspot_server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         """Each part waits for what it needs; the API comes last, so /health answers once the pump runs."""
@@ -62,6 +79,8 @@ class LocalStack:
         settings = program_settings(self.env)  # a bad setting stops us before anything runs
         self._check_ports_free()
         data.mkdir(parents=True, exist_ok=True)
+        if self.hubspot:
+            settings = self._start_hubspot()
         os.environ.clear()
         os.environ.update(self.env)  # the bootstrap runs in this process
         if self.java:
@@ -80,8 +99,17 @@ class LocalStack:
         self.children.spawn("API", [python, "-m", "infra.local.api_server", "--port", str(ports.api)])
         wait_until("GET /health", lambda: healthy(ports.api), self.children)
 
+    def _start_hubspot(self) -> ProgramSettings:
+        """The HubSpot stand-in, in this process: the program's HubSpot API base and token point at it."""
+        self.hubspot_server = start_in_thread(self.ports.hubspot, self.ports.data_dir / "hubspot")
+        self.env.update(HUBSPOT_API_BASE=f"http://127.0.0.1:{self.hubspot_server.server_port}",
+                        HUBSPOT_ACCESS_TOKEN=TOKEN)
+        return program_settings(self.env)
+
     def _check_ports_free(self) -> None:
         ports = {"LOYALTY_PORT": self.ports.api, "LOYALTY_AWS_PORT": self.ports.aws}
+        if self.hubspot and self.ports.hubspot:
+            ports["LOYALTY_HUBSPOT_PORT"] = self.ports.hubspot
         if self.java:
             ports["LOYALTY_DDB_PORT"] = self.ports.ddb
         busy = [f"{port} ({name})" for name, port in ports.items() if port_open(port)]
@@ -94,6 +122,10 @@ class LocalStack:
 
     def stop(self) -> None:
         self.children.stop_all()
+        if self.hubspot_server is not None:
+            self.hubspot_server.shutdown()
+            self.hubspot_server.server_close()
+            self.hubspot_server = None
 
     def banner(self, seconds: float) -> str:
         settings, ports = program_settings(self.env), self.ports
@@ -110,6 +142,8 @@ class LocalStack:
             f"SQS kept in {ports.data_dir / 'queues.sqlite3'})",
             f"  Admin API  Authorization: Bearer {key}",
             f"  Mail       {ports.data_dir / 'mail'}/<n>.eml",
+            *([f"  HubSpot    {settings.hubspot_api_base} (stand-in, token {TOKEN}: tasks at /_standin/tasks, "
+               f"requests in {ports.data_dir / 'hubspot' / 'requests.jsonl'})"] if self.hubspot_server else []),
         ])
 
 

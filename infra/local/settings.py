@@ -26,13 +26,23 @@ class Ports:
     ddb: int
     aws: int
     data_dir: Path
+    hubspot: int = 8002          # the HubSpot stand-in (infra/local/hubspot_standin.py); 0: any free port
 
 
 def ports_from(env: Mapping[str, str] | None = None) -> Ports:
     env = os.environ if env is None else env
     data_dir = Path(env.get("LOYALTY_DATA_DIR") or REPO_ROOT / ".local")
     return Ports(api=int(env.get("LOYALTY_PORT", "8000")), ddb=int(env.get("LOYALTY_DDB_PORT", "8001")),
-                 aws=int(env.get("LOYALTY_AWS_PORT", "4566")), data_dir=data_dir.resolve())
+                 aws=int(env.get("LOYALTY_AWS_PORT", "4566")), data_dir=data_dir.resolve(),
+                 hubspot=int(env.get("LOYALTY_HUBSPOT_PORT", "8002")))
+
+
+def hubspot_standin_wanted(env: Mapping[str, str]) -> bool:
+    """With LOYALTY_HUBSPOT_STANDIN=1, `make run` serves a HubSpot stand-in and turns outbound HubSpot on against it,
+    unless HubSpot is configured (HUBSPOT_API_BASE or HUBSPOT_ACCESS_TOKEN set). By default outbound HubSpot stays off
+    (HUBSPOT_ACCESS_TOKEN empty), as the contract says."""
+    configured = env.get("HUBSPOT_API_BASE") or env.get("HUBSPOT_ACCESS_TOKEN")
+    return not configured and env.get("LOYALTY_HUBSPOT_STANDIN", "0") == "1"
 
 
 def aws_env(ports: Ports, dynamodb_local: bool) -> dict[str, str]:

@@ -40,7 +40,7 @@ class Stack:
     api: str
     aws: str
     log: Path
-    ports: dict[str, int] | None = None     # LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT
+    ports: dict[str, int] | None = None     # LOYALTY_PORT, LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_HUBSPOT_PORT
 
     def job(self, name: str, at: str | None = None) -> subprocess.CompletedProcess[str]:
         """`make job JOB=<name> [AT=<at>]` against this stack."""
@@ -73,9 +73,10 @@ def process_table() -> list[tuple[int, str, int, int]]:
 
 
 def start_stack(data_dir: Path) -> Stack:
-    ports = {"LOYALTY_PORT": _free_port(), "LOYALTY_DDB_PORT": _free_port(), "LOYALTY_AWS_PORT": _free_port()}
+    ports = {"LOYALTY_PORT": _free_port(), "LOYALTY_DDB_PORT": _free_port(), "LOYALTY_AWS_PORT": _free_port(),
+             "LOYALTY_HUBSPOT_PORT": _free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
-    env.update({k: str(v) for k, v in ports.items()}, LOYALTY_DATA_DIR=str(data_dir))
+    env.update({k: str(v) for k, v in ports.items()}, LOYALTY_DATA_DIR=str(data_dir), LOYALTY_HUBSPOT_STANDIN="1")
     log = data_dir.parent / f"{data_dir.name}-{time.monotonic_ns()}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=REPO_ROOT, env=env, stdout=out,

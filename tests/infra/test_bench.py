@@ -228,7 +228,7 @@ NEW_KIND_CALLS = {
     "orders/paid (refund arrived first)": {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1},
     "customers/create": {"UpdateItem": 1, "Query": 1, "TransactWriteItems": 1},
     "customers_email_marketing_consent/update": {"UpdateItem": 1},
-    "customers/redact": {"UpdateItem": 1},
+    "customers/redact": {"UpdateItem": 1, "Query": 1},     # the Query finds the member's survey comments to remove
     "fulfillments/create": {"BatchGetItem": 1, "TransactWriteItems": 1},
     "customers/data_request": {"PutItem": 1},
 }

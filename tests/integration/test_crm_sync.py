@@ -1,7 +1,7 @@
 """The CRM sync end to end: ledger changes on moto mark members, the `sync_crm` schedule pushes them to a local
 HTTP server standing in for HubSpot and Shopify, and the admin API shows how it went."""
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ from chalice.test import Client
 from chalicelib import bootstrap
 from chalicelib.adapters.crm_connectors import ConnectorClients
 from chalicelib.adapters.dynamodb_attributes import item_key, to_attributes
-from chalicelib.adapters.dynamodb_codec import prediction_attribute, rfm_attribute
+from chalicelib.adapters.dynamodb_codec import feedback_attribute, prediction_attribute, rfm_attribute
 from chalicelib.adapters.dynamodb_keys import PROFILE, member_pk
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.adapters.shopify_topics import parse_event
@@ -18,6 +18,7 @@ from chalicelib.domain.journey import Prediction, Rfm
 from chalicelib.domain.ledger import EntryKind, Identity, LedgerEntry, MemberHints, member_id_for
 from chalicelib.domain.orders import Delivery
 from chalicelib.domain.rfm import Segment
+from chalicelib.domain.surveys import FeedbackFacts
 from chalicelib.services.orders import apply_order_update
 from infra.local.invoke import run_job, scheduled_jobs
 from tests.factories import SHOP, body_of, make_order
@@ -119,7 +120,7 @@ def test_changes_within_a_minute_reach_hubspot_and_shopify_as_one_update(aws, ap
              "amount_to_next_tier": "198.52", "amount_to_keep_tier": "", "next_expiry_date": "",
              "next_expiry_points": "", "member_id": ada, "last_review_request": "", "journey_stage": "first_time",
              "journey_state": "active", "rfm_segment": "", "predicted_clv": "", "p_alive": "",
-             "expected_next_order": ""}
+             "expected_next_order": "", "last_nps": "", "nps_category": "", "last_csat": "", "last_feedback_at": ""}
     assert inputs(platform) == [[{"id": "ada@example.com", "idProperty": "email",
                                   "properties": {f"loyalty_{k}": v for k, v in facts.items()}}]]
     [shopify] = metafield_calls(platform)
@@ -145,14 +146,15 @@ def test_the_loyalty_properties_are_set_up_once_before_the_first_push(aws, app_m
 
     assert len(platform.to("POST", "/crm/v3/properties/contacts/groups")) == 1
     created = [r.body for r in platform.to("POST", "/crm/v3/properties/contacts")]
-    assert len(created) == 16
+    assert len(created) == 20
     assert {(p["groupName"], p["type"]) for p in created} == {("loyalty", "number"), ("loyalty", "string"),
                                                               ("loyalty", "date"), ("loyalty", "enumeration")}
     assert created[0]["name"] == "loyalty_points_balance"
     choices = {p["name"]: [o["value"] for o in p["options"]] for p in created if p["type"] == "enumeration"}
     assert choices == {"loyalty_journey_stage": ["prospect", "first_time", "repeat", "loyal"],
                        "loyalty_journey_state": ["active", "at_risk", "lapsed", "won_back"],
-                       "loyalty_rfm_segment": [s.value for s in Segment]}
+                       "loyalty_rfm_segment": [s.value for s in Segment],
+                       "loyalty_nps_category": ["promoter", "passive", "detractor"]}
     assert len(choices["loyalty_rfm_segment"]) == 11
     kinds = {p["name"]: (p["type"], p["fieldType"]) for p in created}
     assert [kinds[f"loyalty_{name}"] for name in ("predicted_clv", "p_alive", "expected_next_order")] == [
@@ -382,3 +384,23 @@ def test_an_email_without_a_hubspot_contact_is_skipped_not_retried(aws, app_modu
     assert (ada["connectors"]["hubspot"]["status"], ada["connectors"]["hubspot"]["error"]) == (
         "skipped", "no such HubSpot contact")
     assert ada["connectors"]["shopify"]["status"] == "ok"
+
+
+def test_the_latest_survey_answers_reach_hubspot_and_shopify(aws, app_module, platform):
+    pay(1, T0)
+    answered = to_attributes({":feedback": feedback_attribute(FeedbackFacts(
+        5, T0 + timedelta(days=1), 2, datetime(2026, 11, 22, 23, 30, tzinfo=timezone(timedelta(hours=-5)))))})
+    aws.client("dynamodb").update_item(
+        TableName=bootstrap.get_settings().table_name, Key=item_key(member_pk("demo", member_of(ADA)), PROFILE),
+        UpdateExpression="SET feedback = :feedback", ExpressionAttributeValues=answered)
+
+    sync(app_module, T0 + timedelta(days=1, minutes=2))
+
+    feedback = {"last_nps": "5", "nps_category": "detractor", "last_csat": "2", "last_feedback_at": "2026-11-23"}
+    [[update]] = inputs(platform)
+    assert {k: update["properties"][f"loyalty_{k}"] for k in feedback} == feedback
+    [shopify] = metafield_calls(platform)
+    written = {m["key"]: (m["value"], m["type"]) for m in shopify["set"]}
+    assert {k: written[k] for k in feedback} == {
+        "last_nps": ("5", "number_integer"), "nps_category": ("detractor", "single_line_text_field"),
+        "last_csat": ("2", "number_integer"), "last_feedback_at": ("2026-11-23", "date")}

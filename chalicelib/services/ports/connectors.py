@@ -9,6 +9,7 @@ from typing import Protocol
 
 from chalicelib.domain.ledger import Member
 from chalicelib.services.ports.crm_lists import HubSpotLists
+from chalicelib.services.ports.hubspot import HubSpotTasks
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ class CrmConnectors:
     shopify: ShopifyAdminApi | None = None
     hubspot_account: str = ""        # changes with the HubSpot account or token (its properties are set up again)
     lists: HubSpotLists | None = None    # the same HubSpot client, for the static lists mirroring segments
+    tasks: HubSpotTasks | None = None    # the same HubSpot client, for the follow-up tasks of unhappy answers
 
 
 class ConnectorFactory(Protocol):

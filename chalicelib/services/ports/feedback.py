@@ -63,3 +63,17 @@ class Sentiment(Protocol):
     def polarity(self, text: str) -> float:
         """A rough signal from −1 (negative) to 1 (positive); never a trigger on its own."""
         ...
+
+
+class FeedbackListing(Protocol):
+    """What the admin listing, the follow-up and erasure read besides the FeedbackStore (the same adapter)."""
+
+    def newest_first(self, program_id: str, start: datetime, end: datetime,
+                     after: str | None) -> Iterator[tuple[SurveyRecord, str]]:
+        """Surveys sent from `start` to `end`, newest first, each with its position; from just after the position
+        `after` (an opaque string this method gave) when set."""
+        ...
+
+    def member_survey(self, program_id: str, member_id: str, survey_id: str) -> SurveyRecord | None:
+        """A survey of the member that was answered (what a follow-up due item `<member_id>/<survey_id>` names)."""
+        ...

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -17,6 +18,12 @@ class HubSpotDeal:
     contact_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class HubSpotTicket:
+    pipeline_stage: str | None                # hs_pipeline_stage: the stage's internal id
+    contact_ids: tuple[str, ...]              # associated contacts, as HubSpot lists them
+
+
 class HubSpotContacts(Protocol):
     """What the engine reads from a HubSpot account (the outbound client implements it)."""
 
@@ -25,6 +32,32 @@ class HubSpotContacts(Protocol):
         ...
 
     def deal(self, deal_id: str) -> HubSpotDeal | None: ...
+
+    def ticket(self, ticket_id: str) -> HubSpotTicket | None:
+        """The ticket's stage and associated contacts; None when the ticket does not exist (any more)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CrmTask:
+    """A to-do for the merchant's people on one HubSpot contact (the follow-up of an unhappy survey answer)."""
+
+    contact_id: str
+    subject: str
+    body: str
+    due_at: datetime
+
+
+class HubSpotTasks(Protocol):
+    """HubSpot tasks on contacts (the outbound client implements it)."""
+
+    def create_task(self, task: CrmTask) -> str:
+        """The new task's id. Raises DailyLimitReached, ConnectorUnavailable or ConnectorRejected."""
+        ...
+
+    def contact_id_by_email(self, email: str) -> str | None:
+        """The id of the contact with this email; None when there is none."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,10 @@ class Profiles(Protocol):
 
     def suppress(self, program_id: str, member_id: str, kind: str, at: datetime) -> None: ...
 
-    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...]) -> None:
-        """The member's recent review and marketing sends (the frequency cap reads them)."""
+    def record_capped_send(self, program_id: str, member_id: str, sends: tuple[datetime, ...],
+                           surveyed_at: datetime | None = None) -> None:
+        """The member's recent review, feedback and marketing sends (the frequency cap reads them); with
+        `surveyed_at`, a survey was sent then (the survey throttle reads it)."""
         ...
 
     def record_touch(self, program_id: str, member_id: str, stage: str, kind: str, at: datetime) -> None:

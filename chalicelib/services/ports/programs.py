@@ -62,6 +62,7 @@ class MessagingSettings:
     configuration_set: str | None = None
     review_url: str = "{store}/products/{handle}#reviews"   # placeholders: store, handle, product_id
     currency: str = "USD"                                    # the shop's currency, for amounts in mail
+    feedback_alert_email: str | None = None                  # the merchant's address for unhappy-answer alerts
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,4 @@ class HubSpotSettings:
     api_base: str = "https://api.hubapi.com"
     # contact properties kept on members for segments (never email, hs_email_optout or the grant property)
     synced_properties: tuple[str, ...] = ()
+    ticket_closed_stages: tuple[str, ...] = ("4",)           # ticket stages that ask for a CSAT ("4": default Closed)

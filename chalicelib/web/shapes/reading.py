@@ -76,7 +76,7 @@ def _struct_in(kind: Any) -> tuple[type[msgspec.Struct] | None, bool]:
     if get_origin(kind) is Annotated:
         return _struct_in(get_args(kind)[0])
     if get_origin(kind) in (Union, UnionType):
-        found = [_struct_in(arg) for arg in get_args(kind) if arg is not type(None)]
+        found = [_struct_in(arg) for arg in get_args(kind) if arg not in (type(None), msgspec.UnsetType)]
         return found[0] if len(found) == 1 else (None, False)
     if get_origin(kind) is list:
         inner, _ = _struct_in(get_args(kind)[0])

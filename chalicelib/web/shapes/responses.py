@@ -175,9 +175,17 @@ class JourneyChanged(Struct, kw_only=True, tag_field="kind", tag="journey_change
     changes: list[JourneyChange]
 
 
+class FeedbackAnswered(Struct, kw_only=True, tag_field="kind", tag="feedback_answered"):
+    at: Annotated[Time, Meta(description="when the survey was (last) answered")]
+    survey_id: str
+    survey_kind: Literal["nps_survey", "csat_survey"]
+    score: int
+    response_id: Annotated[str, Meta(description="the answer in GET /admin/feedback")]
+
+
 class MemberEvent(Struct, tag_field="type", tag="event"):
     at: Time
-    event: TierChanged | JourneyChanged
+    event: TierChanged | JourneyChanged | FeedbackAnswered
 
 
 class Timeline(Struct):

@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.domain import rules_codec as codec
 from chalicelib.domain.ids import RULES_VERSION
+from chalicelib.domain.surveys import SURVEY_STAGES
 from chalicelib.services.dry_run import MAX_RANGE
 from chalicelib.web.shapes.requests import whole
 from chalicelib.web.shapes.responses import Time
@@ -34,6 +35,11 @@ def decimal(name: str) -> object:
 
 def days(bounds: tuple[int, int]) -> object:
     return Annotated[int, Meta(ge=bounds[0], le=bounds[1], description=f"an integer from {bounds[0]} to {bounds[1]}")]
+
+
+def days_or_null(bounds: tuple[int, int]) -> object:
+    return Annotated[Annotated[int, Meta(ge=bounds[0], le=bounds[1])] | None, Meta(description=(
+        f"an integer from {bounds[0]} to {bounds[1]}, or null for none"))]
 
 
 def one_of(options: tuple[str, ...]) -> object:
@@ -97,6 +103,19 @@ class Journey(Struct, forbid_unknown_fields=True, kw_only=True):
     touch_window_days: days(codec.TOUCH_DAYS) = 30                          # type: ignore[valid-type]
 
 
+class Surveys(Struct, forbid_unknown_fields=True, kw_only=True):
+    """When NPS and CSAT surveys are asked (every field may be left out: its default)."""
+
+    nps_after_delivery_days: days_or_null(codec.SURVEY_DELIVERY_DAYS) = 7     # type: ignore[valid-type]
+    nps_after_orders: days_or_null(codec.SURVEY_ORDERS) = None                # type: ignore[valid-type]
+    nps_on_stages: Annotated[list[one_of(SURVEY_STAGES)], Meta(  # type: ignore[valid-type]
+        max_length=len(SURVEY_STAGES),
+        description=f"a list of the journey stages whose entry brings a survey: {', '.join(SURVEY_STAGES)}")] = []
+    csat_on_ticket_closed: bool = True
+    throttle_days: days(codec.THROTTLE_DAYS) = 90                           # type: ignore[valid-type]
+    token_days: days(codec.SURVEY_TOKEN_DAYS) = 30                          # type: ignore[valid-type]
+
+
 Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
 
 
@@ -121,6 +140,9 @@ class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
         "an object with the journey's thresholds (all optional): loyal_orders, loyal_window_days, loyal_by_tier, "
         "at_risk_p_alive, lapsed_p_alive, at_risk_gaps, lapsed_gaps, min_gap_days, fallback_gap_days, "
         "won_back_days, touch_window_days"))] | UnsetType = UNSET
+    surveys: Annotated[Surveys, Meta(description=(
+        "an object saying when surveys are asked (all optional): nps_after_delivery_days, nps_after_orders, "
+        "nps_on_stages, csat_on_ticket_closed, throttle_days, token_days"))] | UnsetType = UNSET
 
 
 class RulesVersions(Struct):

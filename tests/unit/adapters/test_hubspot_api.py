@@ -8,7 +8,6 @@ from chalicelib.adapters.hubspot_api import HubSpotApi
 from chalicelib.domain.errors import ConnectorRejected, ConnectorUnavailable, DailyLimitReached
 from chalicelib.services.ports.connectors import ContactUpdate, CrmProperty
 from chalicelib.services.ports.hubspot import HubSpotDeal
-from tests.fakes import FixedClock
 from tests.platform_server import Answer
 
 TOKEN = "pat-na1-test-token"
@@ -16,14 +15,8 @@ BATCH = "/crm/v3/objects/contacts/batch/update"
 
 
 @pytest.fixture
-def sleeps():
-    return []
-
-
-@pytest.fixture
-def api(platform_server, sleeps):
-    return HubSpotApi(platform_server.url, TOKEN, sleep=sleeps.append, timeout=(1, 1),
-                      clock=FixedClock(datetime(2026, 11, 23, 22, 30, tzinfo=UTC)), time_zone="America/New_York")
+def api(hubspot_api):
+    return hubspot_api("America/New_York")
 
 
 def updates(count, by_email=False):

@@ -1,12 +1,9 @@
 """HubSpotApi's lists calls against a real local HTTP server: the exact requests of lists API v3 (MANUAL contact
 lists, add-and-remove memberships), a taken name, a deleted list, and HubSpot's rate limits and outages."""
-from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.adapters.hubspot_api import HubSpotApi
 from chalicelib.domain.errors import ConnectorRejected, ConnectorUnavailable
-from tests.fakes import FixedClock
 from tests.hubspot_lists import HubSpotListsStandIn
 from tests.platform_server import Answer
 
@@ -16,14 +13,8 @@ BY_NAME = "/crm/v3/lists/object-type-id/0-1/name/Loyalty%3A%20rfm%3Achampions"
 
 
 @pytest.fixture
-def sleeps():
-    return []
-
-
-@pytest.fixture
-def api(platform_server, sleeps):
-    return HubSpotApi(platform_server.url, TOKEN, sleep=sleeps.append, timeout=(1, 1),
-                      clock=FixedClock(datetime(2026, 11, 23, 22, 30, tzinfo=UTC)))
+def api(hubspot_api):
+    return hubspot_api()
 
 
 def test_a_list_is_created_manual_for_contacts(api, platform_server):

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,10 @@ EXPECTED = {
     "review_reminder": ["#1001", "Merino Crew Sweater", "Wool Hiking Socks (3 pack)"],
     "reward_code": ["$10 off your next order", "LOY-7QK2-9XZM-4D", "1,000 points", "February 21, 2027"],
     "redemption_failed": ["$10 off your next order", "1,000 points", "1,250 points"],
+    "nps_survey": ["How likely are you to recommend Demo Shop to a friend or colleague?",
+                   "https://loyalty.demo.example/feedback/preview-0", "https://loyalty.demo.example/feedback/preview-10"],
+    "csat_survey": ["How satisfied were you with your support request?",
+                    "https://loyalty.demo.example/feedback/preview-1", "https://loyalty.demo.example/feedback/preview-5"],
 }
 
 
@@ -35,7 +40,7 @@ def test_every_kind_has_a_category_fields_sample_data_and_both_templates():
     templates = Path(render.TEMPLATES)
     assert set(kinds.KINDS) == set(kinds.FIELDS) == set(kinds.SAMPLE_DATA) == set(EXPECTED)
     for kind in kinds.KINDS:
-        assert kinds.category_of(kind) in {kinds.TRANSACTIONAL, kinds.REVIEW, kinds.MARKETING}
+        assert kinds.category_of(kind) in {kinds.TRANSACTIONAL, kinds.REVIEW, kinds.MARKETING, kinds.FEEDBACK}
         assert set(kinds.FIELDS[kind]) <= set(kinds.SAMPLE_DATA[kind])
         assert (templates / f"{kind}.html.j2").is_file()
         assert (templates / f"{kind}.txt.j2").is_file()
@@ -157,3 +162,20 @@ def test_a_code_the_shop_could_not_register_says_how_to_use_it_anyway():
     assert "reply to this email" in rendered.text
     assert "works until" not in rendered.text
     assert "reply to this email" not in render_sample("reward_code").text
+
+
+@pytest.mark.parametrize(("kind", "scale", "low", "high"), [("nps_survey", range(11), "Not likely", "Very likely"),
+                                                             ("csat_survey", range(1, 6), "Very dissatisfied",
+                                                              "Very satisfied")])
+def test_a_survey_shows_its_scale_as_one_link_per_score_in_order_with_its_end_labels(kind, scale, low, high):
+    rendered = render_sample(kind, unsubscribe_url=UNSUBSCRIBE)
+    links = [f"https://loyalty.demo.example/feedback/preview-{s}" for s in scale]
+    for part in (rendered.html, rendered.text):
+        assert re.findall(r"https://loyalty\.demo\.example/feedback/[\w-]+", part) == links
+    assert low in rendered.html
+    assert high in rendered.html
+    assert "because you're a customer of Demo Shop" in rendered.text
+    assert "Don't want surveys? Unsubscribe:" in rendered.text
+    assert ">Unsubscribe from surveys</a>" in rendered.html
+    for word in ("point", "coupon", "discount", "% off"):        # nothing is offered for an answer
+        assert word not in rendered.text.split("---")[0].lower(), word
