@@ -113,6 +113,7 @@ def screenshot(driver, name: str) -> Path:
 
 def test_a_visitor_opens_the_link_changes_the_score_adds_a_comment_and_sends_it(site, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     path, sent_at = survey_link()
     browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})      # works without JS
@@ -129,7 +130,8 @@ def test_a_visitor_opens_the_link_changes_the_score_adds_a_comment_and_sends_it(
     browser.find_element(By.ID, "comment").send_keys("Nice shop, but the parcel came late")
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
-    assert browser.title == "Thank you for your answer"
+    # The click only starts the form's navigation: wait for the answer page (a failure names the title it saw).
+    WebDriverWait(browser, 30).until(lambda driver: driver.title == "Thank you for your answer")
     assert "We have your answer: 6" in browser.find_element(By.TAG_NAME, "body").text
     screenshot(browser, "feedback-thank-you.png")
     answer = store.survey("demo", "msg-browser", sent_at).answer
