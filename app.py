@@ -6,6 +6,7 @@ from chalicelib.jobs import journey, schedules, worker
 from chalicelib.observability import publishes_metrics, with_lambda_context
 from chalicelib.web import (
     admin,
+    admin_campaigns,
     admin_connectors,
     admin_deliveries,
     admin_exports,
@@ -16,6 +17,7 @@ from chalicelib.web import (
     admin_rules,
     feedback_pages,
     health,
+    links,
     public,
     webhooks,
 )
@@ -26,5 +28,6 @@ app.register_middleware(with_lambda_context, "http")      # the worker and jobs 
 app.register_middleware(publishes_metrics(bootstrap.get_metrics), "http")
 app.register_middleware(normalise_framework_errors, "http")
 for module in (health, webhooks, admin, admin_rules, admin_exports, admin_connectors, admin_jobs, admin_journey,
-               admin_deliveries, admin_merges, admin_feedback, public, feedback_pages, worker, schedules, journey):
+               admin_deliveries, admin_merges, admin_feedback, admin_campaigns, public, feedback_pages, links, worker,
+               schedules, journey):
     app.register_blueprint(module.bp)

@@ -19,6 +19,9 @@ from botocore.config import Config
 from chalicelib.config import Settings, load_settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from decimal import Decimal
+
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -30,8 +33,10 @@ if TYPE_CHECKING:
     from chalicelib.adapters.clock import SystemClock
     from chalicelib.adapters.dynamodb_api_keys import DynamoDBApiKeys
     from chalicelib.adapters.dynamodb_audit import DynamoDBAuditTrail
+    from chalicelib.adapters.dynamodb_campaigns import DynamoDBCampaigns
     from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
     from chalicelib.adapters.dynamodb_due import DynamoDBDueWork
+    from chalicelib.adapters.dynamodb_engagement import DynamoDBEngagement
     from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
     from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
     from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
@@ -52,10 +57,13 @@ if TYPE_CHECKING:
     from chalicelib.adapters.ses_mailer import SesMailer
     from chalicelib.adapters.sqs_queue import SqsIngestQueue
     from chalicelib.adapters.vader_sentiment import VaderSentiment
+    from chalicelib.domain.ledger import Member
     from chalicelib.services.hubspot_members import HubSpotContext
     from chalicelib.services.journey_run import JourneyDeps
+    from chalicelib.services.offers import OfferDeps
     from chalicelib.services.ports.connectors import ConnectorFactory, CrmSyncStore
     from chalicelib.services.ports.customer_model import CustomerModel
+    from chalicelib.services.ports.engagement import CampaignProgress
     from chalicelib.services.ports.followups import FollowUpLog
     from chalicelib.services.ports.hubspot import HubSpotContacts
     from chalicelib.services.ports.mail import Composer
@@ -324,8 +332,33 @@ def get_journey_deps() -> JourneyDeps:
                          lambda program_id: get_connector_clients().for_program(program_id).lists, get_clock())
         return JourneyDeps(get_member_shards(), get_journey_store(),
                            SqsTaskQueue(s.journey_queue_name, client("sqs")), get_customer_model, get_rules(),
-                           get_clock(), get_segments(), lists)
+                           get_clock(), get_segments(), lists, get_campaigns(),
+                           lambda program_id: get_directory().messaging(program_id).policy.timezone)
     return _get("journey_deps", build)
+
+
+def get_campaigns() -> DynamoDBCampaigns:
+    """Campaign definitions and their members' walks (enrollments, in the Due index while a step is due)."""
+    from chalicelib.adapters.dynamodb_campaigns import DynamoDBCampaigns
+    return _get("campaigns", lambda: DynamoDBCampaigns(get_settings().table_name, client("dynamodb")))
+
+
+def get_offer_deps() -> OfferDeps:
+    """What granting an offer needs: the ledger, the member's boost, the reward machinery, the rules, and each
+    program's Shopify Admin client (None without a connector) for reward codes and customer tags."""
+    def build() -> OfferDeps:
+        from chalicelib.adapters.dynamodb_offers import DynamoDBBoosts
+        from chalicelib.services.offers import OfferDeps
+        return OfferDeps(get_ledger(), DynamoDBBoosts(get_settings().table_name, client("dynamodb")), get_rewards(),
+                         get_redemptions(), get_rules(),
+                         lambda program_id: get_connector_clients().for_program(program_id).shopify)
+    return _get("offer_deps", build)
+
+
+def get_offer_grant(program_id: str) -> Callable[[Member, object, str, datetime], tuple[int, Decimal]]:
+    """The program's offers granted from their stored JSON (member, offer, key, now) → (points, cost)."""
+    from chalicelib.services.offers import granter
+    return granter(program_id, get_offer_deps())
 
 
 def get_member_shards() -> DynamoDBMemberShards:
@@ -357,3 +390,15 @@ def get_sentiment() -> VaderSentiment:
     """A comment's polarity (VADER); its lexicon loads on the first comment, never at import."""
     from chalicelib.adapters.vader_sentiment import VaderSentiment
     return _get("sentiment", VaderSentiment)
+
+
+def get_engagement() -> DynamoDBEngagement:
+    """Clicks, deliveries and opens of our mail: the messages they are about and the members' timeline events."""
+    from chalicelib.adapters.dynamodb_engagement import DynamoDBEngagement
+    return _get("engagement", lambda: DynamoDBEngagement(get_settings().table_name, client("dynamodb")))
+
+
+def get_campaign_progress() -> CampaignProgress | None:
+    """What a person's click on a campaign mail moves on: a step waiting for a click (the campaign store)."""
+    from chalicelib.services.campaign_run import ClickProgress
+    return _get("campaign_progress", lambda: ClickProgress(get_campaigns(), get_clock()))

@@ -1,13 +1,16 @@
 """In-memory stand-ins for the ports; kept honest by the contract tests that run them beside the real adapters."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounting import OrderAccount
+from chalicelib.domain.audit import AuditRecord
+from chalicelib.domain.campaigns import WALKING, Campaign, Enrollment, from_stored
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints, member_id_for
 from chalicelib.domain.member_events import MemberEvent
@@ -179,7 +182,8 @@ class InMemoryLedger:
             tier=plan.tier.tier if plan.tier else moved.tier,
             unsubscribed=moved.unsubscribed | source.unsubscribed,
             hubspot_properties=moved.hubspot_properties if moved.hubspot_properties_at else source.hubspot_properties,
-            hubspot_properties_at=moved.hubspot_properties_at or source.hubspot_properties_at)
+            hubspot_properties_at=moved.hubspot_properties_at or source.hubspot_properties_at,
+            boost=moved.boost or source.boost)
         gone = self.members[(program_id, source.member_id)]
         self.members[(program_id, source.member_id)] = replace(
             gone, merged_into=plan.target_id, email=None, first_name=None, spend={}, spend_credit=0,
@@ -459,3 +463,86 @@ class InMemorySegments:
 
     def list(self, program_id: str) -> list[Any]:
         return list(self.by_program.get(program_id, {}).values())
+
+
+class FakeCampaigns:
+    """The CampaignStore port: campaigns (stored as the adapter stores them, through their JSON definition) and
+    enrollments by ref, each under its version; `member_entries` stands for the profiles' last entries (ce_<id>).
+    With a ledger, only a member with a profile there enters, and the entry shows on it (Member.campaigns)."""
+
+    def __init__(self, ledger: InMemoryLedger | None = None) -> None:
+        self.ledger = ledger
+        self.campaigns: dict[tuple[str, str], Campaign] = {}
+        self.stored: dict[tuple[str, str], Enrollment] = {}                 # (program, ref) → enrollment
+        self.member_entries: dict[tuple[str, str, str], datetime] = {}     # (program, member, campaign) → entered
+        self.audits: list[AuditRecord] = []
+
+    def add(self, program_id: str, campaign: Campaign, audit: AuditRecord) -> None:
+        if (program_id, campaign.campaign_id) in self.campaigns:
+            raise DuplicateEntry(f"a campaign with id {campaign.campaign_id!r} exists already")
+        self._store(program_id, campaign, audit)
+
+    def replace(self, program_id: str, campaign: Campaign, expected_version: int, audit: AuditRecord) -> None:
+        stored = self.campaigns.get((program_id, campaign.campaign_id))
+        if stored is None or stored.version != expected_version:
+            raise ConcurrentChange(f"the campaign is no longer at version {expected_version}")
+        self._store(program_id, campaign, audit)
+
+    def get(self, program_id: str, campaign_id: str) -> Campaign | None:
+        return self.campaigns.get((program_id, campaign_id))
+
+    def list(self, program_id: str) -> list[Campaign]:
+        return [c for (p, _), c in sorted(self.campaigns.items()) if p == program_id]
+
+    def enter(self, program_id: str, enrollment: Enrollment, previous_entry: datetime | None, now: datetime) -> bool:
+        entry = (program_id, enrollment.member_id, enrollment.campaign_id)
+        if ((program_id, enrollment.ref) in self.stored or self.member_entries.get(entry) != previous_entry
+                or (self.ledger is not None and (program_id, enrollment.member_id) not in self.ledger.members)):
+            return False
+        self.stored[(program_id, enrollment.ref)] = enrollment
+        self.member_entries[entry] = enrollment.entered_at
+        if self.ledger is not None:
+            member = self.ledger.members[(program_id, enrollment.member_id)]
+            self.ledger.members[(program_id, member.member_id)] = replace(
+                member, campaigns={**member.campaigns, enrollment.campaign_id: enrollment.entered_at})
+        return True
+
+    def enrollment(self, program_id: str, ref: str) -> Enrollment | None:
+        return self.stored.get((program_id, ref))
+
+    def update(self, program_id: str, enrollment: Enrollment, now: datetime) -> bool:
+        stored = self.stored.get((program_id, enrollment.ref))
+        if stored is None or stored.version != enrollment.version:
+            return False
+        self.stored[(program_id, enrollment.ref)] = replace(enrollment, version=enrollment.version + 1)
+        return True
+
+    def clicked(self, program_id: str, ref: str, at: datetime, now: datetime) -> bool:
+        e = self.stored.get((program_id, ref))
+        if e is None:
+            return False
+        moved: dict[str, Any] = {}
+        if e.clicked_at is None or e.clicked_at < at:
+            moved["clicked_at"] = at
+        if e.status == WALKING and e.due_at is not None and e.due_at > at:
+            moved["due_at"] = at
+        if moved:
+            self.stored[(program_id, ref)] = replace(e, **moved, version=e.version + 1)
+        return e.status == WALKING
+
+    def enrollments(self, program_id: str, campaign_id: str) -> Iterator[Enrollment]:
+        found = [e for (p, _), e in self.stored.items() if p == program_id and e.campaign_id == campaign_id]
+        return iter(sorted(found, key=lambda e: (e.member_id, e.entered_at)))
+
+    def due(self, program_id: str, until: datetime) -> list[str]:
+        """The refs of the enrollments due by `until`, oldest first (to the second, as the Due index keeps them)."""
+        found = [e for (p, _), e in self.stored.items() if p == program_id and e.due_at is not None
+                 and e.due_at.replace(microsecond=0) <= until.replace(microsecond=0)]
+        return [e.ref for e in sorted(found, key=lambda e: e.due_at or until)]
+
+    def _store(self, program_id: str, campaign: Campaign, audit: AuditRecord) -> None:
+        definition = {**campaign.definition(), **({"template": campaign.template} if campaign.template else {})}
+        self.campaigns[(program_id, campaign.campaign_id)] = from_stored(
+            campaign.campaign_id, json.loads(json.dumps(definition)), status=campaign.status, version=campaign.version,
+            created_at=campaign.created_at, updated_at=campaign.updated_at, activated_at=campaign.activated_at)
+        self.audits.append(audit)

@@ -12,7 +12,7 @@ Floats are refused. Reading gives str, Decimal, bool, set, list, dict, and None 
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, cast
@@ -73,3 +73,13 @@ def key_of(item: Mapping[str, Any]) -> tuple[str, str]:
 def when(stamp: str | None) -> datetime | None:
     """A stored ISO time, or None when the attribute is absent or NULL."""
     return None if stamp is None else datetime.fromisoformat(stamp)
+
+
+def query_pages(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Query finds, page after page (the request's ExclusiveStartKey moves on)."""
+    while True:
+        response = client.query(**request)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, to_at
 from chalicelib.domain.journey import Change, Journey, Prediction, Rfm, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.money import Money
+from chalicelib.domain.offers import Boost
 from chalicelib.domain.surveys import FeedbackFacts
 
 BASE_TIER = "member"
@@ -21,6 +22,8 @@ DAY_PREFIX = "pd_"               # merchandise value by purchase day: pd_2026113
 HUBSPOT_PROPS = "hubspot_props"
 ENTERED_PREFIX = "se_"           # when the member entered a stage: se_first_time
 TOUCH_PREFIX = "tp:"             # a stage's touchpoint, its first send: tp:first_time:review_request
+BOOST = "boost"                  # a granted points multiplier: {"factor", "from", "until"} (domain.offers.Boost)
+CAMPAIGN_PREFIX = "ce_"          # the member's last entry into a campaign: ce_<campaign id>
 
 
 def day_attribute(day: date) -> str:
@@ -50,6 +53,15 @@ def touch_attribute(stage: str, kind: str) -> str:
 def _entered(v: dict[str, Any]) -> dict[str, datetime]:
     return {name.removeprefix(ENTERED_PREFIX): datetime.fromisoformat(at)
             for name, at in v.items() if name.startswith(ENTERED_PREFIX) and at}
+
+
+def campaign_attribute(campaign_id: str) -> str:
+    return f"{CAMPAIGN_PREFIX}{campaign_id}"
+
+
+def _campaigns(v: dict[str, Any]) -> dict[str, datetime]:
+    return {name.removeprefix(CAMPAIGN_PREFIX): datetime.fromisoformat(at)
+            for name, at in v.items() if name.startswith(CAMPAIGN_PREFIX) and at}
 
 
 def _touches(v: dict[str, Any]) -> dict[tuple[str, str], datetime]:
@@ -83,6 +95,17 @@ def _feedback(v: dict[str, Any] | None) -> FeedbackFacts | None:
         return None
     return FeedbackFacts(int(v["last_nps"]) if v.get("last_nps") is not None else None, when(v.get("last_nps_at")),
                          int(v["last_csat"]) if v.get("last_csat") is not None else None, when(v.get("last_csat_at")))
+
+
+def boost_attribute(boost: Boost) -> dict[str, Any]:
+    return {"factor": boost.factor, "from": boost.starts_at, "until": boost.ends_at}
+
+
+def _boost(value: dict[str, Any] | None) -> Boost | None:
+    if not value:
+        return None
+    return Boost(Decimal(value["factor"]), datetime.fromisoformat(value["from"]),
+                 datetime.fromisoformat(value["until"]))
 
 
 def _journey(v: dict[str, Any]) -> Journey | None:
@@ -198,6 +221,8 @@ def member_from_item(item: dict[str, Any]) -> Member:
         last_surveyed_at=when(v.get("last_surveyed_at")),
         feedback=_feedback(v.get("feedback")),
         touches=_touches(v),
+        boost=_boost(v.get(BOOST)),
+        campaigns=_campaigns(v),
     )
 
 

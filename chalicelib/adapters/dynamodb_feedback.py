@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_keys as keys
-from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes, when
+from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, query_pages, to_attributes, when
 from chalicelib.adapters.dynamodb_codec import feedback_attribute
 from chalicelib.adapters.dynamodb_conditions import applied, transact
 from chalicelib.adapters.dynamodb_members import crm_sync_mark
@@ -128,12 +128,7 @@ class DynamoDBFeedbackStore:
         yield from self._pages(request)
 
     def _pages(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        while True:
-            response = self.client.query(**request)
-            yield from response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_pages(self.client, request)
 
 
 def build_answer_writes(table: str, program_id: str, survey: SentSurvey, answer: Answer, follow_up: bool,

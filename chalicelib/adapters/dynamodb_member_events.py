@@ -1,5 +1,6 @@
 """A member's events, read back for its timeline: items SK=EVT#<at>#<kind> in the member's partition, written in the
-transaction of the change that made them (dynamodb_members.py: `tier_changed`, `journey_changed`)."""
+transaction of the change that made them (dynamodb_members.py: `tier_changed`, `journey_changed`), and the answers and
+engagement written beside them (dynamodb_feedback.py: EVT#F#…; dynamodb_engagement.py: EVT#L#…, EVT#D#…, EVT#O#…)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,9 +12,15 @@ from chalicelib.domain.journey import Cause, Change
 from chalicelib.domain.member_events import (
     FEEDBACK_ANSWERED,
     JOURNEY_CHANGED,
+    LINK_CLICKED,
+    MAIL_DELIVERED,
+    MAIL_OPENED,
     TIER_CHANGED,
     FeedbackAnswered,
     JourneyChanged,
+    LinkClicked,
+    MailDelivered,
+    MailOpened,
     MemberEvent,
     TierChanged,
 )
@@ -35,6 +42,12 @@ def event_from_item(item: dict[str, Any]) -> MemberEvent | None:
                                                Cause(c["cause"])) for c in v["changes"]))
     if v["kind"] == FEEDBACK_ANSWERED:        # written by dynamodb_feedback.py (SK EVT#F#<survey id>)
         return FeedbackAnswered(at, v["survey_id"], v["survey_kind"], int(v["score"]), v["response_id"])
+    if v["kind"] == LINK_CLICKED:             # written by dynamodb_engagement.py (SK EVT#L#…)
+        return LinkClicked(at, v["message_id"], v["url_host"], v.get("campaign_id"), bool(v["likely_scanner"]),
+                           v.get("url_path") or "/", int(v.get("clicks") or 1))
+    if v["kind"] in (MAIL_DELIVERED, MAIL_OPENED):
+        mail = MailDelivered if v["kind"] == MAIL_DELIVERED else MailOpened
+        return mail(at, v["message_id"], v.get("message_kind"))
     return None
 
 

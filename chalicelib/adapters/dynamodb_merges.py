@@ -15,8 +15,10 @@ from chalicelib.adapters.dynamodb_attributes import NULL, item_key, to_attribute
 from chalicelib.adapters.dynamodb_audit import audit_put
 from chalicelib.adapters.dynamodb_codec import (
     BASE_TIER,
+    BOOST,
     HUBSPOT_PROPS,
     SPEND_PREFIX,
+    boost_attribute,
     day_attribute,
     entry_item,
     hubspot_entries,
@@ -125,6 +127,9 @@ def _target_update(table: str, program_id: str, plan: MemberMerge, primary: Iden
     if source.hubspot_properties_at:         # synced HubSpot properties: the target's own, else the source's
         sets.append(f"{HUBSPOT_PROPS} = if_not_exists({HUBSPOT_PROPS}, :hubspot)")
         values[":hubspot"] = hubspot_entries(source.hubspot_properties, source.hubspot_properties_at)
+    if source.boost is not None:             # an offer's points boost: the target's own, else the source's
+        sets.append(f"{BOOST} = if_not_exists({BOOST}, :boost)")
+        values[":boost"] = boost_attribute(source.boost)
     if source.email:
         sets += ["GSI1PK = if_not_exists(GSI1PK, :gsi1pk)", "GSI1SK = :m"]
         values[":gsi1pk"] = keys.email_pk(program_id, source.email)

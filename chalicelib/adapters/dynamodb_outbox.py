@@ -51,7 +51,14 @@ def message_from_item(item: dict[str, Any]) -> m.Message:
         status=v["status"], reason=v.get("reason"), ses_message_id=v.get("ses_message_id"),
         created_at=datetime.fromisoformat(v["created_at"]),
         updated_at=datetime.fromisoformat(v["updated_at"]), attempts=int(v["attempts"]),
+        # messages sent before sent_at was stored: their last update was the send
+        sent_at=_time(v.get("sent_at") or (v["updated_at"] if v["status"] == m.SENT else None)),
+        delivered_at=_time(v.get("delivered_at")), opened_at=_time(v.get("opened_at")),
     )
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 class DynamoDBOutbox:
@@ -116,6 +123,8 @@ class DynamoDBOutbox:
         if ses_message_id:
             sets.append("ses_message_id = :ses")
             values[":ses"] = ses_message_id
+        if status == m.SENT:
+            sets.append("sent_at = :now")
         if retry_at is not None:
             sets += ["due_at = :due", "DUEPK = :pk", "DUESK = :sk"]
             values |= {":due": retry_at, **_due_values(program_id, retry_at, f"{member_id}/{message_id}", now)}

@@ -1,5 +1,5 @@
 """What the platforms send, read into what the services take: webhook signatures and bodies (Shopify, HubSpot),
-the ingest queue's envelopes and SES's bounce and complaint notices.
+the ingest queue's envelopes and SES's bounce, complaint, delivery and open notices.
 
 Each wire format stays in its own module; PlatformFormats is the one object the composition root hands the webhook
 intake (services/intake.py `WebhookFormats`), the worker's use case (services/deliveries.py `DeliveryReader`) and
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters import hubspot_events, shopify_topics, sqs_queue, webhook_signatures
+from chalicelib.adapters.ses_engagement import parse_engagement
 from chalicelib.adapters.ses_feedback import parse_feedback
 from chalicelib.adapters.shopify_events import load_json
 from chalicelib.domain.errors import InvalidPayload
@@ -34,6 +35,7 @@ class PlatformFormats:
     hubspot_envelope = staticmethod(hubspot_events.hubspot_envelope)
     open_envelope = staticmethod(sqs_queue.open_envelope)
     mail_feedback = staticmethod(parse_feedback)
+    mail_engagement = staticmethod(parse_engagement)
 
     @staticmethod
     def shopify_body(raw_body: bytes) -> str:

@@ -131,6 +131,8 @@ class ParameterProgramDirectory:
             review_url=config.get("review_url") or "{store}/products/{handle}#reviews",
             currency=config.get("currency") or "USD",
             feedback_alert_email=single_address(str(config.get("feedback_alert_email") or "")),
+            link_domains=_texts(config.get("link_domains")),
+            shop_url=f"https://{shop}" if shop else None,
         )
 
     def connector_settings(self, program_id: str) -> ConnectorSettings:
@@ -196,6 +198,12 @@ def _stage_ids(configured: object) -> tuple[str, ...]:
     entries = configured if isinstance(configured, list) else [configured]
     return tuple(str(e).strip() for e in entries if isinstance(e, str | int) and not isinstance(e, bool)
                  and str(e).strip())
+
+
+def _texts(configured: object) -> tuple[str, ...]:
+    """A list of names (or one name) from the config; entries that are not text are left out."""
+    entries = configured if isinstance(configured, list) else [configured] if configured else []
+    return tuple(str(e).strip().lower() for e in entries if isinstance(e, str) and e.strip())
 
 
 def _not_found(error: GetParameterError) -> bool:

@@ -14,6 +14,17 @@ __all__ = ["COMPLAINT", "HARD_BOUNCE", "MailFeedback", "parse_feedback"]
 def parse_feedback(body: str) -> MailFeedback:
     """What the notice says: its kind (None for what needs no action: soft bounces, deliveries), the addresses,
     the program tag of the mail it is about (None when untagged) and the mail's sender address."""
+    notice = notice_of(body)
+    kind = notice.get("eventType") or notice.get("notificationType")
+    if kind == "Bounce" and (notice.get("bounce") or {}).get("bounceType") == "Permanent":
+        return _feedback(HARD_BOUNCE, notice["bounce"].get("bouncedRecipients"), notice.get("mail"))
+    if kind == "Complaint":
+        return _feedback(COMPLAINT, (notice.get("complaint") or {}).get("complainedRecipients"), notice.get("mail"))
+    return MailFeedback(kind=None)
+
+
+def notice_of(body: str) -> dict[str, Any]:
+    """The SES event itself, from the EventBridge event (its `detail`) or the SNS notification (its `Message`)."""
     try:
         event: Any = json.loads(body)
         if isinstance(event, dict) and "Message" in event and event.get("Type") == "Notification":
@@ -21,13 +32,7 @@ def parse_feedback(body: str) -> MailFeedback:
     except (ValueError, TypeError) as e:
         raise InvalidPayload("feedback notice is not JSON") from e
     notice = event.get("detail", event) if isinstance(event, dict) else {}
-    notice = notice if isinstance(notice, dict) else {}
-    kind = notice.get("eventType") or notice.get("notificationType")
-    if kind == "Bounce" and (notice.get("bounce") or {}).get("bounceType") == "Permanent":
-        return _feedback(HARD_BOUNCE, notice["bounce"].get("bouncedRecipients"), notice.get("mail"))
-    if kind == "Complaint":
-        return _feedback(COMPLAINT, (notice.get("complaint") or {}).get("complainedRecipients"), notice.get("mail"))
-    return MailFeedback(kind=None)
+    return notice if isinstance(notice, dict) else {}
 
 
 def _feedback(kind: str, recipients: Any, mail: Any) -> MailFeedback:
@@ -38,8 +43,12 @@ def _feedback(kind: str, recipients: Any, mail: Any) -> MailFeedback:
 
 
 def _program_tag(tags: Any) -> str | None:
-    """`mail.tags` is {"name": ["value", ...]}; our program tag holds one value."""
-    values = tags.get(PROGRAM_TAG) if isinstance(tags, dict) else None
+    return tag_value(tags, PROGRAM_TAG)
+
+
+def tag_value(tags: Any, name: str) -> str | None:
+    """`mail.tags` is {"name": ["value", ...]}; each of our tags holds one value."""
+    values = tags.get(name) if isinstance(tags, dict) else None
     if isinstance(values, str):
         values = [values]
     if not isinstance(values, list) or len(values) != 1:

@@ -1,7 +1,8 @@
 """SesMailer: our own MIME through SES SendRawEmail (v1), errors mapped to the domain's.
 
-Every mail carries SES message tags naming its program and kind (chalicelib/adapters/ses_tags.py): the
-configuration set's event publishing hands them back in bounce and complaint events (`mail.tags`).
+Every mail carries SES message tags naming its program and kind, and a dispatched message's member and id
+(chalicelib/adapters/ses_tags.py): the configuration set's event publishing hands them back in bounce, complaint,
+delivery and open events (`mail.tags`).
 """
 from __future__ import annotations
 
@@ -25,12 +26,12 @@ class SesMailer:
         self.client = client
 
     def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
-                 program_id: str, kind: str) -> str:
+                 program_id: str, kind: str, member_id: str | None = None, message_id: str | None = None) -> str:
         """MailRejected unless `recipient` is exactly one plain address: SES gets that one destination only."""
         if single_address(recipient) is None:
             raise MailRejected("invalid recipient address")
         request: dict[str, Any] = {"Source": sender, "Destinations": [recipient], "RawMessage": {"Data": raw},
-                                   "Tags": ses_tags(program_id, kind)}
+                                   "Tags": ses_tags(program_id, kind, member_id, message_id)}
         if configuration_set:
             request["ConfigurationSetName"] = configuration_set
         try:

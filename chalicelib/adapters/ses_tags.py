@@ -1,4 +1,5 @@
-"""SES message tags on the mail we send, so bounce and complaint events say whose mail it was.
+"""SES message tags on the mail we send, so bounce, complaint, delivery and open events say whose mail it was (and,
+for the dispatcher's messages, which member's message: delivery and opens are recorded on it).
 
 SES tag values may only hold ASCII letters, digits, `_` and `-` (at most 256 characters). A value that fits and
 does not start with the `b64_` marker is sent as it is; any other is sent as `b64_` + its UTF-8 in unpadded
@@ -12,6 +13,8 @@ import re
 
 PROGRAM_TAG = "loyalty-program"
 KIND_TAG = "loyalty-kind"
+MEMBER_TAG = "loyalty-member"
+MESSAGE_TAG = "loyalty-message"
 MAX_VALUE = 256
 _MARK = "b64_"
 _FITS = re.compile(r"[A-Za-z0-9_-]+")
@@ -39,7 +42,10 @@ def decode_value(value: object) -> str | None:
     return decoded if decoded and encode_value(decoded) == value else None
 
 
-def ses_tags(program_id: str, kind: str) -> list[dict[str, str]]:
-    """The `Tags` of a SendRawEmail request (values that cannot be encoded are left out)."""
-    pairs = ((PROGRAM_TAG, encode_value(program_id)), (KIND_TAG, encode_value(kind)))
+def ses_tags(program_id: str, kind: str, member_id: str | None = None,
+             message_id: str | None = None) -> list[dict[str, str]]:
+    """The `Tags` of a SendRawEmail request (values that cannot be encoded, or that are not given, are left out)."""
+    pairs = ((PROGRAM_TAG, encode_value(program_id)), (KIND_TAG, encode_value(kind)),
+             (MEMBER_TAG, encode_value(member_id) if member_id else None),
+             (MESSAGE_TAG, encode_value(message_id) if message_id else None))
     return [{"Name": name, "Value": value} for name, value in pairs if value]

@@ -1,4 +1,4 @@
-"""ShopifyAdmin: the Admin GraphQL calls the engine makes (customer metafields, reward discount codes).
+"""ShopifyAdmin: the Admin GraphQL calls the engine makes (customer metafields and tags, reward discount codes).
 
 The cost throttle is a leaky bucket per app and store: every answer reports what is left
 (`extensions.cost.throttleStatus`); before a call that the bucket cannot cover yet, the client waits for it to
@@ -32,6 +32,9 @@ METAFIELDS = """mutation($set: [MetafieldsSetInput!]!, $delete: [MetafieldIdenti
 }"""
 BY_CODE = "query($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"
 HANDLES = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Product { id handle } } }"
+TAGS_ADD = """mutation($id: ID!, $tags: [String!]!) {
+  tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } }
+}"""
 PRODUCTS_PER_CALL = 50
 
 
@@ -105,6 +108,16 @@ class ShopifyAdmin:
                 return str(node["id"])
         messages = "; ".join(str(e.get("message")) for e in user_errors) or "no discount was created"
         raise ConnectorRejected(f"Shopify refused the discount code: {messages}")
+
+    def add_customer_tags(self, customer_id: str, tags: Sequence[str]) -> None:
+        """`tagsAdd` on the customer: Shopify keeps the tags it has and ignores one it has already, so a retry
+        changes nothing. A userError (an unknown customer, say) raises ConnectorRejected with its messages."""
+        data = self.graphql("tags_add", TAGS_ADD, {"id": customer_gid(customer_id), "tags": list(tags)})
+        payload = data.get("tagsAdd") or {}
+        errors = payload.get("userErrors") or []
+        if errors or not payload.get("node"):
+            messages = "; ".join(str(e.get("message")) for e in errors) or "no customer was tagged"
+            raise ConnectorRejected(f"Shopify refused the customer tags: {messages}")
 
     def graphql(self, operation: str, query: str, variables: dict[str, Any],
                 ambiguous: Ambiguous | None = None) -> dict[str, Any]:

@@ -8,3 +8,4 @@ MESSAGE_TASK = "message"            # a message to send (or to look at again aft
 CRM_SYNC_TASK = "crm_sync"          # a member whose balances or tier moved: push them to HubSpot and Shopify
 REGISTRATION_TASK = "discount_registration"   # a reward code to register with Shopify (or to try again)
 FEEDBACK_FOLLOWUP_TASK = "feedback_followup"   # an unhappy answer: a HubSpot task and the merchant's alert email
+CAMPAIGN_TASK = "campaign"              # a campaign member whose next step is due

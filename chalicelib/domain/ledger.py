@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from chalicelib.domain.journey import Journey, Prediction, Rfm, Stage
 from chalicelib.domain.money import Money
+from chalicelib.domain.offers import Boost
 from chalicelib.domain.surveys import FeedbackFacts
 
 
@@ -120,10 +121,16 @@ class Member:
     touches: dict[tuple[str, str], datetime] = field(default_factory=dict)
     last_surveyed_at: datetime | None = None  # the last survey sent (the throttle reads it), any kind
     feedback: FeedbackFacts | None = None     # the member's latest survey answers
+    boost: Boost | None = None                # a campaign's points multiplier for a window (domain.offers)
+    campaigns: dict[str, datetime] = field(default_factory=dict)   # campaign id → the member's last entry
 
     def current_journey(self) -> Journey:
         """The journey as stored; a member without one is a prospect since it was created."""
         return self.journey or Journey(Stage.PROSPECT, self.created_at)
+
+    def boost_at(self, at: datetime) -> Decimal:
+        """The factor the member's boost puts on the points of an order processed at `at` (1 outside its window)."""
+        return self.boost.factor_at(at) if self.boost is not None else Decimal(1)
 
     def order_days(self) -> list[date]:
         """The purchase days, oldest first."""

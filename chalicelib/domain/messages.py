@@ -13,7 +13,7 @@ CATEGORY = {
     "points_expiring": TRANSACTIONAL, "tier_achieved": TRANSACTIONAL,
     "reward_code": TRANSACTIONAL, "redemption_failed": TRANSACTIONAL,
     "review_request": REVIEW, "review_reminder": REVIEW,
-    "tier_at_risk": MARKETING,
+    "tier_at_risk": MARKETING, "campaign_message": MARKETING,
     "nps_survey": FEEDBACK, "csat_survey": FEEDBACK,
 }
 
@@ -33,6 +33,9 @@ class Message:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     attempts: int = 0
+    sent_at: datetime | None = None           # when SES took it
+    delivered_at: datetime | None = None      # SES delivery event (first)
+    opened_at: datetime | None = None         # SES open event (first)
 
     @property
     def category(self) -> str:

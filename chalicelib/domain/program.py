@@ -1,5 +1,5 @@
 """A program's rules, versioned: earning, campaigns, tiers, holds, clawback policy, expiry, signup bonus, when
-surveys are asked.
+surveys are asked, what a point is worth.
 
 Every award records the version that produced it, so a clawback follows the award, never today's rules.
 """
@@ -16,6 +16,7 @@ from chalicelib.domain.surveys import SurveyRules
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 NO_EXPIRY, INACTIVITY, LOTS = "none", "inactivity", "lots"
+DEFAULT_POINT_VALUE = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class ProgramRules:
     reviews: ReviewTiming = field(default_factory=ReviewTiming)
     journey: JourneyRules = field(default_factory=JourneyRules)
     surveys: SurveyRules = field(default_factory=SurveyRules)
+    point_value: Decimal = DEFAULT_POINT_VALUE    # what one point is worth in the shop's currency (offers' cost)
 
     def tier_for(self, spend: Decimal) -> Tier:
         """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""

@@ -3,7 +3,7 @@
 Each field's form and bounds are declared once, in the rules shape (web/shapes/rules.py), from the bounds named
 here. What a field's shape cannot say is `rule_problems`: times that read as ISO-8601 with an offset and lie in
 2000–2099, campaigns that end after they start, tiers from threshold 0 with unique names, journey thresholds in order
-(lapsed below at_risk), survey settings SurveyRules takes.
+(lapsed below at_risk), survey settings SurveyRules takes, a point value above 0.
 """
 from __future__ import annotations
 
@@ -14,7 +14,17 @@ from typing import Any
 
 from chalicelib.domain.accounting import ALLOW_NEGATIVE, FLOOR_AT_ZERO, Policy
 from chalicelib.domain.journey import JourneyRules
-from chalicelib.domain.program import INACTIVITY, LOTS, NO_EXPIRY, Campaign, Expiry, ProgramRules, ReviewTiming, Tier
+from chalicelib.domain.program import (
+    DEFAULT_POINT_VALUE,
+    INACTIVITY,
+    LOTS,
+    NO_EXPIRY,
+    Campaign,
+    Expiry,
+    ProgramRules,
+    ReviewTiming,
+    Tier,
+)
 from chalicelib.domain.rules import EarningRule
 from chalicelib.domain.surveys import SurveyRules
 
@@ -42,6 +52,7 @@ SURVEY_TOKEN_DAYS = (1, 365)                       # surveys: how long a survey'
 LIST_SIZES = {"tiers": 20, "campaigns": 100, "excluded_product_tags": 500, "reviews.overrides": 100}
 DECIMAL_DIGITS = {"points_per_unit": 3, "threshold": 12, "multiplier": 2}   # at most 10 ** digits
 DECIMAL_PLACES = 6
+POINT_VALUE_MAX, POINT_VALUE_PLACES = 1000, 4       # point_value: above 0, at most 1000, at most 4 decimal places
 MAX_JSON = 64_000                                  # characters of a rules document
 EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -64,6 +75,7 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
                     "overrides": [{"tag": tag, "days": days} for tag, days in rules.reviews.overrides]},
         "journey": journey_to_json(rules.journey),
         "surveys": surveys_to_json(rules.surveys),
+        "point_value": _text(rules.point_value),
     }
 
 
@@ -138,6 +150,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
                                              for o in reviews.get("overrides", []))),
         journey=journey_from_json(data.get("journey")),
         surveys=surveys_from_json(data.get("surveys")),
+        point_value=Decimal(str(data.get("point_value", DEFAULT_POINT_VALUE))),
     )
 
 
@@ -163,6 +176,8 @@ def rule_problems(data: Mapping[str, Any], sound: Callable[[str], bool]) -> list
             surveys_from_json(data.get("surveys"))
         except ValueError as e:
             found.append(f"surveys: {e}")
+    if sound("point_value") and "point_value" in data and Decimal(data["point_value"]) == 0:
+        found.append("point_value: a decimal above 0 is required")
     return found + _tag_problems(data, sound)
 
 

@@ -209,11 +209,11 @@ def hubspot_properties(predicate: Any, at: str = "match") -> list[tuple[str, str
             for i, item in enumerate(predicate[key]) for hit in hubspot_properties(item, f"{at}.{key}[{i}]")]
 
 
-def unsynced_problems(predicate: Any, synced: Collection[str]) -> list[str]:
+def unsynced_problems(predicate: Any, synced: Collection[str], at: str = "match") -> list[str]:
     """A problem per condition on a HubSpot property the program does not sync (it would never hold a value)."""
     listed = ", ".join(synced) if synced else "none (program config hubspot_synced_properties)"
-    return [f"{at}.field: {HUBSPOT}{name} is not a HubSpot property this program syncs; synced: {listed}"
-            for at, name in hubspot_properties(predicate) if name not in synced]
+    return [f"{path}.field: {HUBSPOT}{name} is not a HubSpot property this program syncs; synced: {listed}"
+            for path, name in hubspot_properties(predicate, at) if name not in synced]
 
 
 def _tag(tag: str) -> str:

@@ -104,7 +104,8 @@ def dispatch_messages(event: CloudWatchEvent) -> dict[str, Any]:
         program_id, now, bootstrap.get_due_work(), CountingOutbox(bootstrap.get_outbox(), bootstrap.get_metrics()),
         bootstrap.get_ledger(), bootstrap.get_profiles(), bootstrap.get_composer(), bootstrap.get_mailer(),
         bootstrap.get_directory().messaging(program_id), bootstrap.get_rules(),
-        bootstrap.get_connector_clients().for_program(program_id).shopify, bootstrap.get_feedback_store()))
+        bootstrap.get_connector_clients().for_program(program_id).shopify, bootstrap.get_feedback_store(),
+        bootstrap.get_rewards()))
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES), name="register_discounts")
@@ -171,3 +172,18 @@ def feedback_followup(event: CloudWatchEvent) -> dict[str, Any]:
                                 bootstrap.get_connector_clients().for_program(program_id).tasks)
         return fup.follow_up_due(program_id, now, bootstrap.get_due_work(), deps)
     return _for_each_program("feedback_followup", event, run)
+
+
+@bp.schedule(Rate(15, unit=Rate.MINUTES), name="campaigns")
+@invocation
+def campaigns(event: CloudWatchEvent) -> dict[str, Any]:
+    """Campaign members whose next step is due: waits ended, clicks awaited, messages created, offers granted."""
+    from chalicelib.services import campaign_run
+
+    def run(program_id: str, now: datetime) -> JobReport:
+        return campaign_run.run_campaigns(program_id, now, bootstrap.get_due_work(),
+                                          campaign_run.RunDeps(bootstrap.get_campaigns(), bootstrap.get_ledger(),
+                                                               bootstrap.get_outbox(),
+                                                               bootstrap.get_offer_grant(program_id),
+                                                               bootstrap.get_clock()))
+    return _for_each_program("campaigns", event, run)

@@ -67,7 +67,8 @@ def apply_record(record: SQSRecord) -> None:
 @bp.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="handle_mail_feedback")
 @invocation
 def handle_mail_feedback(event: SQSEvent) -> PartialItemFailureResponse:
-    """SES bounces and complaints (through EventBridge) onto the members' profiles."""
+    """SES bounces and complaints (through EventBridge) onto the members' profiles; deliveries and opens onto the
+    messages and the members' timelines."""
     return each_record(event, apply_feedback_record)
 
 
@@ -81,8 +82,15 @@ def each_record(event: SQSEvent, apply: Callable[[SQSRecord], None]) -> PartialI
 
 
 def apply_feedback_record(record: SQSRecord) -> None:
+    from chalicelib.services.engagement import record_mail_event
     from chalicelib.services.feedback import apply_feedback
 
+    engagement = bootstrap.get_formats().mail_engagement(record.body)
+    if engagement is not None:
+        recorded = record_mail_event(engagement, bootstrap.get_directory(), bootstrap.get_engagement())
+        logger.info("mail_engagement_applied", extra={"kind": engagement.kind, "program_id": engagement.program_id,
+                                                      "recorded": recorded, "message_id": record.message_id})
+        return
     notice = bootstrap.get_formats().mail_feedback(record.body)
     outcome = apply_feedback(notice, bootstrap.get_directory(), bootstrap.get_ledger(), bootstrap.get_profiles(),
                              bootstrap.get_clock().now())

@@ -1,5 +1,5 @@
 """MessageComposer: a due message → the bytes SES sends (rendered templates, MIME, unsubscribe link, a survey's
-signed score links)."""
+signed score links, a campaign message's content with its merge values and tracked links)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +10,7 @@ from chalicelib.domain import surveys, tokens
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.messages import CATEGORY, TRANSACTIONAL, Message, Rendered
-from chalicelib.messaging.kinds import SAMPLE_DATA, sample_scores
+from chalicelib.messaging.kinds import CAMPAIGN_MESSAGE, SAMPLE_DATA, sample_scores
 from chalicelib.messaging.mime import build_message
 from chalicelib.messaging.render import Branding, render
 from chalicelib.services.ports.programs import MessagingSettings
@@ -46,7 +46,11 @@ class MessageComposer:
         data = message.data
         if message.kind in surveys.KINDS:
             data = {**data, "scores": score_links(message, member.program_id, settings, now)}
-        rendered: Rendered = render(message.kind, branding(settings), member.first_name, data, link)
+        track = None
+        if message.kind == CAMPAIGN_MESSAGE:
+            from chalicelib.messaging.campaign import tracker  # Markdown and nh3 load with the first campaign mail
+            track = tracker(message, member.program_id, settings, now)
+        rendered: Rendered = render(message.kind, branding(settings), member.first_name, data, link, track)
         return build_message(rendered, sender=formataddr((settings.sender_name, settings.sender_email)),
                              recipient=member.email or "", message_id=message.message_id, unsubscribe_url=link,
                              configuration_set=settings.configuration_set, now=now)
@@ -60,4 +64,7 @@ class MessageComposer:
         data = SAMPLE_DATA[kind]
         if kind in surveys.KINDS:
             data = {**data, "scores": sample_scores(kind, settings.public_url)}
+        if kind == CAMPAIGN_MESSAGE:                # the sample's links stay as written: previews track nothing
+            data = {**data, "merge": {**data["merge"], "program_name": settings.program_name,
+                                      "store_url": settings.store_url}}
         return render(kind, branding(settings), "Ada", data, sample_link)

@@ -10,8 +10,8 @@ from typing import Any
 from chalicelib.domain.messages import CATEGORY, FEEDBACK, MARKETING, REVIEW, TRANSACTIONAL
 from chalicelib.domain.surveys import AFTER_DELIVERY, SCALES, TICKET_CLOSED
 
-__all__ = ["CATEGORY", "FEEDBACK", "FIELDS", "KINDS", "MARKETING", "REVIEW", "SAMPLE_DATA", "TRANSACTIONAL",
-           "category_of"]
+__all__ = ["CAMPAIGN_MESSAGE", "CATEGORY", "FEEDBACK", "FIELDS", "KINDS", "MARKETING", "REVIEW", "SAMPLE_DATA",
+           "TRANSACTIONAL", "category_of"]
 
 POINTS_EARNED = "points_earned"
 WELCOME = "welcome"
@@ -25,6 +25,7 @@ REWARD_CODE = "reward_code"
 REDEMPTION_FAILED = "redemption_failed"
 NPS_SURVEY = "nps_survey"
 CSAT_SURVEY = "csat_survey"
+CAMPAIGN_MESSAGE = "campaign_message"
 
 _REVIEW_FIELDS = {
     "order_name": "str: the order as the shop names it, e.g. '#1001'",
@@ -87,6 +88,18 @@ FIELDS: dict[str, dict[str, str]] = {
         "about": "str: what the member rates, as the question names it: 'your support request', 'your order #1001'",
         "scores": _SCORE_LINKS,
     },
+    CAMPAIGN_MESSAGE: {
+        "campaign_id": "str: the campaign that sends it",
+        "campaign_name": "str: its name (for the merchant; not shown)",
+        "enrollment": "str: the member's walk through the campaign, '<campaign_id>/<member_id>/<entered micros>'; "
+                      "carried in the click links",
+        "step": "str: the step inside the campaign",
+        "subject": "str: 1–150 characters, merge fields allowed",
+        "preheader": "str or None: the inbox preview line, merge fields allowed",
+        "blocks": "list of {markdown: str} or {html: str}: the merchant's content, merge fields allowed; sanitised, "
+                  "links tracked (domain/campaign_content.py, messaging/campaign.py)",
+        "cta": "{label: str, url: str} or None: a button under the content",
+    },
 }
 
 KINDS: tuple[str, ...] = tuple(CATEGORY)
@@ -117,6 +130,24 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     NPS_SURVEY: {"trigger": AFTER_DELIVERY, "scores": sample_scores(NPS_SURVEY, "https://loyalty.demo.example")},
     CSAT_SURVEY: {"trigger": TICKET_CLOSED, "about": "your support request",
                   "scores": sample_scores(CSAT_SURVEY, "https://loyalty.demo.example")},
+    CAMPAIGN_MESSAGE: {
+        "campaign_id": "cmp_sample", "campaign_name": "Win-back", "enrollment": "cmp_sample/m_sample/0",
+        "step": "reminder", "subject": "{{ first_name }}, your {{ points }} points are waiting",
+        "preheader": "Only {{ points_to_next_reward }} more points to {{ next_reward }}",
+        "blocks": [
+            {"markdown": "Hi {{ first_name }},\n\nIt's been a while! You have **{{ points }} points** and you're "
+                         "{{ spend_to_next_tier }} away from **{{ next_tier }}**.\n\n"
+                         "- Only {{ points_to_next_reward }} more points to *{{ next_reward }}*\n"
+                         "- New arrivals every week: [see what's new](https://demo-shop.myshopify.com/collections/new)"},
+            {"html": "<p style=\"color:#656d76\">We think you'll be back around {{ expected_next_order }}.</p>"},
+        ],
+        "cta": {"label": "Shop now", "url": "https://demo-shop.myshopify.com/collections/all"},
+        "merge": {"first_name": "Ada", "points": 1250, "tier": "silver", "next_tier": "gold",
+                  "spend_to_next_tier": "120.00", "next_reward": "$20 off your next order",
+                  "points_to_next_reward": 750,
+                  "predicted_clv": "310.50", "expected_next_order": "2027-03-03", "currency": "USD",
+                  "store_url": "https://demo-shop.myshopify.com", "program_name": "Demo Shop Rewards"},
+    },
 }
 
 

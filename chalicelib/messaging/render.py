@@ -2,7 +2,8 @@
 
 Subjects are the `{% block subject %}` of `<kind>.txt.j2` (rendered without escaping, folded to one line); the
 HTML part gets the finished subject as `subject`. Templates see `branding`, `greeting`, `first_name`, `data`,
-`category`, `kind` and `unsubscribe_url`.
+`category`, `kind` and `unsubscribe_url`; a campaign message's data also holds its rendered content
+(messaging/campaign.py).
 """
 from __future__ import annotations
 
@@ -48,12 +49,16 @@ class Branding:
 
 
 def render(kind: str, branding: Branding, first_name: str | None, data: Mapping[str, Any],
-           unsubscribe_url: str | None) -> Rendered:
-    """ValueError for an unknown kind, a missing data field or a value the templates cannot format."""
+           unsubscribe_url: str | None, track: Callable[[str], str | None] | None = None) -> Rendered:
+    """ValueError for an unknown kind, a missing data field or a value the templates cannot format. `track` turns a
+    campaign message's links into tracked ones (None: a link it refuses shows its text only); without it they stay."""
     category = kinds.category_of(kind)
     missing = sorted(set(kinds.FIELDS[kind]) - set(data))
     if missing:
         raise ValueError(f"{kind} needs data field(s) {', '.join(missing)}")
+    if kind == kinds.CAMPAIGN_MESSAGE:
+        from chalicelib.messaging.campaign import campaign_data  # Markdown and nh3 load with the first campaign mail
+        data = campaign_data(data, first_name, track)
     name = " ".join((first_name or "").split()) or None
     context = {"branding": branding, "first_name": name, "greeting": greeting(name), "data": dict(data),
                "category": category, "kind": kind, "unsubscribe_url": unsubscribe_url}

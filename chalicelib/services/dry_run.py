@@ -4,7 +4,8 @@ Approximations, stated in every report's `notes`:
 - each order's stored earning base is reused, and it already leaves out the products excluded when the order
   was paid, so a change to `excluded_product_tags` is not reflected;
 - the tier multiplier is that of the member's tier now (its namesake under the proposed rules, else the lowest
-  tier), not the tier held when the order was paid;
+  tier), not the tier held when the order was paid; an offer's boost is the member's current one, applied to orders
+  paid in its window (a boost replaced since is not seen);
 - only orders that earned points have a recorded award and base: orders that earned nothing are left out;
 - refunds and cancellations are left aside on both sides: the figures compare awards at payment.
 Orders come a page at a time (a bounded number of index reads); `next` continues, and pages add up.
@@ -28,7 +29,7 @@ NOTES = (
     "proposed points reuse each order's stored earning base, which already leaves out the products excluded "
     "when it was paid: changes to excluded_product_tags are not reflected",
     "the tier multiplier is that of the member's current tier under the proposed rules, not the tier held when "
-    "the order was paid",
+    "the order was paid; an offer's points boost is the member's current one",
     "orders that earned nothing have no recorded award and are left out; refunds and cancellations are left "
     "aside on both sides",
     "figures cover this page of orders: follow next with the same body and add the pages up",
@@ -114,6 +115,7 @@ def compare(account: OrderAccount, proposed: ProgramRules, member: Member | None
     if award is None:
         raise ValueError("only orders with an award can be compared")
     tier = proposed.tier_named(member.tier if member else proposed.tiers[0].name).name
-    points = proposed.earning.points_for(award.base, proposed.multiplier(award.paid_at, tier))
+    boost = member.boost_at(award.paid_at) if member else 1        # an offer's boost, as the actual award had it
+    points = proposed.earning.points_for(award.base, proposed.multiplier(award.paid_at, tier) * boost)
     return OrderComparison(order_id=account.order_id, paid_at=award.paid_at, base_amount=format(award.base.amount, "f"),
                            tier=tier, actual_points=award.points, proposed_points=points)

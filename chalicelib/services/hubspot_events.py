@@ -181,8 +181,9 @@ def apply_deal_stage(event: hs.HubSpotEvent, program_id: str, hubspot: HubSpotCo
     awarding = rules.rules_at(program_id, event.occurred_at)
     member = ledger.get_member(program_id, link.member_id)
     base = Money(deal.amount, currency)
-    points = awarding.earning.points_for(base, awarding.multiplier(
-        event.occurred_at, member.tier if member else awarding.tiers[0].name))
+    multiplier = awarding.multiplier(event.occurred_at, member.tier if member else awarding.tiers[0].name)
+    boost = member.boost_at(event.occurred_at) if member else 1        # an offer's boost, read with the member
+    points = awarding.earning.points_for(base, multiplier * boost)
     if points <= 0:
         return Outcome("skipped", "no_points_for_amount", member_id=link.member_id)
     key = f"hubspot:{event.portal_id}:deal:{event.object_id}"

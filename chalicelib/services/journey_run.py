@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain import journey, rfm, segment_rules
 from chalicelib.domain.errors import InvalidRequest
@@ -32,7 +33,9 @@ from chalicelib.domain.program import ProgramRules
 from chalicelib.domain.purchase_history import DAYS_PER_WEEK, PurchaseSummary
 from chalicelib.domain.segment_rules import SegmentDefinition
 from chalicelib.services import segment_lists
+from chalicelib.services.campaign_run import Entries
 from chalicelib.services.journey_map import map_counts, touch_counts
+from chalicelib.services.ports.campaigns import CampaignStore
 from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.customer_model import DEFAULT_MINIMUM, FITTED, CustomerModel, FittedModels
 from chalicelib.services.ports.journey import (
@@ -76,6 +79,8 @@ class JourneyDeps:
     clock: Clock                            # files CRM sync marks (business time is the run's as_of)
     segments: SegmentStore | None = None    # merchant-defined segments, counted by the apply phase
     lists: segment_lists.ListDeps | None = None     # HubSpot lists mirroring chosen segments
+    campaigns: CampaignStore | None = None  # members enter active campaigns at the apply phase
+    time_zone: Callable[[str], str] = lambda program_id: "UTC"     # the program's: birthdays, anniversaries
 
 
 def parse_task(body: str) -> Task:
@@ -116,6 +121,9 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
         raise LookupError(f"no model for the run as of {task.as_of.isoformat()}: the fit has not run")
     custom = deps.segments.list(task.program_id) if deps.segments and model else []   # once a task
     lists = segment_lists.collector(task.program_id, task.as_of, deps.lists) if model else None
+    entries = Entries.load(task.program_id, deps.campaigns, custom, ZoneInfo(deps.time_zone(task.program_id)),
+                           model.previous_as_of or task.as_of - timedelta(days=1)) \
+        if model and deps.campaigns else None
     rows: list[SummaryRow] = []
     counts: Counter[str] = Counter()
     written = read = 0
@@ -127,7 +135,7 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
         if model is None:
             rows += [row for row in (summary_row(m, task.as_of) for m in live) if row is not None]
         else:
-            written += _apply_page(task, live, model, rules, deps, custom, counts, lists)
+            written += _apply_page(task, live, model, rules, deps, custom, counts, lists, entries)
         after = page.after
         if after is None or should_stop():
             break
@@ -182,7 +190,7 @@ def summary_row(member: Member, as_of: datetime) -> SummaryRow | None:
 
 def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: ProgramRules, deps: JourneyDeps,
                 custom: Sequence[SegmentDefinition], counts: Counter[str],
-                lists: segment_lists.Collector | None = None) -> int:
+                lists: segment_lists.Collector | None = None, entries: Entries | None = None) -> int:
     rows = {m.member_id: row for m in members if (row := summary_row(m, task.as_of)) is not None}
     predictions = _predict(model.models, rows, task.as_of, deps.model()) if model.status == FITTED else {}
     since = model.previous_as_of or task.as_of - timedelta(days=1)      # touch windows closing since the last run
@@ -202,6 +210,8 @@ def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: P
         counts.update(touch_counts(member, where, result.changes, since, task.as_of, rules.journey.touch_window))
         if _moved(member, result) and deps.store.record(task.program_id, result, deps.clock.now()):
             written += 1
+        if entries is not None and deps.campaigns is not None:
+            entries.of(seen, task.as_of, deps.campaigns, deps.clock.now())
     return written
 
 

@@ -1,6 +1,7 @@
 """The message dispatcher: claim each due message, apply the gates, send, record what happened and why."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
 from chalicelib.domain import journey, surveys
@@ -10,6 +11,7 @@ from chalicelib.domain.errors import MailRejected, MailUnavailable
 from chalicelib.domain.gates import CAPPED, Recipient, decide
 from chalicelib.domain.ledger import Member
 from chalicelib.domain.program import ProgramRules
+from chalicelib.services.campaign_messages import CAMPAIGN_MESSAGE, campaign_gate
 from chalicelib.services.jobs import JobReport, run_due
 from chalicelib.services.lifecycle import LIFECYCLE_KINDS, lifecycle_gate
 from chalicelib.services.ports.connectors import ProductHandles
@@ -19,6 +21,7 @@ from chalicelib.services.ports.ledger import LedgerRepository
 from chalicelib.services.ports.mail import Composer, Mailer, Outbox
 from chalicelib.services.ports.profiles import Profiles
 from chalicelib.services.ports.programs import MessagingSettings, RulesSource
+from chalicelib.services.ports.rewards import RewardCatalog
 from chalicelib.services.reviews import REVIEW_KINDS, reminder_for, review_gate
 from chalicelib.services.survey_requests import sent_survey, survey_gate
 
@@ -36,9 +39,11 @@ def recipient(member: Member | None) -> Recipient:
 def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outbox, ledger: LedgerRepository,
                       profiles: Profiles, composer: Composer, mailer: Mailer, settings: MessagingSettings,
                       rules: RulesSource, shopify: ProductHandles | None = None,
-                      feedback: FeedbackStore | None = None) -> JobReport:
-    """`feedback` records each survey sent (its answers need it); without one, surveys go unrecorded."""
+                      feedback: FeedbackStore | None = None, rewards: RewardCatalog | None = None) -> JobReport:
+    """`feedback` records each survey sent (its answers need it); without one, surveys go unrecorded. `rewards` (read
+    once, for the first campaign message) names a campaign mail's next reward; without it, none is named."""
     current = rules.rules_at(program_id, now)
+    catalog = functools.cache(lambda: rewards.list(program_id) if rewards is not None else [])
 
     def handle(item: DueItem) -> None:
         member_id, message_id = item.ref.split("/")
@@ -53,6 +58,9 @@ def dispatch_messages(program_id: str, now: datetime, due: DueWork, outbox: Outb
             decision = held or decision
         if message.kind in LIFECYCLE_KINDS and decision.action != "skip":
             held, message = lifecycle_gate(message, member, current, settings.currency)
+            decision = held or decision
+        if message.kind == CAMPAIGN_MESSAGE and decision.action == "send":     # merge values as they are now
+            held, message = campaign_gate(message, member, current, catalog(), settings, now)
             decision = held or decision
         if message.kind in surveys.KINDS and decision.action != "skip":
             decision = survey_gate(program_id, message, member, ledger, current, now) or decision
@@ -72,7 +80,8 @@ def _send(program_id: str, message: m.Message, member: Member, now: datetime, ou
     try:
         raw = composer.compose(message, member, settings, now)
         ses_id = mailer.send_raw(raw, settings.sender_email, member.email or "", settings.configuration_set,
-                                 program_id=program_id, kind=message.kind)
+                                 program_id=program_id, kind=message.kind, member_id=member.member_id,
+                                 message_id=message.message_id)
     except MailUnavailable as e:
         outbox.finish(program_id, message, now, m.DEFERRED, e.message, retry_at=now + RETRY_UNAVAILABLE)
         return

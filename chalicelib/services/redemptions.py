@@ -58,6 +58,8 @@ from chalicelib.services.ports.rewards import RewardCatalog
 
 ATTEMPTS = 40          # conflicts on a hot profile are retried; each try re-reads the balance
 SYSTEM_KEY = "system:register_discounts"
+GIVER_KEY = "system:offers"      # the actor of rewards given by offers (campaigns), in entries and audit records
+GIVE_ATTEMPTS = 5
 
 
 class RedemptionStore(Protocol):
@@ -109,24 +111,14 @@ def redeem(reward_id: str, idempotency_key: str, member_id: str, caller: ApiKey,
 
 def _plan(member: Member, reward: Reward, idempotency_key: str, caller: ApiKey, rules: ProgramRules, now: datetime,
           shopify_connected: bool) -> tuple[Redemption, LedgerEntry, MemberChange, AuditRecord]:
-    customer_id = _shopify_customer(member)
-    status = PENDING if shopify_connected and customer_id else NOT_REGISTERED
     business_key = f"redeem:{idempotency_key}"
-    redemption = Redemption(
-        redemption_id=new_redemption_id(), member_id=member.member_id, reward_id=reward.reward_id,
-        reward_name=reward.name, reward_kind=reward.kind,
-        reward_value=format(reward.value, "f") if reward.value is not None else None,
-        minimum_subtotal=format(reward.minimum_subtotal, "f") if reward.minimum_subtotal is not None else None,
-        points=reward.points_cost, code=new_code(), status=status, created_at=now,
-        expires_at=now + timedelta(days=reward.validity_days) if reward.validity_days else None,
-        customer_id=customer_id, entry_id=entry_id_for(business_key), idempotency_key=idempotency_key,
-        updated_at=now, last_error=None if status == PENDING else _why_unregistered(shopify_connected))
+    redemption = _new_redemption(member, reward, idempotency_key, now, shopify_connected, reward.points_cost)
     entry = LedgerEntry(entry_id=redemption.entry_id, business_key=business_key, kind=EntryKind.REDEEM,
                         points=-reward.points_cost, occurred_at=now, recorded_at=now, reason=reward.name,
                         source={"key_id": caller.key_id, "redemption_id": redemption.redemption_id,
                                 "reward_id": reward.reward_id})
     expires = add_months(now, rules.expiry.months) if rules.expiry.policy == INACTIVITY else None
-    messages = (code_message(redemption),) if status == NOT_REGISTERED else ()
+    messages = (code_message(redemption),) if redemption.status == NOT_REGISTERED else ()
     change = MemberChange(expected_version=None, check_version=False, require_balance=reward.points_cost,
                           spend_credit=reward.points_cost, activity_at=now, inactivity_expiry_at=expires,
                           messages=messages + (expiry_notices(member.member_id, expires, now) if expires else ()))
@@ -136,6 +128,55 @@ def _plan(member: Member, reward: Reward, idempotency_key: str, caller: ApiKey, 
                                 "redemption_id": redemption.redemption_id, "reward_id": reward.reward_id},
                          reason=reward.name)
     return redemption, entry, change, audit
+
+
+def _new_redemption(member: Member, reward: Reward, idempotency_key: str, now: datetime, shopify_connected: bool,
+                    points: int) -> Redemption:
+    customer_id = _shopify_customer(member)
+    status = PENDING if shopify_connected and customer_id else NOT_REGISTERED
+    return Redemption(
+        redemption_id=new_redemption_id(), member_id=member.member_id, reward_id=reward.reward_id,
+        reward_name=reward.name, reward_kind=reward.kind,
+        reward_value=format(reward.value, "f") if reward.value is not None else None,
+        minimum_subtotal=format(reward.minimum_subtotal, "f") if reward.minimum_subtotal is not None else None,
+        points=points, code=new_code(), status=status, created_at=now,
+        expires_at=now + timedelta(days=reward.validity_days) if reward.validity_days else None,
+        customer_id=customer_id, entry_id=entry_id_for(f"redeem:{idempotency_key}"),
+        idempotency_key=idempotency_key, updated_at=now,
+        last_error=None if status == PENDING else _why_unregistered(shopify_connected))
+
+
+def give_reward(program_id: str, member: Member, reward: Reward, idempotency_key: str, store: RedemptionStore,
+                now: datetime, shopify_connected: bool) -> tuple[Redemption, bool]:
+    """A reward's code given at no points cost (an offer), and whether it was given now (False: given before under
+    this key). The redemption machinery without the debit: a 0-point entry, the code registered with Shopify by
+    `register_discounts` when connected (then mailed), else mailed at once; no activity (the member did nothing)."""
+    request_hash = hashlib.sha256(json.dumps([member.member_id, reward.reward_id, "given"]).encode()).hexdigest()
+    for _ in range(GIVE_ATTEMPTS):
+        earlier = store.by_idempotency_key(program_id, idempotency_key)
+        if earlier is not None:
+            if earlier[0] != request_hash or earlier[1] is None:
+                raise Conflict("this idempotency key was used with another request", code="idempotency_conflict")
+            return earlier[1], False
+        redemption = _new_redemption(member, reward, idempotency_key, now, shopify_connected, 0)
+        entry = LedgerEntry(entry_id=redemption.entry_id, business_key=f"redeem:{idempotency_key}",
+                            kind=EntryKind.REDEEM, points=0, occurred_at=now, recorded_at=now,
+                            reason=f"{reward.name} (given, no points)",
+                            source={"key_id": GIVER_KEY, "redemption_id": redemption.redemption_id,
+                                    "reward_id": reward.reward_id})
+        mail = (code_message(redemption),) if redemption.status == NOT_REGISTERED else ()
+        audit = audit_record(GIVER_KEY, now, "redemption.give", f"member:{member.member_id}",
+                             before={"points_balance": member.points_balance},
+                             after={"points_balance": member.points_balance,
+                                    "redemption_id": redemption.redemption_id, "reward_id": reward.reward_id},
+                             reason=reward.name)
+        try:
+            store.redeem(program_id, redemption, entry, request_hash,
+                         MemberChange(expected_version=None, check_version=False, messages=mail), audit)
+            return redemption, True
+        except (DuplicateEntry, ConcurrentChange):
+            continue
+    raise ConcurrentChange("the member kept changing; try again")
 
 
 def register(program_id: str, redemption: Redemption, store: RedemptionStore, ledger: LedgerRepository,
@@ -203,7 +244,8 @@ def store_status(store: RedemptionStore, program_id: str, redemption: Redemption
 
 
 def discount_spec(r: Redemption) -> DiscountSpec:
-    return DiscountSpec(title=f"Loyalty reward: {r.reward_name} ({r.points} points)", code=r.code,
+    title = f"Loyalty reward: {r.reward_name} ({r.points} points)" if r.points else f"Loyalty gift: {r.reward_name}"
+    return DiscountSpec(title=title, code=r.code,
                         customer_id=r.customer_id or "", starts_at=r.created_at, ends_at=r.expires_at,
                         kind=r.reward_kind, value=Decimal(r.reward_value) if r.reward_value else None,
                         minimum_subtotal=Decimal(r.minimum_subtotal) if r.minimum_subtotal else None)

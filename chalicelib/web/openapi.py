@@ -16,6 +16,7 @@ from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
 from chalicelib.services.exports import MAX_LIMIT
 from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
+from chalicelib.web.shapes import campaigns as campaign_shapes
 from chalicelib.web.shapes import feedback as feedback_shapes
 from chalicelib.web.shapes import journey as journey_shapes
 from chalicelib.web.shapes import requests as asked
@@ -26,7 +27,9 @@ from chalicelib.web.shapes.requests import whole
 
 REF = "#/components/schemas/{name}"
 DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-SHAPES = (feedback_shapes.FeedbackResponses, feedback_shapes.FeedbackSummary,
+SHAPES = (campaign_shapes.CampaignDefinition, campaign_shapes.CampaignDetail, campaign_shapes.CampaignList,
+          campaign_shapes.CampaignPreview, campaign_shapes.CampaignReport,
+          feedback_shapes.FeedbackResponses, feedback_shapes.FeedbackSummary,
           journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
           journey_shapes.SegmentMembers, segment_shapes.NewSegment, segment_shapes.CustomSegment,
           segment_shapes.HubSpotListChoice, segment_shapes.SegmentHubSpotList,
@@ -76,6 +79,7 @@ def _limit(maximum: int) -> dict[str, Any]:
 
 _MEMBER = _path("member_id", MEMBER_ID.pattern)
 _SEGMENT = _path("name", f"(?:stage|state|rfm):[a-z_]+|{NAME.pattern}")
+_CAMPAIGN = _path("campaign_id", "cmp_[0-9a-f]{12}")
 _PAGE = [_query("cursor"), _limit(MAX_PAGE)]
 _CSV = {"200": {"description": "One page of CSV",
                 "headers": {"Link": {"description": '<...?cursor=...>; rel="next" (not on the last page)',
@@ -201,6 +205,30 @@ PATHS: dict[str, Any] = {
         "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY),
                        {**_query("by"), "schema": {"type": "string", "enum": ["stage", "segment", "tier"]}}],
         "responses": _ok(feedback_shapes.FeedbackSummary)}},
+    "/admin/campaigns": {
+        "get": {"summary": "The program's campaigns", "responses": _ok(campaign_shapes.CampaignList)},
+        "post": {"summary": "A new draft campaign from a definition or a built-in journey ({\"template\": name}), "
+                            "checked field by field (400 invalid_campaign) (scope write; audited)",
+                 "requestBody": _body(campaign_shapes.CampaignDefinition),
+                 "responses": _ok(campaign_shapes.CampaignDetail, "201", "Created")}},
+    "/admin/campaigns/preview": {"post": {
+        "summary": "Who would enter the defined campaign at a nightly run now, and how many (stores nothing)",
+        "requestBody": _body(campaign_shapes.CampaignDefinition), "responses": _ok(campaign_shapes.CampaignPreview)}},
+    "/admin/campaigns/{campaign_id}": {
+        "get": {"summary": "A campaign", "parameters": [_CAMPAIGN], "responses": _ok(campaign_shapes.CampaignDetail)},
+        "put": {"summary": "Replace a draft or paused campaign's definition (scope write; audited); 409 "
+                           "campaign_active for an active one",
+                "parameters": [_CAMPAIGN], "requestBody": _body(campaign_shapes.CampaignDefinition),
+                "responses": {**_ok(campaign_shapes.CampaignDetail), "409": _ERROR}}},
+    **{f"/admin/campaigns/{{campaign_id}}/{verb}": {"post": {
+        "summary": what, "parameters": [_CAMPAIGN],
+        "responses": {**_ok(campaign_shapes.CampaignDetail), "409": _ERROR}}}
+       for verb, what in (("activate", "Activate: members enter from the next nightly run (scope write; audited)"),
+                          ("pause", "Pause: no one enters, walks wait (scope write; audited)"))},
+    "/admin/campaigns/{campaign_id}/report": {"get": {
+        "summary": "Treatment against holdout on the campaign's goal: conversion, orders, revenue, the difference "
+                   "with its 95 % interval, incremental revenue, offer cost and ROI",
+        "parameters": [_CAMPAIGN], "responses": _ok(campaign_shapes.CampaignReport)}},
     "/admin/deliveries/refused": {"get": {
         "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
         "parameters": _PAGE, "responses": _ok(answered.RefusedDeliveries)}},

@@ -14,7 +14,14 @@ import msgspec
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
 from chalicelib.domain.ledger import LedgerEntry, Member
-from chalicelib.domain.member_events import FeedbackAnswered, MemberEvent, TierChanged
+from chalicelib.domain.member_events import (
+    FeedbackAnswered,
+    LinkClicked,
+    MailDelivered,
+    MailOpened,
+    MemberEvent,
+    TierChanged,
+)
 from chalicelib.domain.messages import Message
 from chalicelib.domain.money import Money
 from chalicelib.domain.redemptions import Redemption
@@ -88,7 +95,9 @@ def message_body(message: Message) -> shape.Message:
     return shape.Message(message_id=message.message_id, kind=message.kind, category=message.category,
                          status=message.status, due_at=message.due_at.isoformat(), reason=message.reason,
                          ses_message_id=message.ses_message_id, attempts=message.attempts,
-                         created_at=_time(message.created_at), updated_at=_time(message.updated_at))
+                         created_at=_time(message.created_at), updated_at=_time(message.updated_at),
+                         sent_at=_time(message.sent_at), delivered_at=_time(message.delivered_at),
+                         opened_at=_time(message.opened_at))
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -177,7 +186,13 @@ def timeline_body(at: datetime, item: LedgerEntry | Message | MemberEvent) -> Ti
     return shape.MemberEvent(at=at.isoformat(), event=member_event_body(item))
 
 
-def member_event_body(event: MemberEvent) -> shape.TierChanged | shape.JourneyChanged | shape.FeedbackAnswered:
+EventBody = (shape.TierChanged | shape.JourneyChanged | shape.FeedbackAnswered | shape.LinkClicked | shape.MailDelivered
+             | shape.MailOpened)
+
+
+def member_event_body(event: MemberEvent) -> EventBody:
+    if isinstance(event, LinkClicked | MailDelivered | MailOpened):
+        return engagement_body(event)
     if isinstance(event, TierChanged):
         return shape.TierChanged(at=event.at.isoformat(), from_tier=event.from_tier, to_tier=event.to_tier)
     if isinstance(event, FeedbackAnswered):
@@ -187,6 +202,15 @@ def member_event_body(event: MemberEvent) -> shape.TierChanged | shape.JourneyCh
     return shape.JourneyChanged(at=event.at.isoformat(), changes=[
         shape.JourneyChange(kind=cast(Any, c.kind), from_=c.old, to=c.new, at=c.at.isoformat(), cause=c.cause.value)
         for c in event.changes])                   # a change's kind is "stage" or "state" (domain/journey.py)
+
+
+def engagement_body(event: LinkClicked | MailDelivered | MailOpened) -> EventBody:
+    if isinstance(event, LinkClicked):
+        return shape.LinkClicked(at=event.at.isoformat(), message_id=event.message_id, url_host=event.url_host,
+                                 url_path=event.url_path, campaign_id=event.campaign_id,
+                                 likely_scanner=event.likely_scanner, clicks=event.clicks)
+    mail = shape.MailDelivered if isinstance(event, MailDelivered) else shape.MailOpened
+    return mail(at=event.at.isoformat(), message_id=event.message_id, message_kind=event.message_kind)
 
 
 def connectors_body(overview: dict[str, Any]) -> shape.Connectors:

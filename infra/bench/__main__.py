@@ -1,7 +1,8 @@
 """`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind;
-then the cost of a due-work job over a small and a large member population; then the nightly journey run over
-10,000 members (and 100,000 with --journey-large or BENCH_JOURNEY_LARGE=1); then the cost of a forged HubSpot
-batch beside a genuine one on the ingress path; then what `import app` costs a cold start beside `import boto3`.
+then the cost of a due-work job and of the campaign job over a small and a large member population; then the
+nightly journey run over 10,000 members (and 100,000 with --journey-large or BENCH_JOURNEY_LARGE=1); then the cost
+of a forged HubSpot batch beside a genuine one on the ingress path; then what `import app` costs a cold start beside
+`import boto3`.
 
 Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--no-journey] [--journey-large] [--no-ingress]
                            [--no-cold-start] [--verbose] [--json out.json]
@@ -20,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from infra.bench import cold_start, ingress, jobs_report, journey_report, report
+from infra.bench import campaigns_report, cold_start, ingress, jobs_report, journey_report, report
+from infra.bench.campaigns import campaign_scaling
 from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.journey import LARGE_ENV, JourneyResults, journey_costs
 from infra.bench.kinds import KINDS
@@ -35,7 +37,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help=f"comma-separated kinds (default all: {', '.join(KINDS)})")
     parser.add_argument("--block", type=int, default=25, help="events per interleaved floor/kind block")
     parser.add_argument("--jobs", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run the due-work job scaling section (default on)")
+                        help="also run the due-work and campaign job scaling sections (default on)")
     parser.add_argument("--journey", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the nightly journey run over 10,000 members (default on, about 2 minutes)")
     parser.add_argument("--journey-large", action=argparse.BooleanOptionalAction, default=None,
@@ -63,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     imports = cold_start.cold_start() if args.cold_start else None    # first: before DynamoDB Local loads the machine
     scaling: Scaling | None = None
+    campaigns: Scaling | None = None
     journeys: JourneyResults | None = None
     with dynamodb_local() as endpoint:
         client, reader = dynamodb_client(endpoint), dynamodb_client(endpoint)
@@ -70,6 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_bench(client, reader, table, args.kinds, args.events, args.block, ask_capacity=args.verbose)
         if args.jobs:  # last: it resets the table; its own clients, so the worker's recorder stays out of it
             scaling = job_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
+            campaigns = campaign_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
         if args.journey:  # after the jobs: it resets the table too; its own clients and recorder
             journeys = journey_costs(dynamodb_client(endpoint), dynamodb_client(endpoint), table, args.journey_large)
     ingress_cases = ingress.ingress_costs() if args.ingress else []     # last: rebuilds the composition root on moto
@@ -81,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{jobs_report.NOTE}\n")
         print(jobs_report.job_table(scaling))
         print("\n".join(["", *jobs_report.job_lines(scaling)]))
+    if campaigns is not None:
+        print(f"\n{campaigns_report.NOTE}\n")
+        print(campaigns_report.table(campaigns))
+        print("\n".join(["", *campaigns_report.lines(campaigns)]))
     if journeys is not None:
         print(f"\n{journey_report.NOTE}\n")
         print(journey_report.table(journeys))
@@ -94,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{cold_start.verdict(imports)}")
     if args.json:
         out = report.as_json(results, meta) | ({"jobs": jobs_report.as_json(scaling)} if scaling else {})
+        out |= {"campaigns": campaigns_report.as_json(campaigns)} if campaigns else {}
         out |= {"journey": journey_report.as_json(journeys)} if journeys is not None else {}
         out |= {"ingress": [case.row() for case in ingress_cases]} if ingress_cases else {}
         out |= {"cold_start": imports.row()} if imports is not None else {}

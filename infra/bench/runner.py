@@ -25,9 +25,12 @@ from infra.local.settings import chalice_config
 
 
 def use_client(client: Any) -> None:
-    """Make the composition root build the worker's adapters on `client`, with the local stage's settings."""
+    """Make the composition root build the worker's adapters on `client`, with the local stage's settings and AWS's
+    cache age (300 s: the local stage's 5 s would let a slow machine re-read the rules mid-run, a cost AWS does not
+    see)."""
     bootstrap.reset()
-    bootstrap.override("settings", load_settings(chalice_config().environment_variables))
+    bootstrap.override("settings", load_settings({**chalice_config().environment_variables,
+                                                  "LOYALTY_CACHE_SECONDS": "300"}))
     bootstrap.override("client:dynamodb", client)
 
 

@@ -18,8 +18,9 @@ from chalicelib import bootstrap as composition
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_due import FIRST_RUN_LOOKBACK
 from chalicelib.adapters.dynamodb_orders import DUE_SHARDS
-from infra.bench import jobs_report, kinds, report
+from infra.bench import campaigns_report, jobs_report, kinds, report
 from infra.bench.__main__ import parse_args
+from infra.bench.campaigns import campaign_scaling
 from infra.bench.costs import CostModel
 from infra.bench.jobs import job_scaling
 from infra.bench.local import create_table, dynamodb_client
@@ -308,6 +309,40 @@ def test_job_cost_does_not_follow_the_population_and_expires_exactly_the_due_mem
     assert len(lines) == 2 + 4
     assert len({len(line) for line in lines}) == 1  # aligned
     assert jobs_report.job_lines(scaling)[-1].startswith("Steady-state round trips, 50 members / 5 members: 1.00")
+
+
+# run_campaigns, read from chalicelib/services/campaign_run.py: the Due index as for expire_inactive (the cursor, one
+# Query per day and shard, the failure records when something is due, the cursor's UpdateItem), the campaign once per
+# run (GetItem), per due enrollment its item and the member's profile (GetItem each), the step's message (PutItem)
+# and the enrollment moved on to its 7-day wait (UpdateItem). Nothing is due on the second run at the same time.
+@pytest.mark.timeout(60)
+def test_campaign_run_cost_follows_the_steps_due_not_the_population(moto_table: Any) -> None:
+    client, reader, table = moto_table
+    scaling = campaign_scaling(client, reader, table, sizes=(5, 50), due=2, threads=1)
+
+    first = [r for r in scaling.runs if r.run == "first"]
+    steady = [r for r in scaling.runs if r.run == "steady state"]
+    assert [r.population for r in first] == [5, 50]
+    assert first[0].calls == first[1].calls == Counter({"Query": 1 + FIRST_RUN_DAYS * DUE_SHARDS, "GetItem": 2 + 2 * 2,
+                                                        "PutItem": 2, "UpdateItem": 2 + 1})
+    assert steady[0].calls == steady[1].calls == Counter({"Query": DUE_SHARDS, "GetItem": 1, "UpdateItem": 1})
+    assert [(r.done, r.failed) for r in scaling.runs] == [(2, 0), (0, 0), (2, 0), (0, 0)]
+    assert [r.items_written for r in first] == [2 * 2 + 1] * 2     # per due member message, enrollment; cursor
+    assert [r.items_written for r in steady] == [0, 0]
+
+    program = program_settings({})
+    for n in due_indices(50, 2):  # the table now holds the 50-member population
+        member = member_id(program.program_id, program.shop_domain, n)
+        messages = composition.get_outbox().messages(program.program_id, member)
+        sent = [m for m in messages if m.kind == "campaign_message"]
+        assert len(sent) == 1, n
+    assert len(campaigns_report.table(scaling).splitlines()) == 2 + 4
+    assert campaigns_report.lines(scaling)[-2:] == [
+        "First campaign run round trips (2 steps due), 50 members / 5 members: 1.00 (expected about 1.0: the cost "
+        "follows the steps due)",
+        "Campaign run round trips, 50 members / 5 members: 1.00 (expected about 1.0: steady state, never the number "
+        "of members)"]
+    assert campaigns_report.as_json(scaling)["first_run_round_trip_ratio"] == 1.0
 
 
 def test_jobs_section_is_on_by_default_and_can_be_left_out() -> None:

@@ -29,7 +29,7 @@ class CountingMailer:
         self.lock = threading.Lock()
 
     def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
-                 program_id: str, kind: str) -> str:
+                 program_id: str, kind: str, member_id: str | None = None, message_id: str | None = None) -> str:
         with self.lock:
             self.sent.append(raw)
             return f"ses-{len(self.sent)}"

@@ -1,14 +1,10 @@
 """Surveys asked through the worker, the dispatcher and SES (moto): one-click score links that verify, the throttle,
 the cap, consent and quiet hours, each trigger once, and review requests that never depend on an answer."""
-import email
-import email.policy
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.adapters import dynamodb_keys as keys
@@ -23,6 +19,7 @@ from chalicelib.services.messaging import dispatch_messages
 from chalicelib.services.ports.ledger import MemberChange
 from tests.factories import SHOP, body_of, load_event, make_order
 from tests.fakes import FixedClock, StaticRules
+from tests.ses_mail import sent_mails as mails
 
 SHIPPED = datetime(2026, 11, 21, 14, tzinfo=UTC)          # the fulfilment fixture's created_at
 RULES = StaticRules(ProgramRules())
@@ -60,17 +57,6 @@ def member():
 def asked(kind="nps_survey"):
     return [(m.status, m.reason) for m in bootstrap.get_outbox().messages("demo", member().member_id)
             if m.kind == kind]
-
-
-def mails(subject_part):
-    found = []
-    for raw in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-1"].sent_messages:
-        if hasattr(raw, "raw_data"):
-            data = raw.raw_data.encode() if isinstance(raw.raw_data, str) else raw.raw_data
-            parsed = email.message_from_bytes(data, policy=email.policy.default)
-            if subject_part in parsed["Subject"]:
-                found.append(parsed)
-    return found
 
 
 def score_tokens(mail):

@@ -10,6 +10,7 @@ from typing import Protocol
 from chalicelib.domain.ledger import Member
 from chalicelib.services.ports.crm_lists import HubSpotLists
 from chalicelib.services.ports.hubspot import HubSpotTasks
+from chalicelib.services.ports.offers import CustomerTags
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,9 @@ class ProductHandles(Protocol):
         ...
 
 
-class ShopifyAdminApi(CustomerMetafields, DiscountCodes, ProductHandles, Protocol):
-    """The Shopify Admin calls the engine makes: loyalty metafields, reward discount codes, product handles."""
+class ShopifyAdminApi(CustomerMetafields, DiscountCodes, ProductHandles, CustomerTags, Protocol):
+    """The Shopify Admin calls the engine makes: loyalty metafields, reward discount codes, product handles,
+    customer tags (offers)."""
 
 
 @dataclass(frozen=True)

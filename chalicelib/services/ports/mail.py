@@ -21,10 +21,11 @@ class Composer(Protocol):
 
 class Mailer(Protocol):
     def send_raw(self, raw: bytes, sender: str, recipient: str, configuration_set: str | None, *,
-                 program_id: str, kind: str) -> str:
+                 program_id: str, kind: str, member_id: str | None = None, message_id: str | None = None) -> str:
         """Send; the provider's message id. MailRejected: never deliverable; MailUnavailable: try later.
 
-        The mail is tagged with its program and kind, so bounces and complaints say whose mail they are about.
+        The mail is tagged with its program and kind (and the member and message it is, when given), so bounces,
+        complaints, deliveries and opens say whose mail they are about.
         """
         ...
 

@@ -63,6 +63,13 @@ class MessagingSettings:
     review_url: str = "{store}/products/{handle}#reviews"   # placeholders: store, handle, product_id
     currency: str = "USD"                                    # the shop's currency, for amounts in mail
     feedback_alert_email: str | None = None                  # the merchant's address for unhappy-answer alerts
+    link_domains: tuple[str, ...] = ()                       # sites (and subdomains) campaign mail may link to
+    shop_url: str | None = None                              # https://<shop domain>: the store without store_url
+
+    @property
+    def storefront(self) -> str | None:
+        """The store's address: `store_url`, else the Shopify shop's own domain."""
+        return self.store_url or self.shop_url
 
 
 @dataclass(frozen=True)

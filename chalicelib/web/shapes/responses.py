@@ -132,6 +132,9 @@ class Message(Struct, kw_only=True):
     attempts: int
     created_at: Time | None
     updated_at: Time | None
+    sent_at: Time | None = None
+    delivered_at: Annotated[Time | None, Meta(description="SES's first delivery event for it")] = None
+    opened_at: Annotated[Time | None, Meta(description="SES's first open event for it (images loaded)")] = None
 
 
 class Messages(Struct):
@@ -183,9 +186,31 @@ class FeedbackAnswered(Struct, kw_only=True, tag_field="kind", tag="feedback_ans
     response_id: Annotated[str, Meta(description="the answer in GET /admin/feedback")]
 
 
+class LinkClicked(Struct, kw_only=True, tag_field="kind", tag="link_clicked"):
+    at: Annotated[Time, Meta(description="the first click on this link of the message")]
+    message_id: str
+    url_host: str
+    url_path: str
+    campaign_id: str | None
+    likely_scanner: Annotated[bool, Meta(description="within seconds of sending or delivery: a link scanner, likely")]
+    clicks: int
+
+
+class MailDelivered(Struct, kw_only=True, tag_field="kind", tag="mail_delivered"):
+    at: Time
+    message_id: str
+    message_kind: str | None
+
+
+class MailOpened(Struct, kw_only=True, tag_field="kind", tag="mail_opened"):
+    at: Annotated[Time, Meta(description="the first open (SES open tracking)")]
+    message_id: str
+    message_kind: str | None
+
+
 class MemberEvent(Struct, tag_field="type", tag="event"):
     at: Time
-    event: TierChanged | JourneyChanged | FeedbackAnswered
+    event: TierChanged | JourneyChanged | FeedbackAnswered | LinkClicked | MailDelivered | MailOpened
 
 
 class Timeline(Struct):

@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.domain import rules_codec as codec
 from chalicelib.domain.ids import RULES_VERSION
+from chalicelib.domain.program import DEFAULT_POINT_VALUE
 from chalicelib.domain.surveys import SURVEY_STAGES
 from chalicelib.services.dry_run import MAX_RANGE
 from chalicelib.web.shapes.requests import whole
@@ -117,6 +118,12 @@ class Surveys(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
+_PLACES = codec.POINT_VALUE_PLACES
+PointValue = Annotated[str, Meta(
+    pattern=whole(f"[0-9]{{1,{len(str(codec.POINT_VALUE_MAX)) - 1}}}(?:\\.[0-9]{{1,{_PLACES}}})?"
+                  f"|{codec.POINT_VALUE_MAX}(?:\\.0{{1,{_PLACES}}})?"),
+    description=f"a decimal string above 0 and at most {codec.POINT_VALUE_MAX} with at most {_PLACES} decimal "
+                "places: what one point is worth in the shop's currency, e.g. 0.01")]
 
 
 class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -143,6 +150,7 @@ class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
     surveys: Annotated[Surveys, Meta(description=(
         "an object saying when surveys are asked (all optional): nps_after_delivery_days, nps_after_orders, "
         "nps_on_stages, csat_on_ticket_closed, throttle_days, token_days"))] | UnsetType = UNSET
+    point_value: PointValue = format(DEFAULT_POINT_VALUE, "f")
 
 
 class RulesVersions(Struct):

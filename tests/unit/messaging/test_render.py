@@ -29,6 +29,8 @@ EXPECTED = {
                    "https://loyalty.demo.example/feedback/preview-0", "https://loyalty.demo.example/feedback/preview-10"],
     "csat_survey": ["How satisfied were you with your support request?",
                     "https://loyalty.demo.example/feedback/preview-1", "https://loyalty.demo.example/feedback/preview-5"],
+    "campaign_message": ["1,250 points", "$120.00", "Gold", "750 more points", "$20 off your next order",
+                         "March 3, 2027", "https://demo-shop.myshopify.com/collections/new", "Shop now"],
 }
 
 
