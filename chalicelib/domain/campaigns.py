@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -531,12 +531,6 @@ def goal_outcome(member: Member | None, entered_at: datetime, goal_days: int, no
             if first <= d <= last and (d > first or _after_on_day(member, entered_at))]
     return Outcome(bool(days), len(days), sum((member.purchase_days[d] for d in days), Decimal(0)))
 
-
-@dataclass(frozen=True)
-class Definitions:
-    """Active campaigns with their audiences resolved, for one nightly task."""
-
-    campaigns: tuple[tuple[Campaign, Mapping[str, Any] | None], ...] = field(default_factory=tuple)
 
 
 def from_stored(campaign_id: str, definition: Mapping[str, Any], **meta: Any) -> Campaign:
