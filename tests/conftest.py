@@ -18,6 +18,21 @@ os.environ.update({
 })
 
 
+def _share_service_models() -> None:
+    """Every boto3 session of the test process reads AWS's service models from one loader: a test makes a dozen
+    clients (the local bootstrap's and the app's), and each new session would parse the same JSON models again
+    (about half a second per test). The models are read-only data; moto's mocking sits in the clients' event hooks."""
+    from functools import cache
+
+    import botocore.loaders
+    import botocore.session
+
+    botocore.session.create_loader = cache(botocore.loaders.create_loader)
+
+
+_share_service_models()
+
+
 # `LOYALTY_TEST_NOW=<ISO-8601>` runs the tests as if the machine's clock said that (and ticked on from there):
 # `make test` runs the unit and integration tests a second time years ahead at 23:59 UTC, which proves that no
 # test and no business rule depends on today's real date or time of day.
