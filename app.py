@@ -6,6 +6,7 @@ from chalicelib.jobs import journey, schedules, worker
 from chalicelib.observability import publishes_metrics, with_lambda_context
 from chalicelib.web import (
     admin,
+    admin_analytics,
     admin_campaigns,
     admin_connectors,
     admin_deliveries,
@@ -27,7 +28,7 @@ app = Chalice(app_name="loyalty")
 app.register_middleware(with_lambda_context, "http")      # the worker and jobs do the same themselves (observed)
 app.register_middleware(publishes_metrics(bootstrap.get_metrics), "http")
 app.register_middleware(normalise_framework_errors, "http")
-for module in (health, webhooks, admin, admin_rules, admin_exports, admin_connectors, admin_jobs, admin_journey,
-               admin_deliveries, admin_merges, admin_feedback, admin_campaigns, public, feedback_pages, links, worker,
-               schedules, journey):
+for module in (health, webhooks, admin, admin_analytics, admin_rules, admin_exports, admin_connectors, admin_jobs,
+               admin_journey, admin_deliveries, admin_merges, admin_feedback, admin_campaigns, public, feedback_pages,
+               links, worker, schedules, journey):
     app.register_blueprint(module.bp)

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import journey, rfm, segment_rules
+from chalicelib.domain.cohorts import cohort_counts
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.journey import Journey, Prediction, Rfm
 from chalicelib.domain.ledger import Member
@@ -207,6 +208,7 @@ def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: P
         if lists is not None:
             lists.add(member, built_in + matched)
         counts.update(map_counts(member.journey_seen, where, task.as_of))
+        counts.update(cohort_counts(member.purchase_days, task.as_of.date()))
         counts.update(touch_counts(member, where, result.changes, since, task.as_of, rules.journey.touch_window))
         if _moved(member, result) and deps.store.record(task.program_id, result, deps.clock.now()):
             written += 1

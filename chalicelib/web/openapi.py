@@ -16,6 +16,7 @@ from chalicelib.services.deliveries import REFUSED_KEPT_DAYS
 from chalicelib.services.exports import MAX_LIMIT
 from chalicelib.services.jobs import MAX_ATTEMPTS
 from chalicelib.services.members import MAX_PAGE
+from chalicelib.web.shapes import analytics as analytics_shapes
 from chalicelib.web.shapes import campaigns as campaign_shapes
 from chalicelib.web.shapes import feedback as feedback_shapes
 from chalicelib.web.shapes import journey as journey_shapes
@@ -27,8 +28,8 @@ from chalicelib.web.shapes.requests import whole
 
 REF = "#/components/schemas/{name}"
 DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-SHAPES = (campaign_shapes.CampaignDefinition, campaign_shapes.CampaignDetail, campaign_shapes.CampaignList,
-          campaign_shapes.CampaignPreview, campaign_shapes.CampaignReport,
+SHAPES = (analytics_shapes.Cohorts, campaign_shapes.CampaignDefinition, campaign_shapes.CampaignDetail,
+          campaign_shapes.CampaignList, campaign_shapes.CampaignPreview, campaign_shapes.CampaignReport,
           feedback_shapes.FeedbackResponses, feedback_shapes.FeedbackSummary,
           journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
           journey_shapes.SegmentMembers, segment_shapes.NewSegment, segment_shapes.CustomSegment,
@@ -205,6 +206,12 @@ PATHS: dict[str, Any] = {
         "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY),
                        {**_query("by"), "schema": {"type": "string", "enum": ["stage", "segment", "tier"]}}],
         "responses": _ok(feedback_shapes.FeedbackSummary)}},
+    "/admin/analytics/cohorts": {"get": {
+        "summary": "Monthly cohorts by first order from the last nightly run: the share of each cohort ordering in "
+                   "each following month, and revenue per customer; cohorts whose month falls in from–to (dates, "
+                   "each optional); 400 invalid_query",
+        "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY)],
+        "responses": _ok(analytics_shapes.Cohorts)}},
     "/admin/campaigns": {
         "get": {"summary": "The program's campaigns", "responses": _ok(campaign_shapes.CampaignList)},
         "post": {"summary": "A new draft campaign from a definition or a built-in journey ({\"template\": name}), "

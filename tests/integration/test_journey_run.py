@@ -1,6 +1,7 @@
 """The journey through the app on moto: orders move stages in their own transaction; the nightly run (scheduled start,
 shard tasks through the journey queue) scores RFM, judges states by cadence without a model, counts segments."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from chalice.test import Client
@@ -194,3 +195,20 @@ def test_the_journey_map_compares_the_members_a_stage_messaged_with_those_it_did
         "stage": "first_time", "window_days": 30, "entered": {"members": 2, "moved_forward": 1},
         "messages": [{"kind": "points_earned", "members": 1, "moved_forward": 1}],
         "no_message": {"members": 1, "moved_forward": 0}}]        # made by their orders: never prospects
+
+
+def test_the_cohorts_come_from_the_nightly_run_each_customer_in_the_month_of_their_first_order(client, aws, ordered):
+    assert client.http.get("/admin/analytics/cohorts", headers=ADMIN).json_body == {"as_of": None, "cohorts": []}
+    run_journey(client, aws, AS_OF)
+    found = client.http.get("/admin/analytics/cohorts", headers=ADMIN).json_body
+    value = str(member("B").purchase_days[date(2026, 6, 20)])           # the sample order's merchandise value
+    assert found == {"as_of": AS_OF.isoformat(), "cohorts": [
+        {"cohort": "2026-01", "customers": 1, "retention": [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+         "revenue_per_customer": str(2 * Decimal(value))},                                       # A
+        {"cohort": "2026-04", "customers": 1, "retention": [1.0, 1.0, 0.0],
+         "revenue_per_customer": str(2 * Decimal(value))},                                       # C
+        {"cohort": "2026-06", "customers": 1, "retention": [1.0], "revenue_per_customer": value}]}    # B
+    later = client.http.get("/admin/analytics/cohorts?from=2026-03-15&to=2026-06-01", headers=ADMIN).json_body
+    assert [k["cohort"] for k in later["cohorts"]] == ["2026-04", "2026-06"]
+    refused = client.http.get("/admin/analytics/cohorts?from=2026-07-01&to=2026-06-01", headers=ADMIN)
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (400, "invalid_query")
