@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote, urlsplit
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.tokens import MalformedToken, check_age, micros_of, moment_of, pack, payload_of, unpack
+from chalicelib.domain.tokens import MalformedToken, micros_of, moment_of, pack, payload_of, verified
 
 VERSION = 1
 PURPOSE = b"loyalty-click-v1."
@@ -117,9 +117,7 @@ def sign(secret: bytes, claim: ClickClaim) -> str:
 def verify(secret: bytes | list[bytes], token: str, now: datetime, max_age: timedelta = MAX_AGE) -> ClickClaim:
     """The claim when a configured secret (current, then previous) signed the token and it is not too old:
     InvalidSignature (forged, or another kind of token), MalformedToken, TokenExpired or TokenNotYetValid."""
-    claim = _claim(unpack(secret, PURPOSE, token, "link"))
-    check_age(claim.issued_at, now, max_age, "link")
-    return claim
+    return verified(secret, PURPOSE, token, now, max_age, "link", _claim)
 
 
 def claimed_program(token: str) -> str:

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from chalicelib.domain.journey import Stage
 from chalicelib.domain.messages import FEEDBACK as FEEDBACK
-from chalicelib.domain.tokens import MalformedToken, check_age, micros_of, moment_of, pack, payload_of, unpack
+from chalicelib.domain.tokens import MalformedToken, micros_of, moment_of, pack, payload_of, verified
 
 NPS_SURVEY, CSAT_SURVEY = "nps_survey", "csat_survey"
 KINDS = (NPS_SURVEY, CSAT_SURVEY)                    # category FEEDBACK (domain/messages.py)
@@ -161,9 +161,7 @@ def sign(secret: bytes, claim: SurveyClaim) -> str:
 def verify(secret: bytes | list[bytes], token: str, now: datetime, max_age: timedelta) -> SurveyClaim:
     """The claim when a configured secret (current, then previous) signed the token and it is not too old:
     InvalidSignature (forged, or another kind of token), MalformedToken, TokenExpired or TokenNotYetValid."""
-    claim = _claim(unpack(secret, PURPOSE, token, "survey link"))
-    check_age(claim.issued_at, now, max_age, "survey link")
-    return claim
+    return verified(secret, PURPOSE, token, now, max_age, "survey link", _claim)
 
 
 def claimed_program(token: str) -> str:

@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from chalicelib.domain.errors import InvalidSignature
@@ -67,9 +69,25 @@ def sign(secret: bytes, program_id: str, member_id: str, category: str, issued_a
 def verify(secret: bytes | list[bytes], token: str, now: datetime,
            max_age: timedelta = timedelta(days=365)) -> UnsubscribeClaim:
     """The claim when a configured secret (current, then previous) signed the token and it is not too old."""
-    claim = _claim(unpack(secret, PURPOSE, token, "unsubscribe token"))
-    check_age(claim.issued_at, now, max_age, "unsubscribe token")
-    return claim
+    return verified(secret, PURPOSE, token, now, max_age, "unsubscribe token", _claim)
+
+
+class Issued(Protocol):
+    @property
+    def issued_at(self) -> datetime: ...
+
+
+Claim = TypeVar("Claim", bound=Issued)
+
+
+def verified(secret: bytes | list[bytes], purpose: bytes, token: str, now: datetime, max_age: timedelta, what: str,
+             claim: Callable[[bytes], Claim]) -> Claim:
+    """What `claim` reads from the payload, when a configured secret (current, then previous) signed the token for
+    this purpose and it is not too old: InvalidSignature (forged, or another kind of token), MalformedToken,
+    TokenExpired or TokenNotYetValid."""
+    found = claim(unpack(secret, purpose, token, what))
+    check_age(found.issued_at, now, max_age, what)
+    return found
 
 
 def pack(secret: bytes, purpose: bytes, fields: list[object]) -> str:

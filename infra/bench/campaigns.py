@@ -13,9 +13,8 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from time import perf_counter
 from typing import Any
 
 from chalicelib import bootstrap
@@ -23,8 +22,9 @@ from chalicelib.domain import campaigns as c
 from chalicelib.domain.audit import audit_record
 from chalicelib.observability import logger
 from chalicelib.services.campaign_run import RunDeps, run_campaigns
+from chalicelib.services.jobs import JobReport
 from infra.bench.costs import CostModel
-from infra.bench.jobs import DUE, RUNS, SIZES, JobBench, JobRun, Scaling
+from infra.bench.jobs import DUE, SIZES, JobBench, Scaling, job_scaling
 from infra.bench.population import due_indices, member_id
 
 CAMPAIGN = c.Campaign(
@@ -74,26 +74,15 @@ class CampaignBench(JobBench):
         model.cost(self.recorder.take())
         return model, seconds
 
-    def run(self, model: CostModel, size: int, due: int, label: str, now: datetime) -> JobRun:
-        self.recorder.take()
+    def job(self, now: datetime) -> JobReport:
         deps = RunDeps(bootstrap.get_campaigns(), bootstrap.get_ledger(), bootstrap.get_outbox(), _no_grant,
                        _Clock(now))
         with _quiet():
-            started = perf_counter()
-            report = run_campaigns(self.program_id, now, bootstrap.get_due_work(), deps)
-            elapsed = perf_counter() - started
-        cost = model.cost(self.recorder.take())
-        return JobRun(size, due, label, cost.calls, cost.items_written, cost.table_units + cost.index_units, elapsed,
-                      report.done, len(report.failed))
+            return run_campaigns(self.program_id, now, bootstrap.get_due_work(), deps)
 
 
 def campaign_scaling(client: Any, reader: Any, table: str, sizes: Sequence[int] = SIZES, due: int = DUE,
                      threads: int = 4, now: datetime | None = None) -> Scaling:
     """Run the `campaigns` job twice over each population size, each with `due` members' first step due; the table
     is reset."""
-    now = now or datetime.now(UTC)
-    bench, scaling = CampaignBench(client, reader, table, threads), Scaling()
-    for size in sizes:
-        model, scaling.load_seconds[size] = bench.prepare(size, due, now)
-        scaling.runs += [bench.run(model, size, due, label, now) for label in RUNS]
-    return scaling
+    return job_scaling(client, reader, table, sizes, due, threads, now, CampaignBench)

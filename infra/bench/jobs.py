@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.domain.program import EPOCH, INACTIVITY, Expiry, ProgramRules
-from chalicelib.services.jobs import expire_inactive
+from chalicelib.services.jobs import JobReport, expire_inactive
 from infra.bench.costs import CostModel
 from infra.bench.local import create_table
 from infra.bench.population import INACTIVITY_MONTHS, bulk_load, population
@@ -92,11 +92,15 @@ class JobBench:
         model.cost(self.recorder.take())
         return model, seconds
 
+    def job(self, now: datetime) -> JobReport:
+        """The job under test, with the adapters chalicelib.bootstrap builds."""
+        return expire_inactive(self.program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(),
+                               bootstrap.get_rules())
+
     def run(self, model: CostModel, size: int, due: int, label: str, now: datetime) -> JobRun:
         self.recorder.take()
         started = perf_counter()
-        report = expire_inactive(self.program_id, now, bootstrap.get_ledger(), bootstrap.get_due_work(),
-                                 bootstrap.get_rules())
+        report = self.job(now)
         seconds = perf_counter() - started
         cost = model.cost(self.recorder.take())
         return JobRun(size, due, label, cost.calls, cost.items_written, cost.table_units + cost.index_units, seconds,
@@ -104,10 +108,11 @@ class JobBench:
 
 
 def job_scaling(client: Any, reader: Any, table: str, sizes: Sequence[int] = SIZES, due: int = DUE,
-                threads: int = 4, now: datetime | None = None) -> Scaling:
-    """Run `expire_inactive` twice over each population size, each with `due` members due; the table is reset."""
+                threads: int = 4, now: datetime | None = None, bench_type: type[JobBench] = JobBench) -> Scaling:
+    """Run the bench's job (`expire_inactive` by default) twice over each population size, each with `due` members
+    due; the table is reset."""
     now = now or datetime.now(UTC)
-    bench, scaling = JobBench(client, reader, table, threads), Scaling()
+    bench, scaling = bench_type(client, reader, table, threads), Scaling()
     for size in sizes:
         model, scaling.load_seconds[size] = bench.prepare(size, due, now)
         scaling.runs += [bench.run(model, size, due, label, now) for label in RUNS]
