@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -26,16 +25,16 @@ from chalicelib.adapters.dynamodb_codec import campaign_attribute
 from chalicelib.adapters.dynamodb_conditions import applied, cancellation
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain.audit import AuditRecord
-from chalicelib.domain.campaigns import WALKING, Campaign, Enrollment, from_stored
+from chalicelib.domain.campaigns import WALKING, Campaign, Enrollment, from_stored, parse_ref
 from chalicelib.domain.due import CAMPAIGN_TASK
 from chalicelib.domain.errors import ConcurrentChange, DuplicateEntry
+from chalicelib.domain.tokens import micros_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PAGE_SIZE = 500
 CLICK_ATTEMPTS = 3
-_REF = re.compile(r"([^/]{1,200})/([^/]{1,200})/(0|[1-9][0-9]{0,19})")     # enrollment_ref, canonical digits only
 _MUTABLE = ("step", "step_since", "status", "due_at", "clicked_at", "sent", "points_granted", "offer_cost",
             "finished_at", "reason")
 
@@ -126,11 +125,11 @@ def _enrollments_pk(program_id: str, campaign_id: str) -> str:
 
 def enrollment_key(program_id: str, ref: str) -> dict[str, Any] | None:
     """The key of the enrollment a ref names; None for a malformed ref."""
-    found = _REF.fullmatch(ref) if ref.isprintable() else None
+    found = parse_ref(ref)
     if found is None:
         return None
-    campaign_id, member_id, micros = found.groups()
-    return item_key(_enrollments_pk(program_id, campaign_id), f"E#{member_id}#{int(micros):020d}")
+    campaign_id, member_id, entered_at = found
+    return item_key(_enrollments_pk(program_id, campaign_id), f"E#{member_id}#{micros_of(entered_at):020d}")
 
 
 def campaign_item(program_id: str, campaign: Campaign) -> dict[str, Any]:

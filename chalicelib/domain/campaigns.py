@@ -392,13 +392,16 @@ def enrollment_ref(campaign_id: str, member_id: str, entered_at: datetime) -> st
     return f"{campaign_id}/{member_id}/{(entered_at - EPOCH) // timedelta(microseconds=1)}"
 
 
+_REF = re.compile(r"([^/]{1,200})/([^/]{1,200})/(0|[1-9][0-9]{0,17})")     # canonical digits: one ref per entry
+
+
 def parse_ref(ref: str) -> tuple[str, str, datetime] | None:
     """The campaign, member and entry time a ref names (UTC); None for anything that is not a ref."""
-    parts = ref.split("/")
-    if len(parts) != 3 or not re.fullmatch(r"[0-9]{1,17}", parts[2]):
+    found = _REF.fullmatch(ref) if ref.isprintable() else None
+    if found is None:
         return None
     try:
-        return parts[0], parts[1], EPOCH + timedelta(microseconds=int(parts[2]))
+        return found[1], found[2], EPOCH + timedelta(microseconds=int(found[3]))
     except OverflowError:
         return None
 
