@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_engagement import DynamoDBEngagement
     from chalicelib.adapters.dynamodb_exports import DynamoDBShopIndex
     from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
+    from chalicelib.adapters.dynamodb_figures import DynamoDBFigures
     from chalicelib.adapters.dynamodb_identities import DynamoDBIdentities
     from chalicelib.adapters.dynamodb_journey import DynamoDBJourneyStore, DynamoDBMemberShards
     from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sqs_queue import SqsIngestQueue
     from chalicelib.adapters.vader_sentiment import VaderSentiment
     from chalicelib.domain.ledger import Member
+    from chalicelib.services.analytics import Sources
     from chalicelib.services.hubspot_members import HubSpotContext
     from chalicelib.services.journey_run import JourneyDeps
     from chalicelib.services.offers import OfferDeps
@@ -384,6 +386,18 @@ def get_feedback_store() -> DynamoDBFeedbackStore:
     """Surveys sent and their answers (the FeedbackStore and FeedbackListing ports)."""
     from chalicelib.adapters.dynamodb_feedback import DynamoDBFeedbackStore
     return _get("feedback_store", lambda: DynamoDBFeedbackStore(get_settings().table_name, client("dynamodb")))
+
+
+def get_figures() -> DynamoDBFigures:
+    """The day counters the ledger's transactions keep, and their month totals (domain/figures.py)."""
+    from chalicelib.adapters.dynamodb_figures import DynamoDBFigures
+    return _get("figures", lambda: DynamoDBFigures(get_settings().table_name, client("dynamodb")))
+
+
+def get_analytics() -> Sources:
+    """What the program's figures are read from."""
+    from chalicelib.services.analytics import Sources
+    return _get("analytics", lambda: Sources(get_figures(), get_journey_store(), get_feedback_store()))
 
 
 def get_sentiment() -> VaderSentiment:

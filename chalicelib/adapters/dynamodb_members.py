@@ -21,9 +21,11 @@ from chalicelib.adapters.dynamodb_codec import (
     journey_attributes,
     stage_entries,
 )
+from chalicelib.adapters.dynamodb_figures import figure_updates
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.adapters.dynamodb_outbox import message_item
 from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
+from chalicelib.domain.figures import entry_deltas
 from chalicelib.domain.journey import Change
 from chalicelib.domain.ledger import Identity, LedgerEntry, MemberHints
 from chalicelib.services.ports.ledger import MemberChange
@@ -56,6 +58,8 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
                 "kind": "tier_changed", "from_tier": tc.old, "to_tier": tc.new, "at": tc.at, "member_id": member_id})}})
     if _moves_standing(entries, change):
         writes.append(crm_sync_mark(table, program_id, member_id, now))
+    writes += figure_updates(table, program_id, member_id,
+                             [*entry_deltas(entries), *(change.figures if change else ())])
     return writes
 
 

@@ -26,10 +26,11 @@ JOURNEY_QUEUE = load_settings().journey_queue_name
 @invocation
 def journey(event: CloudWatchEvent) -> dict[str, Any]:
     """Daily: each program's journey run (stages and states, RFM, the customer model) as of the event's time."""
-    from chalicelib.services import journey_run
+    from chalicelib.services import analytics, journey_run
 
-    return _run_programs("journey", event, lambda program_id, now: journey_run.start(
-        program_id, now, bootstrap.get_journey_deps()), quiet=False)
+    return _run_programs("journey", event, lambda program_id, now: {
+        **journey_run.start(program_id, now, bootstrap.get_journey_deps()),
+        **analytics.roll_up(program_id, bootstrap.get_figures(), now.date())}, quiet=False)
 
 
 @bp.on_sqs_message(queue=JOURNEY_QUEUE, batch_size=1, name="handle_journey")

@@ -1,13 +1,152 @@
-"""The program's figures for the admin API and the dashboard: so far the monthly cohorts the nightly run counts."""
+"""The program's figures for the admin API and the dashboard.
+
+Live figures come from the day counters the ledger keeps in its own transactions (domain/figures.py); the nightly
+journey run counts members, enrolments and the monthly cohorts. Reading a period costs one Query per counter shard
+over the days asked for (and the period before, for retention and the change shown), never one read per member.
+"""
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from chalicelib.domain import cohorts as c
+from chalicelib.domain import figures as f
 from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.surveys import Tally
+from chalicelib.services import feedback_reports
+from chalicelib.services.ports.feedback import FeedbackStore
+from chalicelib.services.ports.figures import FigureStore
 from chalicelib.services.ports.journey import JourneyStore
 
 INVALID = "invalid_query"
+DEFAULT_DAYS = 30
+MAX_DAYS = 731
+# Month totals are used only for months ending this long before today: facts dated earlier that arrive after a
+# nightly roll-up (a late replay, a backfill) count in `points_outstanding` from the next roll-up on.
+SETTLED_DAYS = 62
+ENROLLED = "enrolled:"
+MEMBERS = "members"
+LIVE, NIGHTLY = "live", "nightly"
+FRESHNESS = {**{name: LIVE for name in (
+    "customers_active", "customers_new", "customers_returning", "revenue", "retention_rate", "repeat_purchase_rate",
+    "redemption_rate", "redemptions", "points_issued", "points_redeemed", "points_expired", "points_reversed",
+    "points_outstanding", "liability", "breakage_rate", "expected_breakage", "nps", "nps_responses", "csat",
+    "mean_sentiment")}, "members_enrolled": NIGHTLY, "members_total": NIGHTLY}
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    period: f.Period
+    figures: f.Figures
+    members_enrolled: int | None
+    feedback: Tally
+
+
+@dataclass(frozen=True)
+class Summary:
+    as_of: datetime
+    nightly_as_of: datetime | None
+    members_total: int | None
+    current: PeriodFigures
+    previous: PeriodFigures
+    series: list[tuple[date, dict[str, Decimal | int | None]]]
+
+
+@dataclass(frozen=True)
+class Sources:
+    figures: FigureStore
+    journey: JourneyStore
+    feedback: FeedbackStore
+
+
+def summary(program_id: str, start: str | None, end: str | None, now: datetime, today: date,
+            sources: Sources) -> Summary:
+    """The period's figures (`start`, `end`: dates, inclusive; default the 30 days to today), the same figures for
+    the period of equal length before it, and each day's series."""
+    p = parse_period(start, end, today)
+    q = p.previous()
+    first = q.previous().first                                  # the previous period's own retention reaches back
+    snapshot = sources.figures.totals(program_id, min(first, today - timedelta(days=SETTLED_DAYS)))
+    read_from = min(first, snapshot[0] + timedelta(days=1)) if snapshot else None
+    days = sources.figures.days(program_id, read_from, p.last)
+    base_day, base = snapshot if snapshot else (date.min, f.Totals())
+    counts = sources.journey.latest_counts(program_id)
+    nightly = counts[1] if counts else None
+
+    def period_figures(period: f.Period) -> PeriodFigures:
+        totals = base.plus(days, base_day + timedelta(days=1), period.last)
+        tally = feedback_reports.tally(sources.feedback.surveys(program_id, *_bounds(period)), None)[0][1]
+        return PeriodFigures(period, f.figures(days, period, totals), _enrolled(nightly, period), tally)
+
+    enrolled = _enrolled_by_day(nightly)
+    series: list[tuple[date, dict[str, Decimal | int | None]]] = [
+        (day, {"members_enrolled": enrolled.get(day, 0) if nightly is not None else None, **values})
+        for day, values in f.day_series(days, p)]
+    return Summary(as_of=now, nightly_as_of=counts[0] if counts else None,
+                   members_total=nightly.get(MEMBERS, 0) if nightly is not None else None,
+                   current=period_figures(p), previous=period_figures(q), series=series)
+
+
+def parse_period(start: str | None, end: str | None, today: date) -> f.Period:
+    last = _date(end, "to") or today
+    first = _date(start, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        raise InvalidRequest("from must not follow to", code=INVALID)
+    if (last - first).days + 1 > MAX_DAYS:
+        raise InvalidRequest(f"a period is at most {MAX_DAYS} days", code=INVALID)
+    return f.Period(first, last)
+
+
+def roll_up(program_id: str, store: FigureStore, today: date) -> dict[str, int]:
+    """Sum the ledger counters from the first day to the end of every month before today's (nightly), so that a
+    period's outstanding points read the days since a month's end, not the program's whole history."""
+    month_start = today.replace(day=1)
+    days = store.days(program_id, None, month_start - timedelta(days=1))
+    if not days:
+        return {"months": 0}
+    months: list[tuple[date, f.Totals]] = []
+    totals, first = f.Totals(), min(days)
+    cursor = first.replace(day=1)
+    while cursor < month_start:
+        following = (cursor + timedelta(days=32)).replace(day=1)
+        through = following - timedelta(days=1)
+        totals = totals.plus(days, cursor, through)
+        months.append((through, totals))
+        cursor = following
+    store.save_totals(program_id, months)
+    return {"months": len(months)}
+
+
+def _bounds(p: f.Period) -> tuple[datetime, datetime]:
+    return feedback_reports.day_bounds(p.first, p.last)
+
+
+def _enrolled_by_day(counts: Mapping[str, int] | None) -> dict[date, int]:
+    found: dict[date, int] = {}
+    for name, n in (counts or {}).items():
+        if name.startswith(ENROLLED):
+            try:
+                found[date.fromisoformat(name[len(ENROLLED):])] = n
+            except ValueError:
+                continue
+    return found
+
+
+def _enrolled(counts: Mapping[str, int] | None, p: f.Period) -> int | None:
+    if counts is None:
+        return None
+    return sum(n for day, n in _enrolled_by_day(counts).items() if p.first <= day <= p.last)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise InvalidRequest(f"{name} must be a date, YYYY-MM-DD", code=INVALID) from e
 
 
 def cohort_table(program_id: str, start: str | None, end: str | None,

@@ -116,8 +116,13 @@ def summary(store: FeedbackStore, program_id: str, start: str | None, end: str |
     if by not in (None, "", *GROUPINGS):
         raise InvalidRequest(f"by must be one of {', '.join(GROUPINGS)}", code="invalid_query")
     first, last = period(start, end, today)
-    records = store.surveys(program_id, datetime.combine(first, time.min, UTC), datetime.combine(last, time.max, UTC))
+    records = store.surveys(program_id, *day_bounds(first, last))
     return first, last, tally(records, by or None)
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The first and the last moment (UTC) of the days from `first` to `last`."""
+    return datetime.combine(first, time.min, UTC), datetime.combine(last, time.max, UTC)
 
 
 def tally(records: Iterable[SurveyRecord], by: str | None) -> list[tuple[str, Tally]]:

@@ -137,6 +137,7 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
             rows += [row for row in (summary_row(m, task.as_of) for m in live) if row is not None]
         else:
             written += _apply_page(task, live, model, rules, deps, custom, counts, lists, entries)
+            counts.update(enrolment_counts(live, ZoneInfo(deps.time_zone(task.program_id))))
         after = page.after
         if after is None or should_stop():
             break
@@ -154,6 +155,13 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
         elif lists is not None:              # the run collected for HubSpot lists
             deps.queue.send([Task(task.program_id, task.as_of, PUBLISH).body()])
     return {"members": read, "written": written}
+
+
+def enrolment_counts(members: Sequence[Member], zone: ZoneInfo) -> Counter[str]:
+    """`members` (live members) and `enrolled:<YYYY-MM-DD>`, the day each profile was made in the program's zone."""
+    found = Counter(f"enrolled:{m.created_at.astimezone(zone).date().isoformat()}" for m in members)
+    found["members"] = len(members)
+    return found
 
 
 def fit(program_id: str, as_of: datetime, deps: JourneyDeps) -> dict[str, int]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from chalicelib.domain import accounting as acc
 from chalicelib.domain import journey, tiers
+from chalicelib.domain.figures import REVENUE, Delta, purchase_deltas
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
@@ -66,6 +67,7 @@ def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member |
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
         check_version=read, purchase_day=day_of.date(), day_value=delta,
+        figures=purchase_figures(member, day_of, delta, read),
         journey=journey_step.journey if journey_step else None,
         journey_changes=journey_step.changes if journey_step else (),
         tier_change=tier_change,
@@ -86,7 +88,19 @@ def _unrewarded(member: Member | None, paid_at: datetime | None, review: Message
     step = _journey_on_order(member, paid_at, above_base, rules) if read else None
     return MemberChange(expected_version=member.version if member else None, check_version=read,
                         purchase_day=paid_at.date(), day_value=Decimal(0), messages=messages,
+                        figures=purchase_figures(member, paid_at, Decimal(0), read),
                         journey=step.journey if step else None, journey_changes=step.changes if step else ())
+
+
+def purchase_figures(member: Member | None, paid_at: datetime, value: Decimal, read: bool) -> tuple[Delta, ...]:
+    """The day counters' share of a purchase: its value, and the customer's purchase events when the day is new.
+
+    The events follow from the member's purchase days, so only a change computed from the read profile (whose
+    version the transaction guards) may move them; an unread one moves only the value (a refund's day exists).
+    """
+    if not read:
+        return (Delta(paid_at.date(), REVENUE, value),) if value else ()
+    return tuple(purchase_deltas(member.purchase_days if member else (), paid_at.date(), value))
 
 
 def _journey_on_order(member: Member | None, paid_at: datetime, above_base_tier: bool,

@@ -28,7 +28,8 @@ from chalicelib.web.shapes.requests import whole
 
 REF = "#/components/schemas/{name}"
 DAY = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-SHAPES = (analytics_shapes.Cohorts, campaign_shapes.CampaignDefinition, campaign_shapes.CampaignDetail,
+SHAPES = (analytics_shapes.Cohorts, analytics_shapes.Summary, campaign_shapes.CampaignDefinition,
+          campaign_shapes.CampaignDetail,
           campaign_shapes.CampaignList, campaign_shapes.CampaignPreview, campaign_shapes.CampaignReport,
           feedback_shapes.FeedbackResponses, feedback_shapes.FeedbackSummary,
           journey_shapes.JourneyMap, journey_shapes.JourneyModel, journey_shapes.Segments,
@@ -212,6 +213,13 @@ PATHS: dict[str, Any] = {
                    "each optional); 400 invalid_query",
         "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY)],
         "responses": _ok(analytics_shapes.Cohorts)}},
+    "/admin/analytics/summary": {"get": {
+        "summary": "The program's figures for a period (dates, inclusive; default the last 30 days, at most 731): "
+                   "customers, retention, repeat purchase, points issued/redeemed/expired/outstanding, liability, "
+                   "breakage, NPS; the same for the period before (`previous`) and each day's series; live from the "
+                   "ledger's day counters, members from the nightly run; 400 invalid_query",
+        "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY)],
+        "responses": _ok(analytics_shapes.Summary)}},
     "/admin/campaigns": {
         "get": {"summary": "The program's campaigns", "responses": _ok(campaign_shapes.CampaignList)},
         "post": {"summary": "A new draft campaign from a definition or a built-in journey ({\"template\": name}), "

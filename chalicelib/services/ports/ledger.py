@@ -9,6 +9,7 @@ from typing import NamedTuple, Protocol
 
 from chalicelib.domain.accounting import OrderAccount
 from chalicelib.domain.audit import AuditRecord
+from chalicelib.domain.figures import Delta
 from chalicelib.domain.journey import Change, Journey
 from chalicelib.domain.ledger import Identity, LedgerEntry, LedgerPage, Member, MemberHints
 from chalicelib.domain.merges import MemberMerge
@@ -50,6 +51,7 @@ class MemberChange:
     journey: Journey | None = None        # the member's journey after the change (stage and state), when it moved
     journey_changes: tuple[Change, ...] = ()   # the stage and state changes, recorded in the member's timeline
     tags_bought: frozenset[str] = frozenset()  # the tags of the order's products, added to the member's
+    figures: tuple[Delta, ...] = ()       # what the change adds to the day counters besides its entries' points
 
 
 class LedgerRepository(Protocol):
