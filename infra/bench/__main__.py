@@ -18,10 +18,11 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from infra.bench import campaigns_report, cold_start, ingress, jobs_report, journey_report, report
+from infra.bench import analytics, campaigns_report, cold_start, ingress, jobs_report, journey_report, report
 from infra.bench.campaigns import campaign_scaling
 from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.journey import LARGE_ENV, JourneyResults, journey_costs
@@ -43,6 +44,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--journey-large", action=argparse.BooleanOptionalAction, default=None,
                         help=f"also over 100,000 members (about 15 more minutes; default: {LARGE_ENV}=1 in the "
                              "environment)")
+    parser.add_argument("--analytics", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure reading the program's figures over two years of day counters (default on)")
     parser.add_argument("--ingress", action=argparse.BooleanOptionalAction, default=True,
                         help="also compare a forged HubSpot batch with a genuine one on the ingress path (default on)")
     parser.add_argument("--cold-start", action=argparse.BooleanOptionalAction, default=True,
@@ -76,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             campaigns = campaign_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
         if args.journey:  # after the jobs: it resets the table too; its own clients and recorder
             journeys = journey_costs(dynamodb_client(endpoint), dynamodb_client(endpoint), table, args.journey_large)
+        reads = analytics.analytics_costs(dynamodb_client(endpoint), dynamodb_client(endpoint), table) \
+            if args.analytics else []
     ingress_cases = ingress.ingress_costs() if args.ingress else []     # last: rebuilds the composition root on moto
     meta = {"backend": f"DynamoDB Local (in memory) at {endpoint}, table {table}", "events_per_kind": args.events,
             "block": args.block, "python": platform.python_version(), "cpus": os.cpu_count(),
@@ -93,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{journey_report.NOTE}\n")
         print(journey_report.table(journeys))
         print("\n".join(["", *journey_report.lines(journeys), *journey_report.award_lines(results)]))
+    if reads:
+        print(f"\n{analytics.NOTE}\n")
+        print(analytics.table(reads))
     if ingress_cases:
         print(f"\n{ingress.NOTE}\n")
         print(ingress.table(ingress_cases))
@@ -105,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out |= {"campaigns": campaigns_report.as_json(campaigns)} if campaigns else {}
         out |= {"journey": journey_report.as_json(journeys)} if journeys is not None else {}
         out |= {"ingress": [case.row() for case in ingress_cases]} if ingress_cases else {}
+        out |= {"analytics": [asdict(case) for case in reads]} if reads else {}
         out |= {"cold_start": imports.row()} if imports is not None else {}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nDone in {meta['seconds']} s.")
@@ -121,6 +130,8 @@ def print_kinds(args: argparse.Namespace, meta: dict[str, Any], results: list[Ki
     print(report.table(results))
     print()
     print("\n".join(report.hot_keys(results)))
+    print()
+    print("\n".join(report.figure_lines(results)))
     if args.verbose:
         print()
         print("\n".join(report.breakdown(results)))

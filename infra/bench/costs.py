@@ -15,6 +15,8 @@ from infra.bench.calls import UNPRICED, WRITES, Write, read_units, reported_unit
 from infra.bench.recorder import Call
 from infra.bench.sizes import Index, index_write_units, item_size, item_write_units
 
+FIGURES = "#FIG#"      # the day counters' partitions (chalicelib/adapters/dynamodb_figures.py)
+
 
 @dataclass(frozen=True)
 class Schema:
@@ -43,10 +45,12 @@ class EventCost:
     reported_write_units: float = 0.0  # DynamoDB's own ConsumedCapacity, when asked for (a cross-check)
     reported_read_units: float = 0.0
     unreported_calls: int = 0
+    figure_items: int = 0     # of the items written: the day counters (analytics), and their write units
+    figure_units: int = 0
 
     def add(self, other: EventCost) -> None:
         for name in ("attempts", "items_written", "table_units", "index_units", "read_units", "failed_transactions",
-                     "reported_write_units", "reported_read_units", "unreported_calls"):
+                     "reported_write_units", "reported_read_units", "unreported_calls", "figure_items", "figure_units"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.calls.update(other.calls)
         self.partitions.update(other.partitions)
@@ -106,7 +110,11 @@ class CostModel:
             self.items[ref] = after
         size_before, size_after = (item_size(i) if i else 0 for i in (before, after))
         cost.items_written += 1
-        cost.table_units += item_write_units(size_before, size_after, write.transactional)
+        units = item_write_units(size_before, size_after, write.transactional)
+        cost.table_units += units
+        if FIGURES in _scalar(key[schema.keys[0]]):
+            cost.figure_items += 1
+            cost.figure_units += units
         cost.partitions[_scalar(key[schema.keys[0]])] += 1
         for index in schema.indexes:
             units = index_write_units(before, after, index, schema.keys)

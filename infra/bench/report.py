@@ -121,3 +121,14 @@ def _reported(d: dict[str, Any]) -> str:
 def as_json(results: Sequence[KindResult], meta: dict[str, Any]) -> dict[str, Any]:
     return {**meta, "units_note": UNITS_NOTE, "floor_note": FLOOR_NOTE,
             "kinds": [{**row(r), **details(r)} for r in results]}
+
+
+def figure_lines(results: Sequence[KindResult]) -> list[str]:
+    """What the day counters (analytics) add to each kind that writes them: items and write units per event."""
+    out = []
+    for r in results:
+        if r.events and r.cost.figure_items:
+            total = (r.cost.table_units + r.cost.index_units) / r.events
+            out.append(f"{r.kind}: {r.cost.figure_items / r.events:.2f} counter items, "
+                       f"{r.cost.figure_units / r.events:.2f} WRU of the {total:.2f} per event")
+    return ["Day counters (analytics) in the worker's transactions:", *out] if out else []

@@ -196,15 +196,18 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     assert paid.cost.calls == Counter({op: 3 * n for op, n in ORDERS_PAID_CALLS.items()})
     assert paid.outcomes == Counter({"recorded": 3})
     # account + profile + entry + the points-earned message + the CRM sync mark + the journey event (first_time,
-    # active), each under 1 KB, x2 in the transaction; index entries: the profile's email (GSI1), the account's and
-    # the profile's Shop entries, the profile's Members entry, the message's and the sync mark's Due entries
+    # active) + the day counters, each under 1 KB, x2 in the transaction; index entries: the profile's email (GSI1),
+    # the account's and the profile's Shop entries, the profile's Members entry, the message's and the sync mark's
+    # Due entries
     assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
-            paid.per_event(paid.cost.index_units)) == (6, 12, 6)
+            paid.per_event(paid.cost.index_units)) == (7, 14, 6)
+    assert (paid.per_event(paid.cost.figure_items), paid.per_event(paid.cost.figure_units)) == (1, 2)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
     duplicate = results["orders/paid (duplicate delivery)"]
     assert duplicate.cost.calls == Counter({op: 3 * n for op, n in DUPLICATE_CALLS.items()})
     assert (duplicate.cost.items_written, duplicate.cost.table_units) == (0, 0)
+    assert (duplicate.cost.figure_items, results["orders/paid (returning customer)"].cost.figure_units) == (0, 3 * 2)
     assert paid.floor_iterations == 3
     assert paid.ratio > 0
     lines = report.table(results.values()).splitlines()
@@ -291,8 +294,9 @@ def test_job_cost_does_not_follow_the_population_and_expires_exactly_the_due_mem
     assert first[0].calls == first[1].calls == Counter({"Query": 2 + FIRST_RUN_DAYS * DUE_SHARDS, "GetItem": 1 + 2,
                                                         "TransactWriteItems": 2, "UpdateItem": 1})
     assert [(r.done, r.failed) for r in scaling.runs] == [(2, 0), (0, 0), (2, 0), (0, 0)]
-    # per due member: profile, expire entry, due item deleted and the CRM sync mark; then the cursor
-    assert [r.items_written for r in first] == [2 * 4 + 1] * 2
+    # per due member: profile, expire entry, due item deleted, the CRM sync mark and the expiry day's counters;
+    # then the cursor
+    assert [r.items_written for r in first] == [2 * 5 + 1] * 2
     assert [r.items_written for r in steady] == [0, 0]
     assert scaling.steady_ratio() == 1.0
 
@@ -348,3 +352,15 @@ def test_campaign_run_cost_follows_the_steps_due_not_the_population(moto_table: 
 def test_jobs_section_is_on_by_default_and_can_be_left_out() -> None:
     assert parse_args([]).jobs is True
     assert parse_args(["--no-jobs", "--kinds", "customers/redact"]).jobs is False
+
+
+def test_reading_the_figures_costs_the_same_round_trips_for_any_period_and_shop(moto_table: Any) -> None:
+    from infra.bench import analytics
+
+    cases = analytics.analytics_costs(*moto_table, sizes=(4, 40), periods=(30, 90), history_days=150)
+    reads = [c for c in cases if c.label.endswith("days")]
+    assert {c.round_trips for c in reads} == {8 + 1 + 2}     # a Query per counter shard, the month totals, feedback
+    small = {c.label: c.read_units for c in reads if c.orders_a_day == 4}
+    # the days read: the period, the one before it (and its own previous one, for its retention), and back to the
+    # end of a month settled 62 days before today: the units follow the days asked for beyond that
+    assert small["30 days"] < small["90 days"]
