@@ -23,6 +23,7 @@ from chalicelib.adapters.dynamodb_codec import (
     entry_item,
     hubspot_entries,
 )
+from chalicelib.adapters.dynamodb_figures import figure_updates
 from chalicelib.adapters.dynamodb_identities import build_link_put
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, due_delete, due_put, file_under_shop
 from chalicelib.domain.audit import AuditRecord
@@ -30,6 +31,8 @@ from chalicelib.domain.due import CRM_SYNC_TASK, INACTIVITY_TASK, TIER_TASK
 from chalicelib.domain.ledger import Identity, LedgerEntry
 from chalicelib.domain.merges import MemberMerge, merge_key
 from chalicelib.services.ports.hubspot import IdentityLink
+
+MAX_FIGURE_DAYS = 40        # the merge's transaction holds at most 100 items; the rest are far fewer than 60
 
 
 def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary: Identity,
@@ -56,6 +59,9 @@ def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary:
     ]
     if plan.tier is not None and plan.tier.review_at is not None:
         writes.append(due_put(table, program_id, plan.target_id, TIER_TASK, plan.tier.review_at, now))
+    figures = figure_updates(table, program_id, plan.target_id, plan.figures)
+    if len(figures) <= MAX_FIGURE_DAYS:      # else the day counters keep two customers (README: Analytics)
+        writes += figures
     return writes
 
 

@@ -90,6 +90,18 @@ def purchase_deltas(days_before: Iterable[date], day: date, value: Decimal) -> l
     return found + [Delta(d, name, Decimal(n)) for (d, name), n in sorted(counts.items()) if n]
 
 
+def merge_deltas(source_days: Iterable[date], target_days: Iterable[date]) -> list[Delta]:
+    """Two members found to be one customer: the purchase events of their days together, less each one's own.
+    (The revenue is the same either way.)"""
+    source, target = set(source_days), set(target_days)
+    counts: dict[tuple[date, str], int] = defaultdict(int)
+    for event in purchase_events(source | target):
+        counts[event] += 1
+    for event in [*purchase_events(source), *purchase_events(target)]:
+        counts[event] -= 1
+    return [Delta(d, name, Decimal(n)) for (d, name), n in sorted(counts.items()) if n]
+
+
 def by_day(deltas: Iterable[Delta]) -> dict[date, dict[str, Decimal]]:
     """The deltas summed per day and name, zeros dropped."""
     days: dict[date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))

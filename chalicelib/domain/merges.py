@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from chalicelib.domain.figures import Delta, merge_deltas
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member, entry_id_for
 
 SHOPIFY = "shopify"
@@ -33,6 +34,7 @@ class MemberMerge:
     tier: TierMove | None               # the source's tier, when it is above the target's
     activity_at: datetime | None        # the source's last activity, when later than the target's
     consent: tuple[str, datetime] | None   # the source's consent state, when newer than the target's
+    figures: tuple[Delta, ...] = ()     # the day counters' purchase events of one customer instead of two
 
 
 def merge_key(source_id: str) -> str:
@@ -61,7 +63,8 @@ def plan_merge(source: Member, target: Member | None, target_id: str, tier_order
         source=source, target_id=target_id, target_version=target.version if target else 0,
         out_entry=out_entry, in_entry=in_entry, spend={m: v for m, v in source.spend.items() if v},
         tier=_higher_tier(source, target, tier_order), activity_at=_later_activity(source, target),
-        consent=_newer_consent(source, target))
+        consent=_newer_consent(source, target),
+        figures=tuple(merge_deltas(source.purchase_days, target.purchase_days if target else ())))
 
 
 def _rank(tier: str, order: tuple[str, ...]) -> int:

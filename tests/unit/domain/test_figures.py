@@ -112,3 +112,15 @@ def test_outstanding_points_are_what_was_issued_less_what_left_and_liability_kee
     assert found.liability(Decimal("0.01")) == Decimal("4.13")                   # 550 × 0.01 × 0.75 = 4.125
     empty = f.figures({}, p, f.Totals())
     assert empty.redemption_rate is None and empty.retention_rate is None and empty.liability(Decimal(1)) == 0
+
+
+@given(day_offsets, day_offsets)
+def test_a_merge_leaves_the_counters_with_one_customers_events_instead_of_two(mine, theirs):
+    source = {START + timedelta(days=o) for o in mine}
+    target = {START + timedelta(days=o) for o in theirs}
+    deltas: list[f.Delta] = []
+    for days in (source, target):
+        deltas += [f.Delta(d, n, Decimal(1)) for d, n in f.purchase_events(days)]
+    deltas += f.merge_deltas(source, target)
+    expected = f.by_day(f.Delta(d, n, Decimal(1)) for d, n in f.purchase_events(source | target))
+    assert f.by_day(deltas) == expected
