@@ -397,7 +397,8 @@ def get_figures() -> DynamoDBFigures:
 def get_analytics() -> Sources:
     """What the program's figures are read from."""
     from chalicelib.services.analytics import Sources
-    return _get("analytics", lambda: Sources(get_figures(), get_journey_store(), get_feedback_store()))
+    return _get("analytics", lambda: Sources(get_figures(), get_journey_store(), get_feedback_store(),
+                                             get_directory(), get_rules()))
 
 
 def get_sentiment() -> VaderSentiment:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from chalicelib.domain import cohorts as c
 from chalicelib.domain import figures as f
@@ -19,6 +20,7 @@ from chalicelib.services import feedback_reports
 from chalicelib.services.ports.feedback import FeedbackStore
 from chalicelib.services.ports.figures import FigureStore
 from chalicelib.services.ports.journey import JourneyStore
+from chalicelib.services.ports.programs import ProgramDirectory, RulesSource
 
 INVALID = "invalid_query"
 DEFAULT_DAYS = 30
@@ -47,6 +49,8 @@ class PeriodFigures:
 @dataclass(frozen=True)
 class Summary:
     as_of: datetime
+    currency: str
+    point_value: Decimal
     nightly_as_of: datetime | None
     members_total: int | None
     current: PeriodFigures
@@ -59,12 +63,15 @@ class Sources:
     figures: FigureStore
     journey: JourneyStore
     feedback: FeedbackStore
+    directory: ProgramDirectory
+    rules: RulesSource
 
 
-def summary(program_id: str, start: str | None, end: str | None, now: datetime, today: date,
-            sources: Sources) -> Summary:
-    """The period's figures (`start`, `end`: dates, inclusive; default the 30 days to today), the same figures for
-    the period of equal length before it, and each day's series."""
+def summary(program_id: str, start: str | None, end: str | None, now: datetime, sources: Sources) -> Summary:
+    """The period's figures (`start`, `end`: dates, inclusive; default the 30 days to today in the program's time
+    zone), the same figures for the period of equal length before it, and each day's series."""
+    settings = sources.directory.messaging(program_id)
+    today = now.astimezone(ZoneInfo(settings.policy.timezone)).date()
     p = parse_period(start, end, today)
     q = p.previous()
     first = q.previous().first                                  # the previous period's own retention reaches back
@@ -84,7 +91,9 @@ def summary(program_id: str, start: str | None, end: str | None, now: datetime, 
     series: list[tuple[date, dict[str, Decimal | int | None]]] = [
         (day, {"members_enrolled": enrolled.get(day, 0) if nightly is not None else None, **values})
         for day, values in f.day_series(days, p)]
-    return Summary(as_of=now, nightly_as_of=counts[0] if counts else None,
+    return Summary(as_of=now, currency=settings.currency,
+                   point_value=sources.rules.rules_at(program_id, now).point_value,
+                   nightly_as_of=counts[0] if counts else None,
                    members_total=nightly.get(MEMBERS, 0) if nightly is not None else None,
                    current=period_figures(p), previous=period_figures(q), series=series)
 

@@ -33,17 +33,11 @@ def cohorts() -> dict[str, Any]:
 def summary() -> dict[str, Any]:
     """The program's figures for a period (`from`, `to`: dates, inclusive; default the last 30 days), the period
     before it, and each day's series: live from the ledger's day counters, members from the nightly run."""
-    from zoneinfo import ZoneInfo
-
     from chalicelib.services import analytics
     from chalicelib.web.shapes.analytics import summary_body
     from chalicelib.web.wire import answer
 
     key = caller(bp, "read")
     query: Mapping[str, str] = bp.current_request.query_params or {}
-    settings = bootstrap.get_directory().messaging(key.program_id)
-    now = bootstrap.get_clock().now()
-    found = analytics.summary(key.program_id, query.get("from"), query.get("to"), now,
-                              now.astimezone(ZoneInfo(settings.policy.timezone)).date(), bootstrap.get_analytics())
-    point_value = bootstrap.get_rules().rules_at(key.program_id, now).point_value
-    return answer(summary_body(found, point_value, settings.currency))
+    return answer(summary_body(analytics.summary(key.program_id, query.get("from"), query.get("to"),
+                                                 bootstrap.get_clock().now(), bootstrap.get_analytics())))

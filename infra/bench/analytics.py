@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from chalicelib.adapters.dynamodb_attributes import to_attributes
@@ -41,9 +43,17 @@ class ReadCase:
     write_units: int
 
 
-class _NoRuns:
+class _Program:
+    """No nightly run yet, UTC, US dollars, a cent a point: the settings the reads need, without SSM."""
+
     def latest_counts(self, program_id: str) -> None:
         return None
+
+    def messaging(self, program_id: str) -> Any:
+        return SimpleNamespace(policy=SimpleNamespace(timezone="UTC"), currency="USD")
+
+    def rules_at(self, program_id: str, at: datetime) -> Any:
+        return SimpleNamespace(point_value=Decimal("0.01"))
 
 
 def _names(rng: random.Random, orders: int, day_index: int) -> dict[str, int]:
@@ -84,11 +94,13 @@ def analytics_costs(client: Any, reader: Any, table: str, sizes: tuple[int, ...]
         analytics.roll_up(program_id, store, END + timedelta(days=1))
         cost = model.cost(recorder.take())
         cases.append(ReadCase(size, "nightly roll-up", sum(cost.calls.values()), cost.read_units, cost.table_units))
-        sources = analytics.Sources(store, _NoRuns(), DynamoDBFeedbackStore(table, client))  # type: ignore[arg-type]
+        program = _Program()
+        sources = analytics.Sources(store, program, DynamoDBFeedbackStore(table, client), program,  # type: ignore[arg-type]
+                                    program)
         for days in periods:
             start = END - timedelta(days=days - 1)
             analytics.summary(program_id, start.isoformat(), END.isoformat(), datetime(2026, 6, 30, 12, tzinfo=UTC),
-                              END, sources)
+                              sources)
             cost = model.cost(recorder.take())
             cases.append(ReadCase(size, f"{days} days", sum(cost.calls.values()), cost.read_units, 0))
     return cases

@@ -18,8 +18,7 @@ def add(member_id, day, **names):
 
 
 def outstanding(start, end):
-    found = analytics.summary("demo", start, end, datetime(2026, 6, 30, 12, tzinfo=UTC), TODAY,
-                              bootstrap.get_analytics())
+    found = analytics.summary("demo", start, end, datetime(2026, 6, 30, 12, tzinfo=UTC), bootstrap.get_analytics())
     return found.current.figures.points_outstanding
 
 

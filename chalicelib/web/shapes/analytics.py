@@ -113,7 +113,8 @@ def _figures(period: analytics.PeriodFigures, point_value: Decimal, currency: st
         breakage_rate=_rate(fig.breakage_rate), expected_breakage=_rate(fig.expected_breakage))
 
 
-def summary_body(found: analytics.Summary, point_value: Decimal, currency: str) -> Summary:
+def summary_body(found: analytics.Summary) -> Summary:
+    point_value, currency = found.point_value, found.currency
     return Summary(
         **_figures(found.current, point_value, currency), as_of=found.as_of.isoformat(),
         nightly_as_of=found.nightly_as_of.isoformat() if found.nightly_as_of else None,
