@@ -39,20 +39,25 @@ def test_orders_in_any_order_and_redeliveries_count_once(client, aws):
     assert (june["customers_active"], june["customers_new"], june["customers_returning"]) == (2, 1, 1)
     assert june["repeat_purchase_rate"] == 0.0                  # B's first order is in June, with no second
     # the 30 days before are 2 to 31 May: A's first order on 1 May is not in them, so nobody to retain
-    assert june["previous"]["customers_active"] == 0 and june["retention_rate"] is None
+    assert june["previous"]["customers_active"] == 0
+    assert june["retention_rate"] is None
     may = summary(client, **{"from": "2026-05-01", "to": "2026-05-31"})
-    assert may["customers_new"] == 1 and may["repeat_purchase_rate"] == 0.0     # A's second order is in June
+    assert may["customers_new"] == 1
+    assert may["repeat_purchase_rate"] == 0.0     # A's second order is in June
     july = summary(client, **{"from": "2026-05-31", "to": "2026-06-29"})     # the 30 days before: 1-30 May
-    assert july["previous"]["customers_active"] == 1 and july["retention_rate"] == 1.0     # A: 1 May, then 10 June
+    assert july["previous"]["customers_active"] == 1
+    assert july["retention_rate"] == 1.0     # A: 1 May, then 10 June
     may_june = summary(client, **{"from": "2026-05-01", "to": "2026-06-30"})
     assert may_june["repeat_purchase_rate"] == 0.5             # A: 1 May then 10 June; B: once
     points = june["points_issued"] + june["previous"]["points_issued"]
     members = [bootstrap.get_ledger().get_member("demo", member_of(name)) for name in "AB"]
     assert points > 0
     assert may_june["points_outstanding"] == sum(m.points_balance + m.pending_points for m in members)
-    assert june["as_of"] == NOW.isoformat() and june["freshness"]["points_issued"] == "live"
+    assert june["as_of"] == NOW.isoformat()
+    assert june["freshness"]["points_issued"] == "live"
     assert june["liability"]["currency"] == june["currency"]
-    assert [d["day"] for d in june["series"]][:2] == ["2026-06-01", "2026-06-02"] and len(june["series"]) == 30
+    assert [d["day"] for d in june["series"]][:2] == ["2026-06-01", "2026-06-02"]
+    assert len(june["series"]) == 30
     assert sum(d["customers_new"] for d in june["series"]) == 1
 
 
@@ -61,11 +66,16 @@ def test_members_come_from_the_nightly_run(client, aws):
     assert summary(client)["members_enrolled"] is None
     run_journey(client, aws, NOW)
     found = summary(client)
-    assert found["members_total"] == 1 and found["members_enrolled"] == 1
+    assert found["members_total"] == 1
+    assert found["members_enrolled"] == 1
+    assert found["tiers"][0]["members"] == 1
+    assert sum(t["members"] for t in found["tiers"]) == 1   # the base tier
+    assert len(found["tiers"]) == len(bootstrap.get_rules().rules_at("demo", NOW).tiers)
     assert found["nightly_as_of"] == NOW.isoformat()
 
 
 def test_a_period_that_is_not_one_is_a_400(client):
     for query in ("from=2026-06-30&to=2026-06-01", "from=2024-01-01&to=2026-06-01", "to=June"):
         response = client.http.get(f"/admin/analytics/summary?{query}", headers=ADMIN)
-        assert response.status_code == 400 and response.json_body["error"]["code"] == "invalid_query"
+        assert response.status_code == 400
+        assert response.json_body["error"]["code"] == "invalid_query"

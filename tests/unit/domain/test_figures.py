@@ -107,11 +107,12 @@ def test_outstanding_points_are_what_was_issued_less_what_left_and_liability_kee
     p = f.Period(day, day)
     found = f.figures(days, p, f.Totals().plus(days, day, day))
     assert found.points_outstanding == 550
-    assert found.redemption_rate == Decimal("0.3000") and found.breakage_rate == Decimal("0.1000")
+    assert found.redemption_rate == Decimal("0.3000")
+    assert found.breakage_rate == Decimal("0.1000")
     assert found.expected_breakage == Decimal("0.2500")                          # 100 ÷ (100 + 300)
     assert found.liability(Decimal("0.01")) == Decimal("4.13")                   # 550 × 0.01 × 0.75 = 4.125
     empty = f.figures({}, p, f.Totals())
-    assert empty.redemption_rate is None and empty.retention_rate is None and empty.liability(Decimal(1)) == 0
+    assert (empty.redemption_rate, empty.retention_rate, empty.liability(Decimal(1))) == (None, None, 0)
 
 
 @given(day_offsets, day_offsets)
