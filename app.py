@@ -2,7 +2,7 @@
 from chalice import Chalice
 
 from chalicelib import bootstrap
-from chalicelib.jobs import journey, schedules, worker
+from chalicelib.jobs import analytics_export, journey, schedules, worker
 from chalicelib.observability import publishes_metrics, with_lambda_context
 from chalicelib.web import (
     admin,
@@ -16,6 +16,7 @@ from chalicelib.web import (
     admin_journey,
     admin_merges,
     admin_rules,
+    dashboard,
     feedback_pages,
     health,
     links,
@@ -30,5 +31,5 @@ app.register_middleware(publishes_metrics(bootstrap.get_metrics), "http")
 app.register_middleware(normalise_framework_errors, "http")
 for module in (health, webhooks, admin, admin_analytics, admin_rules, admin_exports, admin_connectors, admin_jobs,
                admin_journey, admin_deliveries, admin_merges, admin_feedback, admin_campaigns, public, feedback_pages,
-               links, worker, schedules, journey):
+               links, dashboard, worker, schedules, journey, analytics_export):
     app.register_blueprint(module.bp)

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_segment_lists import DynamoDBSegmentLists
     from chalicelib.adapters.dynamodb_segments import DynamoDBSegments
     from chalicelib.adapters.dynamodb_shops import DynamoDBShopData
+    from chalicelib.adapters.dynamodb_table_export import DynamoDBTableExports
     from chalicelib.adapters.platform_formats import PlatformFormats
     from chalicelib.adapters.program_directory import ParameterProgramDirectory
     from chalicelib.adapters.s3_payloads import S3PayloadStore
@@ -417,3 +418,10 @@ def get_campaign_progress() -> CampaignProgress | None:
     """What a person's click on a campaign mail moves on: a step waiting for a click (the campaign store)."""
     from chalicelib.services.campaign_run import ClickProgress
     return _get("campaign_progress", lambda: ClickProgress(get_campaigns(), get_clock()))
+
+
+def get_table_exports() -> DynamoDBTableExports:
+    """The table's exports to the analytics bucket (the daily analytics_export job)."""
+    from chalicelib.adapters.dynamodb_table_export import DynamoDBTableExports
+    s = get_settings()
+    return _get("table_exports", lambda: DynamoDBTableExports(s.table_name, s.analytics_bucket, client("dynamodb")))

@@ -16,6 +16,7 @@ class Settings:
     param_prefix: str
     secret_prefix: str
     cache_seconds: int
+    analytics_bucket: str = ""      # where the analytics export job writes (infra/template.yaml AnalyticsBucket)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -30,4 +31,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         param_prefix=env.get("LOYALTY_PARAM_PREFIX", f"/loyalty/{stage}"),
         secret_prefix=env.get("LOYALTY_SECRET_PREFIX", f"loyalty/{stage}"),
         cache_seconds=int(env.get("LOYALTY_CACHE_SECONDS", "300")),
+        analytics_bucket=env.get("LOYALTY_ANALYTICS_BUCKET", f"loyalty-{stage}-analytics"),
     )

@@ -185,7 +185,8 @@ def test_only_the_journey_functions_may_use_the_journey_queue_and_files(packaged
                 for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
                     action = statement["Action"]
                     actions |= {action} if isinstance(action, str) else set(action)
-    assert set(grants) == {"Journey", "HandleJourney"}
+    assert set(grants) == {"Journey", "HandleJourney", "AnalyticsExport"}     # export job: test_analytics_template
+    assert not {a for a in grants["AnalyticsExport"] if a.startswith("sqs:")}
     assert "sqs:SendMessage" in grants["Journey"]
     assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "s3:GetObject",
             "s3:PutObject", "s3:ListBucket"} <= grants["HandleJourney"]
