@@ -30,12 +30,13 @@ MAX_DAYS = 731
 SETTLED_DAYS = 62
 ENROLLED = "enrolled:"
 MEMBERS = "members"
+TIER = "tier:"
 LIVE, NIGHTLY = "live", "nightly"
 FRESHNESS = {**{name: LIVE for name in (
     "customers_active", "customers_new", "customers_returning", "revenue", "retention_rate", "repeat_purchase_rate",
     "redemption_rate", "redemptions", "points_issued", "points_redeemed", "points_expired", "points_reversed",
     "points_outstanding", "liability", "breakage_rate", "expected_breakage", "nps", "nps_responses", "csat",
-    "mean_sentiment")}, "members_enrolled": NIGHTLY, "members_total": NIGHTLY}
+    "mean_sentiment")}, "members_enrolled": NIGHTLY, "members_total": NIGHTLY, "tiers": NIGHTLY}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Summary:
     point_value: Decimal
     nightly_as_of: datetime | None
     members_total: int | None
+    tiers: list[tuple[str, int]]              # members per tier at the nightly run, as the rules order them
     current: PeriodFigures
     previous: PeriodFigures
     series: list[tuple[date, dict[str, Decimal | int | None]]]
@@ -95,6 +97,7 @@ def summary(program_id: str, start: str | None, end: str | None, now: datetime, 
                    point_value=sources.rules.rules_at(program_id, now).point_value,
                    nightly_as_of=counts[0] if counts else None,
                    members_total=nightly.get(MEMBERS, 0) if nightly is not None else None,
+                   tiers=_tiers(nightly, [t.name for t in sources.rules.rules_at(program_id, now).tiers]),
                    current=period_figures(p), previous=period_figures(q), series=series)
 
 
@@ -130,6 +133,12 @@ def roll_up(program_id: str, store: FigureStore, today: date) -> dict[str, int]:
 
 def _bounds(p: f.Period) -> tuple[datetime, datetime]:
     return feedback_reports.day_bounds(p.first, p.last)
+
+
+def _tiers(counts: Mapping[str, int] | None, order: list[str]) -> list[tuple[str, int]]:
+    """The program's tiers in order with their members, then any tier members still hold that the rules dropped."""
+    found = {name[len(TIER):]: n for name, n in (counts or {}).items() if name.startswith(TIER)}
+    return [(t, found.get(t, 0)) for t in order] + sorted((t, n) for t, n in found.items() if t not in order)
 
 
 def _enrolled_by_day(counts: Mapping[str, int] | None) -> dict[date, int]:

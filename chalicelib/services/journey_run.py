@@ -158,8 +158,10 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
 
 
 def enrolment_counts(members: Sequence[Member], zone: ZoneInfo) -> Counter[str]:
-    """`members` (live members) and `enrolled:<YYYY-MM-DD>`, the day each profile was made in the program's zone."""
+    """`members` (live members), `enrolled:<YYYY-MM-DD>`, the day each profile was made in the program's zone, and
+    `tier:<name>`, the members in each tier."""
     found = Counter(f"enrolled:{m.created_at.astimezone(zone).date().isoformat()}" for m in members)
+    found.update(f"tier:{m.tier}" for m in members)
     found["members"] = len(members)
     return found
 

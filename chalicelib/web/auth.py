@@ -20,8 +20,27 @@ def authenticate(headers: Mapping[str, str], scope: str, directory: ProgramDirec
 
 
 def caller(bp: Blueprint, scope: str) -> ApiKey:
-    """The key of the request being served by `bp`, if it grants `scope`."""
-    return authenticate(bp.current_request.headers, scope)
+    """The key of the request being served by `bp`, if it grants `scope`.
+
+    Without an Authorization header, a GET for the read scope may instead carry the dashboard's session cookie
+    (services/dashboard_sessions.py): SameSite=Strict, read-only and GET only, so it offers no CSRF surface.
+    """
+    request = bp.current_request
+    if scope == "read" and request.method == "GET" and not request.headers.get("authorization"):
+        from chalicelib.domain.sessions import cookie_value
+
+        token = cookie_value(request.headers.get("cookie"))
+        if token:
+            return session_caller(token)
+    return authenticate(request.headers, scope)
+
+
+def session_caller(token: str) -> ApiKey:
+    """The key a dashboard session cookie stands for, checked again now (Unauthorized when it is not valid)."""
+    from chalicelib.services import dashboard_sessions
+
+    return dashboard_sessions.session_key(token, bootstrap.get_api_keys(), bootstrap.get_directory(),
+                                          bootstrap.get_clock().now())
 
 
 def query(bp: Blueprint, name: str) -> str | None:

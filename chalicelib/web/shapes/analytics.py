@@ -70,6 +70,11 @@ class PeriodFigures(Struct, kw_only=True):
     expected_breakage: Rate
 
 
+class TierCount(Struct, kw_only=True):
+    tier: str
+    members: int
+
+
 class SeriesDay(Struct, kw_only=True):
     day: str
     members_enrolled: int | None
@@ -88,6 +93,7 @@ class Summary(PeriodFigures, kw_only=True):
     currency: str
     point_value: str
     members_total: Annotated[int | None, Meta(description="live members at the nightly run")]
+    tiers: Annotated[list[TierCount], Meta(description="members per tier at the nightly run, lowest tier first")]
     previous: Annotated[PeriodFigures, Meta(description="the same figures for the period of equal length before")]
     series: list[SeriesDay]
 
@@ -119,7 +125,7 @@ def summary_body(found: analytics.Summary) -> Summary:
         **_figures(found.current, point_value, currency), as_of=found.as_of.isoformat(),
         nightly_as_of=found.nightly_as_of.isoformat() if found.nightly_as_of else None,
         freshness=dict(analytics.FRESHNESS), currency=currency, point_value=str(point_value),
-        members_total=found.members_total,
+        members_total=found.members_total, tiers=[TierCount(tier=t, members=n) for t, n in found.tiers],
         previous=PeriodFigures(**_figures(found.previous, point_value, currency)),
         series=[_day(day, values) for day, values in found.series])
 
