@@ -17,6 +17,7 @@
     ["revenue", "Revenue", "money"], ["customers_active", "Active customers", "int"],
     ["customers_new", "New customers", "int"], ["customers_returning", "Returning customers", "int"],
     ["members_enrolled", "Members enrolled", "int"], ["members_total", "Members in total", "int"],
+    ["clv_historic", "Customer value so far", "money"], ["clv_predicted", "Predicted 12-month value", "money"],
     ["retention_rate", "Retention", "rate"], ["repeat_purchase_rate", "Repeat purchase rate", "rate"],
     ["redemption_rate", "Redemption rate", "rate"], ["redemptions", "Redemptions", "int"],
     ["nps", "NPS", "score"], ["csat", "CSAT", "csat"], ["nps_responses", "Survey answers", "int"],
@@ -24,7 +25,8 @@
     ["points_issued", "Points issued", "int"], ["points_redeemed", "Points redeemed", "int"],
     ["points_expired", "Points expired", "int", true], ["points_reversed", "Points reversed", "int", true],
     ["points_outstanding", "Points outstanding", "int"], ["liability", "Liability", "money"],
-    ["breakage_rate", "Breakage rate", "rate"], ["expected_breakage", "Expected breakage", "rate"]
+    ["breakage_rate", "Breakage rate", "rate"], ["expected_breakage", "Expected breakage", "rate"],
+    ["tier_upgrades", "Tier upgrades", "int"], ["tier_downgrades", "Tier downgrades", "int", true]
   ];
 
   // Count Content Security Policy violations on <html data-csp-violations> (tests and support read it).

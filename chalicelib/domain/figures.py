@@ -29,9 +29,11 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from chalicelib.domain.ledger import EntryKind, LedgerEntry
+from chalicelib.domain.tiers import TierChange
 
 ISSUED, REDEEMED, EXPIRED, REVERSED, REDEMPTIONS = "issued", "redeemed", "expired", "reversed", "redemptions"
 REVENUE, FIRST = "revenue", "first"
+TIER_UP, TIER_DOWN = "tier_up", "tier_down"
 GAP, SECOND = "g", "s"
 LEDGER_NAMES = (ISSUED, REDEEMED, EXPIRED, REVERSED, REDEMPTIONS)
 RATE_PLACES = Decimal("0.0001")
@@ -62,6 +64,15 @@ def entry_deltas(entries: Iterable[LedgerEntry]) -> list[Delta]:
         elif e.kind is EntryKind.EXPIRE:
             found.append(Delta(day, EXPIRED, -moved))
     return [d for d in found if d.amount]
+
+
+def tier_deltas(change: TierChange | None, order: Sequence[str]) -> list[Delta]:
+    """A move between tiers (`order`: the program's tier names, lowest first), on the day it was made."""
+    if change is None or change.new == change.old:
+        return []
+    rank = {name: i for i, name in enumerate(order)}
+    up = rank.get(change.new, 0) > rank.get(change.old, 0)
+    return [Delta(change.at.date(), TIER_UP if up else TIER_DOWN, Decimal(1))]
 
 
 def purchase_events(days: Iterable[date]) -> list[tuple[date, str]]:
@@ -187,6 +198,8 @@ class Figures:
     points_expired: int
     points_reversed: int
     redemptions: int
+    tier_upgrades: int
+    tier_downgrades: int
     points_outstanding: int
     redemption_rate: Decimal | None
     breakage_rate: Decimal | None
@@ -235,6 +248,8 @@ def figures(days: Days, p: Period, through_last: Totals) -> Figures:
         points_issued=int(issued), points_redeemed=int(redeemed), points_expired=int(expired),
         points_reversed=int(_sum(days, REVERSED, p.first, p.last)),
         redemptions=int(_sum(days, REDEMPTIONS, p.first, p.last)),
+        tier_upgrades=int(_sum(days, TIER_UP, p.first, p.last)),
+        tier_downgrades=int(_sum(days, TIER_DOWN, p.first, p.last)),
         points_outstanding=int(through_last.outstanding),
         redemption_rate=rate(redeemed, issued), breakage_rate=rate(expired, issued),
         expected_breakage=rate(through_last.expired, settled),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain import cohorts as c
@@ -36,7 +36,8 @@ FRESHNESS = {**{name: LIVE for name in (
     "customers_active", "customers_new", "customers_returning", "revenue", "retention_rate", "repeat_purchase_rate",
     "redemption_rate", "redemptions", "points_issued", "points_redeemed", "points_expired", "points_reversed",
     "points_outstanding", "liability", "breakage_rate", "expected_breakage", "nps", "nps_responses", "csat",
-    "mean_sentiment")}, "members_enrolled": NIGHTLY, "members_total": NIGHTLY, "tiers": NIGHTLY}
+    "mean_sentiment", "tier_upgrades", "tier_downgrades")}, **{name: NIGHTLY for name in (
+    "members_enrolled", "members_total", "tiers", "clv_historic", "clv_predicted")}}
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Summary:
     nightly_as_of: datetime | None
     members_total: int | None
     tiers: list[tuple[str, int]]              # members per tier at the nightly run, as the rules order them
+    clv_historic: Decimal | None              # the mean value of a customer's purchase days so far (nightly)
+    clv_predicted: Decimal | None             # the mean of the model's 365-day CLV where it predicts (nightly)
     current: PeriodFigures
     previous: PeriodFigures
     series: list[tuple[date, dict[str, Decimal | int | None]]]
@@ -98,6 +101,8 @@ def summary(program_id: str, start: str | None, end: str | None, now: datetime, 
                    nightly_as_of=counts[0] if counts else None,
                    members_total=nightly.get(MEMBERS, 0) if nightly is not None else None,
                    tiers=_tiers(nightly, [t.name for t in sources.rules.rules_at(program_id, now).tiers]),
+                   clv_historic=_mean_cents(nightly, "clv:historic_cents", "clv:customers"),
+                   clv_predicted=_mean_cents(nightly, "clv:predicted_cents", "clv:predicted_customers"),
                    current=period_figures(p), previous=period_figures(q), series=series)
 
 
@@ -133,6 +138,12 @@ def roll_up(program_id: str, store: FigureStore, today: date) -> dict[str, int]:
 
 def _bounds(p: f.Period) -> tuple[datetime, datetime]:
     return feedback_reports.day_bounds(p.first, p.last)
+
+
+def _mean_cents(counts: Mapping[str, int] | None, cents: str, customers: str) -> Decimal | None:
+    if not counts or not counts.get(customers):
+        return None
+    return (Decimal(counts.get(cents, 0)) / counts[customers] / 100).quantize(f.CENT, ROUND_HALF_UP)
 
 
 def _tiers(counts: Mapping[str, int] | None, order: list[str]) -> list[tuple[str, int]]:

@@ -157,6 +157,21 @@ def _walk(task: Task, deps: JourneyDeps, should_stop: Callable[[], bool]) -> dic
     return {"members": read, "written": written}
 
 
+def clv_counts(row: SummaryRow | None, prediction: Prediction | None) -> Counter[str]:
+    """A customer's share of the program's mean CLV: the value of their purchase days so far, and the model's
+    365-day prediction when it made one (cents)."""
+    if row is None:
+        return Counter()
+    found = Counter({"clv:customers": 1, "clv:historic_cents": _cents(row.total)})
+    if prediction is not None:
+        found.update({"clv:predicted_customers": 1, "clv:predicted_cents": _cents(prediction.predicted_clv_365d)})
+    return found
+
+
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).quantize(Decimal(1), ROUND_HALF_EVEN))
+
+
 def enrolment_counts(members: Sequence[Member], zone: ZoneInfo) -> Counter[str]:
     """`members` (live members), `enrolled:<YYYY-MM-DD>`, the day each profile was made in the program's zone, and
     `tier:<name>`, the members in each tier."""
@@ -219,6 +234,7 @@ def _apply_page(task: Task, members: list[Member], model: ProgramModel, rules: P
             lists.add(member, built_in + matched)
         counts.update(map_counts(member.journey_seen, where, task.as_of))
         counts.update(cohort_counts(member.purchase_days, task.as_of.date()))
+        counts.update(clv_counts(row, result.prediction))
         counts.update(touch_counts(member, where, result.changes, since, task.as_of, rules.journey.touch_window))
         if _moved(member, result) and deps.store.record(task.program_id, result, deps.clock.now()):
             written += 1

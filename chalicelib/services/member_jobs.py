@@ -6,6 +6,7 @@ from datetime import datetime
 
 from chalicelib.domain import tiers
 from chalicelib.domain.due import INACTIVITY_TASK
+from chalicelib.domain.figures import tier_deltas
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member, entry_id_for
 from chalicelib.domain.program import INACTIVITY, ProgramRules
 from chalicelib.services.lifecycle import tier_notice
@@ -41,7 +42,8 @@ def review_tier(program_id: str, member: Member, rules: ProgramRules, now: datet
     notices = tier_notice(member.member_id, change.new, change.review_at, now) \
         if change.new != rules.tiers[0].name else ()
     ledger.commit_member(program_id, member.member_id, [],
-                         MemberChange(expected_version=member.version, tier_change=change, messages=notices), now)
+                         MemberChange(expected_version=member.version, tier_change=change, messages=notices,
+                                      figures=tuple(tier_deltas(change, [t.name for t in rules.tiers]))), now)
     return "unchanged" if change.new == change.old else f"{change.old}->{change.new}"
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from chalicelib.domain import accounting as acc
 from chalicelib.domain import journey, tiers
-from chalicelib.domain.figures import REVENUE, Delta, purchase_deltas
+from chalicelib.domain.figures import REVENUE, Delta, purchase_deltas, tier_deltas
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, Member
 from chalicelib.domain.messages import Message, new_message
 from chalicelib.domain.program import INACTIVITY, ProgramRules
@@ -67,7 +67,8 @@ def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member |
     return MemberChange(
         expected_version=member.version if member else None, spend_month=month, spend_delta=delta,
         check_version=read, purchase_day=day_of.date(), day_value=delta,
-        figures=purchase_figures(member, day_of, delta, read),
+        figures=purchase_figures(member, day_of, delta, read)
+        + tuple(tier_deltas(tier_change, [t.name for t in rules.tiers])),
         journey=journey_step.journey if journey_step else None,
         journey_changes=journey_step.changes if journey_step else (),
         tier_change=tier_change,

@@ -61,15 +61,21 @@ def test_orders_in_any_order_and_redeliveries_count_once(client, aws):
     assert sum(d["customers_new"] for d in june["series"]) == 1
 
 
-def test_members_come_from_the_nightly_run(client, aws):
-    deliver(client, aws, "orders/paid", order("A", "2026-06-10", 2), "wh-2", require=True)
-    assert summary(client)["members_enrolled"] is None
+def test_members_tiers_and_clv_come_from_the_nightly_run(client, aws):
+    for n, day in enumerate(["2026-06-01", "2026-06-05", "2026-06-10", "2026-06-15"], start=1):   # 4 × the sample
+        deliver(client, aws, "orders/paid", order("A", day, n), f"wh-{n}", require=True)
+    before = summary(client)
+    assert before["members_enrolled"] is None
+    assert before["clv_historic"] is None
+    assert before["tier_upgrades"] == 1          # past 500 of spend: silver, live in the order transaction
     run_journey(client, aws, NOW)
     found = summary(client)
+    value = bootstrap.get_ledger().get_member("demo", member_of("A")).purchase_days
+    assert found["clv_historic"] == {"amount": str(sum(value.values())), "currency": found["currency"]}
+    assert found["clv_predicted"] is None                    # one customer: no model
     assert found["members_total"] == 1
     assert found["members_enrolled"] == 1
-    assert found["tiers"][0]["members"] == 1
-    assert sum(t["members"] for t in found["tiers"]) == 1   # the base tier
+    assert [t["members"] for t in found["tiers"]] == [0, 1, 0]           # member, silver, gold
     assert len(found["tiers"]) == len(bootstrap.get_rules().rules_at("demo", NOW).tiers)
     assert found["nightly_as_of"] == NOW.isoformat()
 

@@ -56,6 +56,8 @@ class PeriodFigures(Struct, kw_only=True):
     repeat_purchase_rate: Rate
     redemption_rate: Rate
     redemptions: int
+    tier_upgrades: Annotated[int, Meta(description="members moved up a tier in the period")]
+    tier_downgrades: Annotated[int, Meta(description="members moved down a tier in the period")]
     nps: float | None
     nps_responses: int
     csat: float | None
@@ -94,6 +96,8 @@ class Summary(PeriodFigures, kw_only=True):
     point_value: str
     members_total: Annotated[int | None, Meta(description="live members at the nightly run")]
     tiers: Annotated[list[TierCount], Meta(description="members per tier at the nightly run, lowest tier first")]
+    clv_historic: Annotated[Amount | None, Meta(description="the mean value of a customer's purchase days so far")]
+    clv_predicted: Annotated[Amount | None, Meta(description="the mean of the model's 365-day CLV where it predicts")]
     previous: Annotated[PeriodFigures, Meta(description="the same figures for the period of equal length before")]
     series: list[SeriesDay]
 
@@ -112,11 +116,16 @@ def _figures(period: analytics.PeriodFigures, point_value: Decimal, currency: st
         revenue=Amount(amount=str(fig.revenue), currency=currency),
         retention_rate=_rate(fig.retention_rate), repeat_purchase_rate=_rate(fig.repeat_purchase_rate),
         redemption_rate=_rate(fig.redemption_rate), redemptions=fig.redemptions,
+        tier_upgrades=fig.tier_upgrades, tier_downgrades=fig.tier_downgrades,
         nps=tally.nps, nps_responses=len(tally.nps_scores), csat=tally.csat, mean_sentiment=tally.mean_sentiment,
         points_issued=fig.points_issued, points_redeemed=fig.points_redeemed, points_expired=fig.points_expired,
         points_reversed=fig.points_reversed, points_outstanding=fig.points_outstanding,
         liability=Amount(amount=str(fig.liability(point_value)), currency=currency),
         breakage_rate=_rate(fig.breakage_rate), expected_breakage=_rate(fig.expected_breakage))
+
+
+def _amount(value: Decimal | None, currency: str) -> Amount | None:
+    return Amount(amount=str(value), currency=currency) if value is not None else None
 
 
 def summary_body(found: analytics.Summary) -> Summary:
@@ -126,6 +135,7 @@ def summary_body(found: analytics.Summary) -> Summary:
         nightly_as_of=found.nightly_as_of.isoformat() if found.nightly_as_of else None,
         freshness=dict(analytics.FRESHNESS), currency=currency, point_value=str(point_value),
         members_total=found.members_total, tiers=[TierCount(tier=t, members=n) for t, n in found.tiers],
+        clv_historic=_amount(found.clv_historic, currency), clv_predicted=_amount(found.clv_predicted, currency),
         previous=PeriodFigures(**_figures(found.previous, point_value, currency)),
         series=[_day(day, values) for day, values in found.series])
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain import figures as f
 from chalicelib.domain.ledger import EntryKind, LedgerEntry
+from chalicelib.domain.tiers import TierChange
 
 START = date(2025, 1, 1)
 day_offsets = st.lists(st.integers(0, 120), min_size=0, max_size=8)
@@ -125,3 +126,12 @@ def test_a_merge_leaves_the_counters_with_one_customers_events_instead_of_two(mi
     deltas += f.merge_deltas(source, target)
     expected = f.by_day(f.Delta(d, n, Decimal(1)) for d, n in f.purchase_events(source | target))
     assert f.by_day(deltas) == expected
+
+
+def test_tier_moves_count_up_or_down_by_the_programs_order_on_their_day():
+    order = ("member", "silver", "gold")
+    at = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    assert f.tier_deltas(TierChange("member", "gold", at, at), order) == [f.Delta(date(2026, 5, 1), f.TIER_UP, 1)]
+    assert f.tier_deltas(TierChange("gold", "silver", at, at), order) == [f.Delta(date(2026, 5, 1), f.TIER_DOWN, 1)]
+    assert f.tier_deltas(TierChange("silver", "silver", at, at), order) == []
+    assert f.tier_deltas(None, order) == []
