@@ -17,7 +17,6 @@ from chalice import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain.errors import InvalidRequest, LoyaltyError
-from chalicelib.domain.sessions import COOKIE, LIFETIME, cookie_value
 from chalicelib.observability import logger
 from chalicelib.web.errors import error_response, status_for
 
@@ -45,6 +44,8 @@ _MISSING = "The dashboard's chart library is missing from this deployment: run `
 @bp.route("/dashboard", methods=["GET"])
 def page() -> Response:
     """The dashboard to a browser with a valid session, else the sign-in form (200)."""
+    from chalicelib.domain.sessions import cookie_value
+
     token = cookie_value(bp.current_request.headers.get("cookie"))
     if not token or not _session_valid(token):
         return _signin()
@@ -57,6 +58,7 @@ def page() -> Response:
           content_types=["application/x-www-form-urlencoded", "application/json"])
 def session() -> Response:
     """Sign in with `api_key` (303 to the dashboard with the session cookie), or sign out with `action=sign_out`."""
+    from chalicelib.domain.sessions import COOKIE, LIFETIME
     from chalicelib.services import dashboard_sessions
 
     try:
@@ -77,7 +79,7 @@ def session() -> Response:
 @bp.route("/dashboard/session", methods=["DELETE"])
 def end_session() -> Response:
     """Sign out: the session cookie is cleared (204)."""
-    return Response(body="", status_code=204, headers={"Set-Cookie": _CLEARED, "Cache-Control": "no-store",
+    return Response(body="", status_code=204, headers={"Set-Cookie": _cleared(), "Cache-Control": "no-store",
                                                        **SECURITY})
 
 
@@ -94,7 +96,10 @@ def asset(name: str) -> Response:
                     headers={"Content-Type": content_type, "Cache-Control": cache, **SECURITY})
 
 
-_CLEARED = f"{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"
+def _cleared() -> str:
+    from chalicelib.domain.sessions import COOKIE
+
+    return f"{COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0"
 
 
 def _session_valid(token: str) -> bool:
@@ -108,7 +113,7 @@ def _session_valid(token: str) -> bool:
 
 
 def _signed_out() -> Response:
-    return Response(body="", status_code=303, headers={"Location": HOME, "Set-Cookie": _CLEARED,
+    return Response(body="", status_code=303, headers={"Location": HOME, "Set-Cookie": _cleared(),
                                                        "Cache-Control": "no-store", **SECURITY})
 
 

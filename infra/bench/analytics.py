@@ -53,7 +53,7 @@ class _Program:
         return SimpleNamespace(policy=SimpleNamespace(timezone="UTC"), currency="USD")
 
     def rules_at(self, program_id: str, at: datetime) -> Any:
-        return SimpleNamespace(point_value=Decimal("0.01"))
+        return SimpleNamespace(point_value=Decimal("0.01"), tiers=())
 
 
 def _names(rng: random.Random, orders: int, day_index: int) -> dict[str, int]:
