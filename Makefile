@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow bench bench-local clean
+.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow demo-data bench bench-local clean analytics-export
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -24,7 +24,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-deps: $(VENV)/.installed node_modules/.installed browser ## install Python and npm dependencies (and chromium)
+# The dashboard's chart library (npm chart.js, exact pin): copied under chalicelib/ so the Lambda package holds it.
+DASHBOARD_VENDOR := chalicelib/dashboard/vendor
+$(DASHBOARD_VENDOR)/chart.umd.min.js: node_modules/.installed
+	mkdir -p $(DASHBOARD_VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(DASHBOARD_VENDOR)/
+
+deps: $(VENV)/.installed node_modules/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js browser ## install Python and npm dependencies (and chromium)
 
 # Debian's chromium and chromedriver for the browser tests (tests/browser/), installed only when missing (CI runs as
 # root; elsewhere through sudo). Playwright's own browser download is not used.
@@ -56,7 +62,10 @@ lint: $(VENV)/.installed ## ruff and mypy (types) on the sources
 job: deps ## run one scheduled job against the running stack: make job JOB=<name>|all [AT=<ISO-8601>]
 	$(PY) -m infra.local.job --job "$(JOB)" $(if $(AT),--at "$(AT)")
 
-package: $(VENV)/.installed ## build dist/sam.yaml + the Lambda zip + the model layer for STAGE (default dev), lint it
+analytics-export: $(VENV)/.installed ## the local stack's table as a DynamoDB export (.local/analytics-export), for SQL on DuckDB
+	$(PY) -m infra.analytics.local_export
+
+package: $(VENV)/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js ## build dist/sam.yaml + the Lambda zip + the model layer for STAGE (default dev), lint it
 	rm -rf dist
 	$(VENV)/bin/chalice package --stage $(STAGE) --template-format yaml --merge-template infra/template.yaml dist
 	$(PY) -m infra.model_layer requirements-model.txt dist/model-layer.zip --function-zip dist/deployment.zip
@@ -77,6 +86,9 @@ hubspot-webhook: $(VENV)/.installed ## send a v3-signed HubSpot event batch to t
 
 cdnow: $(VENV)/.installed ## send the CDNOW sample's orders up to 1997-09-30 to the local stack (make cdnow [UNTIL=1997-09-30])
 	$(PY) -m infra.cdnow $(if $(UNTIL),--until "$(UNTIL)")
+
+demo-data: $(VENV)/.installed ## a realistic program on the running stack: make demo-data [CUSTOMERS=2000] [SEED=1] [MONTHS=18] [END=YYYY-MM-DD]
+	$(PY) -m infra.demo_data --customers $(or $(CUSTOMERS),2000) --seed $(or $(SEED),1) --months $(or $(MONTHS),18) $(if $(END),--end "$(END)")
 
 bench: deps ## worker-path costs on DynamoDB Local, ingress costs, then the local stack under 10,000 webhooks (~7 min)
 	$(PY) -m infra.bench

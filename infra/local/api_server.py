@@ -18,6 +18,7 @@ from http.server import ThreadingHTTPServer
 
 from chalice.local import ChaliceRequestHandler, CustomLocalChalice, LocalChalice, LocalDevServer
 
+from infra.local.clock import install as install_clock
 from infra.local.invoke import load_app
 from infra.local.settings import chalice_config, ports_from
 
@@ -35,6 +36,7 @@ def make_api_server(port: int, host: str = "127.0.0.1") -> LocalDevServer:
     """The app on host:port (0: any free port); call serve_forever() / shutdown()."""
     os.environ["_HANDLER"] = API_HANDLER
     app = load_app()
+    install_clock()  # the stack's movable clock (infra/local/clock.py): the real time unless <data dir>/clock.json
     if not isinstance(app, LocalChalice):  # what `chalice local` does: current_request per thread
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice

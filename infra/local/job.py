@@ -23,6 +23,7 @@ import boto3
 from chalice import Chalice
 
 from chalicelib.config import Settings, load_settings
+from infra.local.clock import install as install_clock
 from infra.local.invoke import ScheduledJob, load_app, run_job, scheduled_jobs
 from infra.local.settings import ports_from, require_stack, use_endpoints
 
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     require_stack(ports_from().aws)
     use_endpoints()
     app = load_app()
+    install_clock()   # the stack's movable clock (infra/local/clock.py): what the job files is dated as the stack's
     try:
         return run(app, args.job, when, Watch(SqsQueues(boto3.client("sqs")), timeout=wait_seconds()))
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from botocore.config import Config
 from chalice import Chalice
 from chalice.app import SQSEventConfig
 
+from infra.local.clock import install as install_clock
 from infra.local.invoke import context_for, handler_for, load_app, run_job, scheduled_jobs
 from infra.local.schedule import next_fire
 from infra.local.settings import REGION, use_endpoints
@@ -138,13 +140,15 @@ def consume(stop: threading.Event, sqs: Any, consumer: Consumer) -> None:
 
 
 def run_forever(stop: threading.Event, app: Chalice | None = None, sqs: Any = None,
-                ready_file: Path | None = None) -> None:
-    """CONCURRENCY poller threads per queue (a slow scheduled job never holds up deliveries); schedules here."""
+                ready_file: Path | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    """CONCURRENCY poller threads per queue (a slow scheduled job never holds up deliveries); schedules here, by
+    `clock` (default: the real time)."""
     concurrency = max(1, int(os.environ.get("LOYALTY_PUMP_CONCURRENCY") or CONCURRENCY))
     app = app or load_app()
     sqs = sqs or boto3.client("sqs", config=Config(max_pool_connections=max(10, 4 * concurrency)))
     queues = consumers(app, sqs)
-    scheduler = Scheduler(app, datetime.now(UTC))
+    clock = clock or (lambda: datetime.now(UTC))
+    scheduler = Scheduler(app, clock())
     pollers = [threading.Thread(target=consume, args=(stop, sqs, c), name=f"pump-{c.name}-{n}", daemon=True)
                for c in queues for n in range(concurrency)]
     for poller in pollers:
@@ -153,7 +157,7 @@ def run_forever(stop: threading.Event, app: Chalice | None = None, sqs: Any = No
     if ready_file is not None:
         ready_file.write_text("ready\n", encoding="utf-8")
     while not stop.is_set():
-        scheduler.run_schedule_due(datetime.now(UTC))
+        scheduler.run_schedule_due(clock())
         stop.wait(TICK_SECONDS)
     for poller in pollers:
         poller.join(timeout=POLL_SECONDS + 5)  # a batch in progress finishes; the stack kills a pump that hangs
@@ -169,7 +173,8 @@ def main() -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_forever(stop, ready_file=args.ready_file)
+    clock = install_clock()   # the stack's movable clock (infra/local/clock.py), for the handlers and the schedules
+    run_forever(stop, ready_file=args.ready_file, clock=clock.now)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import time
 from http.server import ThreadingHTTPServer
 
 from infra.local.bootstrap import bootstrap
+from infra.local.clock import MovableClock, clock_path
 from infra.local.hubspot_standin import TOKEN, start_in_thread
 from infra.local.processes import ChildDied, Children, Interrupted, healthy, wait_until
 from infra.local.settings import (
@@ -142,6 +143,8 @@ class LocalStack:
             f"SQS kept in {ports.data_dir / 'queues.sqlite3'})",
             f"  Admin API  Authorization: Bearer {key}",
             f"  Mail       {ports.data_dir / 'mail'}/<n>.eml",
+            *([f"  Clock      moved: {clock.now().isoformat()} ({clock.path}; `python -m infra.local.clock --restore`)"]
+              if (clock := MovableClock(clock_path(ports.data_dir))).moved() else []),
             *([f"  HubSpot    {settings.hubspot_api_base} (stand-in, token {TOKEN}: tasks at /_standin/tasks, "
                f"requests in {ports.data_dir / 'hubspot' / 'requests.jsonl'})"] if self.hubspot_server else []),
         ])
