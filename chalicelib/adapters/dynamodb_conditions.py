@@ -24,9 +24,26 @@ def transact(client: Any, writes: Sequence[Mapping[str, Any]]) -> None:
     client.transact_write_items(TransactItems=list(writes))
 
 
+CONFLICT_RETRIES = 3
+
+
 def cancellation(client: Any, writes: list[dict[str, Any]]) -> list[str] | None:
     """Run a transaction: None when it applied, else the cancellation reason of each item, in order
-    ("ConditionalCheckFailed", "TransactionConflict", "None" for the items that were fine)."""
+    ("ConditionalCheckFailed", "TransactionConflict", "None" for the items that were fine).
+
+    A transaction cancelled only because another one held one of its items at that moment (no condition failed:
+    two members' changes adding to one day counter, say) applied nothing, so it is sent again, up to
+    CONFLICT_RETRIES times after a short pause."""
+    for attempt in range(CONFLICT_RETRIES + 1):
+        reasons = _cancelled(client, writes)
+        if reasons is None or "ConditionalCheckFailed" in reasons or "TransactionConflict" not in reasons:
+            return reasons
+        if attempt < CONFLICT_RETRIES:
+            time.sleep(0.01 * 2**attempt)
+    return reasons
+
+
+def _cancelled(client: Any, writes: list[dict[str, Any]]) -> list[str] | None:
     try:
         client.transact_write_items(TransactItems=writes)
     except ClientError as e:
