@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import item_key, to_attributes
 from chalicelib.adapters.dynamodb_conditions import cancellation
+from chalicelib.adapters.dynamodb_figures import figure_updates
 from chalicelib.adapters.dynamodb_outbox import message_from_item
 from chalicelib.domain.errors import ConcurrentChange
+from chalicelib.domain.figures import mail_delta
 from chalicelib.domain.member_events import (
     LINK_CLICKED,
     MAIL_DELIVERED,
@@ -58,6 +60,9 @@ def mail_event_writes(table: str, program_id: str, member_id: str,
     delivered = isinstance(event, MailDelivered)
     field, kind, letter = ("delivered_at", MAIL_DELIVERED, "D") if delivered else ("opened_at", MAIL_OPENED, "O")
     pk = keys.member_pk(program_id, member_id)
+    figures = figure_updates(table, program_id, member_id,
+                             [mail_delta(event.at, "delivered" if delivered else "opened", event.message_kind)]) \
+        if event.message_kind else []
     return [
         {"Update": {"TableName": table, "Key": item_key(pk, f"MSG#{event.message_id}"),
                     "UpdateExpression": f"SET {field} = :at",
@@ -66,6 +71,7 @@ def mail_event_writes(table: str, program_id: str, member_id: str,
         {"Put": {"TableName": table, "Item": to_attributes({
             "PK": pk, "SK": f"EVT#{letter}#{event.message_id}", "type": "event", "kind": kind, "at": event.at,
             "member_id": member_id, "message_id": event.message_id, "message_kind": event.message_kind})}},
+        *figures,
     ]
 
 
@@ -80,7 +86,16 @@ class DynamoDBEngagement:
         return message_from_item(item) if item else None
 
     def record_click(self, program_id: str, member_id: str, click: LinkClicked) -> None:
-        self.client.update_item(**click_update(self.table, program_id, member_id, click))
+        """The click on its link's item; a person's click also counts in the day's mail figures, in one
+        transaction."""
+        update = click_update(self.table, program_id, member_id, click)
+        if click.likely_scanner or not click.message_kind:
+            self.client.update_item(**update)
+            return
+        counted = mail_delta(click.at, "clicked", click.message_kind)
+        figures = figure_updates(self.table, program_id, member_id, [counted])
+        if cancellation(self.client, [{"Update": update}, *figures]) is not None:
+            raise ConcurrentChange("the click's items were busy; try again")
 
     def record_mail_event(self, program_id: str, member_id: str, event: MailDelivered | MailOpened) -> bool:
         reasons = cancellation(self.client, mail_event_writes(self.table, program_id, member_id, event))

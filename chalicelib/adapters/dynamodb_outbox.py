@@ -7,6 +7,7 @@ write before sending, so two dispatchers never send the same message, and a send
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +15,13 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_keys as keys
 from chalicelib.adapters.dynamodb_attributes import NULL, from_attributes, item_key, to_attributes
-from chalicelib.adapters.dynamodb_conditions import applied
+from chalicelib.adapters.dynamodb_conditions import applied, cancellation
+from chalicelib.adapters.dynamodb_figures import figure_updates
 from chalicelib.adapters.dynamodb_member_events import member_events
 from chalicelib.adapters.dynamodb_orders import due_keys
 from chalicelib.domain import messages as m
 from chalicelib.domain.due import MESSAGE_TASK
+from chalicelib.domain.figures import Delta, mail_delta
 from chalicelib.domain.member_events import MemberEvent
 
 if TYPE_CHECKING:
@@ -96,9 +99,10 @@ class DynamoDBOutbox:
     def finish(self, program_id: str, message: m.Message, now: datetime, status: str, reason: str | None = None,
                ses_message_id: str | None = None, retry_at: datetime | None = None) -> None:
         """Record what happened to a claimed message; a deferred one goes back into the Due index."""
+        counted = [mail_delta(now, "sent", message.kind)] if status == m.SENT else []
         self._finish(program_id, message.member_id, message.message_id, now, status, reason,
                      ses_message_id=ses_message_id, retry_at=retry_at,
-                     condition="#s = :sending", extra={":sending": m.SENDING})
+                     condition="#s = :sending", extra={":sending": m.SENDING}, figures=counted)
 
     def schedule(self, program_id: str, message: m.Message, now: datetime) -> bool:
         return applied(self.client.put_item, TableName=self.table, Item=message_item(program_id, message, now),
@@ -117,7 +121,8 @@ class DynamoDBOutbox:
 
     def _finish(self, program_id: str, member_id: str, message_id: str, now: datetime, status: str,
                 reason: str | None, condition: str, extra: dict[str, Any], ses_message_id: str | None = None,
-                retry_at: datetime | None = None) -> bool:
+                retry_at: datetime | None = None, figures: Sequence[Delta] = ()) -> bool:
+        """The message's new state, if `condition` holds; with `figures`, the day counters too, in one transaction."""
         sets = ["#s = :status", "updated_at = :now", "reason = :reason"]
         values: dict[str, Any] = {":status": status, ":now": now, ":reason": reason or NULL, **extra}
         if ses_message_id:
@@ -129,9 +134,13 @@ class DynamoDBOutbox:
             sets += ["due_at = :due", "DUEPK = :pk", "DUESK = :sk"]
             values |= {":due": retry_at, **_due_values(program_id, retry_at, f"{member_id}/{message_id}", now)}
         expression = "SET " + ", ".join(sets) + ("" if retry_at is not None else " REMOVE DUEPK, DUESK")
-        return applied(self.client.update_item, TableName=self.table, Key=self._key(program_id, member_id, message_id),
-                       UpdateExpression=expression, ConditionExpression=condition,
-                       ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues=to_attributes(values))
+        update = {"TableName": self.table, "Key": self._key(program_id, member_id, message_id),
+                  "UpdateExpression": expression, "ConditionExpression": condition,
+                  "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": to_attributes(values)}
+        if not figures:
+            return applied(self.client.update_item, **update)
+        counters = figure_updates(self.table, program_id, member_id, figures)
+        return cancellation(self.client, [{"Update": update}, *counters]) is None
 
     def _key(self, program_id: str, member_id: str, message_id: str) -> dict[str, Any]:
         return item_key(keys.member_pk(program_id, member_id), f"MSG#{message_id}")

@@ -327,6 +327,21 @@
                  plugins: { legend: { position: "bottom" } } } }, table, "Points that left balances this period", true);
   }
 
+  // ---- email -------------------------------------------------------------------------------------------------------
+  function drawEmail(summary) {
+    var box = card($("voice"), { name: "email", title: "Email by kind", freshness: "live",
+      note: "Messages sent, delivered and opened (first open), and people's clicks on tracked links, this period." });
+    var rows = (summary.email || []).map(function (e) { return [e.kind, e.sent, e.delivered, e.opened, e.clicked]; });
+    if (!rows.length) { empty(box, "No mail went out in this period."); return; }
+    var fields = ["sent", "delivered", "opened", "clicked"];
+    var options = baseOptions({ indexAxis: "y" });
+    options.scales = { x: { beginAtZero: true, ticks: { callback: function (v) { return compact(v); } } },
+                       y: { grid: { display: false } } };
+    chartCard(box, "email", { type: "bar", data: { labels: rows.map(function (r) { return pretty(r[0]); }),
+      datasets: fields.map(function (f, i) { return dataset(pretty(f), rows.map(function (r) { return r[i + 1]; }), i, "bar"); }) },
+      options: options }, { columns: ["kind"].concat(fields), rows: rows }, "Email by kind");
+  }
+
   // ---- cohorts -----------------------------------------------------------------------------------------------------
   function drawCohorts(body) {
     var box = card($("journey"), { name: "cohorts", title: "Cohort retention", freshness: "nightly", wide: true,
@@ -554,7 +569,8 @@
         settle(getJSON("admin/segments"), function (body) { drawSegments(body, summary.tiers); }, "journey", "segments",
                "Segments"),
         settle(feedbackTrend(summary), drawNps, "voice", "nps", "NPS and CSAT by month"),
-        settle(campaignReports(), drawCampaigns, "voice", "campaigns", "Campaign lift")
+        settle(campaignReports(), drawCampaigns, "voice", "campaigns", "Campaign lift"),
+        settle(Promise.resolve(summary), drawEmail, "voice", "email", "Email by kind")
       ]).then(function () { document.body.setAttribute("data-state", "ready"); });
     }, function (e) {
       if (e && e.status === 401) { return; }

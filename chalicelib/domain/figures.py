@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import NamedTuple
@@ -34,6 +34,8 @@ from chalicelib.domain.tiers import TierChange
 ISSUED, REDEEMED, EXPIRED, REVERSED, REDEMPTIONS = "issued", "redeemed", "expired", "reversed", "redemptions"
 REVENUE, FIRST = "revenue", "first"
 TIER_UP, TIER_DOWN = "tier_up", "tier_down"
+MAIL = "mail_"                                 # mail_<what>:<message kind>
+MAIL_COUNTS = ("sent", "delivered", "opened", "clicked")
 GAP, SECOND = "g", "s"
 LEDGER_NAMES = (ISSUED, REDEEMED, EXPIRED, REVERSED, REDEMPTIONS)
 RATE_PLACES = Decimal("0.0001")
@@ -73,6 +75,23 @@ def tier_deltas(change: TierChange | None, order: Sequence[str]) -> list[Delta]:
     rank = {name: i for i, name in enumerate(order)}
     up = rank.get(change.new, 0) > rank.get(change.old, 0)
     return [Delta(change.at.date(), TIER_UP if up else TIER_DOWN, Decimal(1))]
+
+
+def mail_delta(at: datetime, what: str, message_kind: str) -> Delta:
+    """One message of `message_kind` sent, delivered, opened (first time) or one person's click, on its day."""
+    return Delta(at.date(), f"{MAIL}{what}:{message_kind}", Decimal(1))
+
+
+def mail_by_kind(days: Days, p: Period) -> dict[str, dict[str, int]]:
+    """Message kind → sent, delivered, opened and clicked in the period."""
+    found: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MAIL_COUNTS, 0))
+    for day, names in days.items():
+        if p.first <= day <= p.last:
+            for name, value in names.items():
+                what, _, kind = name[len(MAIL):].partition(":")
+                if name.startswith(MAIL) and what in MAIL_COUNTS and kind:
+                    found[kind][what] += int(value)
+    return dict(sorted(found.items()))
 
 
 def purchase_events(days: Iterable[date]) -> list[tuple[date, str]]:

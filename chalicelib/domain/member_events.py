@@ -52,6 +52,7 @@ class LinkClicked:
     likely_scanner: bool               # within seconds of the mail's sending or delivery: a link scanner, likely
     url_path: str = "/"
     clicks: int = 1
+    message_kind: str | None = None    # the message's kind, for the program's mail figures
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ FRESHNESS = {**{name: LIVE for name in (
     "customers_active", "customers_new", "customers_returning", "revenue", "retention_rate", "repeat_purchase_rate",
     "redemption_rate", "redemptions", "points_issued", "points_redeemed", "points_expired", "points_reversed",
     "points_outstanding", "liability", "breakage_rate", "expected_breakage", "nps", "nps_responses", "csat",
-    "mean_sentiment", "tier_upgrades", "tier_downgrades")}, **{name: NIGHTLY for name in (
+    "mean_sentiment", "tier_upgrades", "tier_downgrades", "email")}, **{name: NIGHTLY for name in (
     "members_enrolled", "members_total", "tiers", "clv_historic", "clv_predicted")}}
 
 
@@ -58,6 +58,7 @@ class Summary:
     tiers: list[tuple[str, int]]              # members per tier at the nightly run, as the rules order them
     clv_historic: Decimal | None              # the mean value of a customer's purchase days so far (nightly)
     clv_predicted: Decimal | None             # the mean of the model's 365-day CLV where it predicts (nightly)
+    email: dict[str, dict[str, int]]          # message kind → sent, delivered, opened, clicked in the period
     current: PeriodFigures
     previous: PeriodFigures
     series: list[tuple[date, dict[str, Decimal | int | None]]]
@@ -103,6 +104,7 @@ def summary(program_id: str, start: str | None, end: str | None, now: datetime, 
                    tiers=_tiers(nightly, [t.name for t in sources.rules.rules_at(program_id, now).tiers]),
                    clv_historic=_mean_cents(nightly, "clv:historic_cents", "clv:customers"),
                    clv_predicted=_mean_cents(nightly, "clv:predicted_cents", "clv:predicted_customers"),
+                   email=f.mail_by_kind(days, p),
                    current=period_figures(p), previous=period_figures(q), series=series)
 
 

@@ -51,7 +51,8 @@ def record_click(claim: ClickClaim, store: EngagementStore, progress: CampaignPr
     target = urlsplit(claim.url)
     campaign_id = message.data.get("campaign_id")
     click = LinkClicked(now, claim.message_id, target.hostname or "", campaign_id if isinstance(campaign_id, str)
-                        else None, likely_scanner(now, message.sent_at, message.delivered_at), target.path or "/")
+                        else None, likely_scanner(now, message.sent_at, message.delivered_at), target.path or "/",
+                        message_kind=message.kind)
     store.record_click(claim.program_id, claim.member_id, click)
     if claim.enrollment and not click.likely_scanner and progress is not None:
         progress.clicked(claim.program_id, claim.enrollment, now)

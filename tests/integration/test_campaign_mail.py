@@ -134,6 +134,8 @@ def test_a_click_redirects_to_its_target_and_lands_in_the_timeline_a_scanners_to
                       ("demo-shop.example.com", "/collections/new", False, 2, "cmp_1")]
     progress = bootstrap.get_campaign_progress()
     assert progress.clicks == [("demo", f"cmp_1/{member_id}/1", SENT + timedelta(hours=2))] * 2
+    assert mail_figures(client)[0] == {"kind": "campaign_message", "sent": 1, "delivered": 0, "opened": 0,
+                                       "clicked": 2}                   # the person's two clicks; not the scanner's
 
 
 def test_a_forged_or_foreign_link_and_a_link_to_a_site_the_program_left_redirect_nowhere(client, member_id):
@@ -172,3 +174,14 @@ def test_ses_delivery_and_open_events_are_kept_on_the_message_and_in_the_timelin
     assert kinds == [("mail_opened", "2026-11-23T12:30:00+00:00"), ("mail_delivered", "2026-11-23T12:05:02+00:00")]
     member = bootstrap.get_ledger().get_member("demo", member_id)
     assert (member.hard_bounced, member.complained) == (False, False)     # engagement is no feedback
+    assert mail_figures(client) == [
+        {"kind": "campaign_message", "sent": 1, "delivered": 1, "opened": 1, "clicked": 0},   # the first open only
+        {"kind": "points_earned", "sent": 1, "delivered": 0, "opened": 0, "clicked": 0}]      # the order's own mail
+
+
+def mail_figures(client):
+    """The program's mail figures for the week of the send (GET /admin/analytics/summary)."""
+    day = SENT.date()
+    body = client.http.get(f"/admin/analytics/summary?from={day - timedelta(days=3)}&to={day + timedelta(days=3)}",
+                           headers=ADMIN).json_body
+    return body["email"]

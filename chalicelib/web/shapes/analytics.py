@@ -72,6 +72,14 @@ class PeriodFigures(Struct, kw_only=True):
     expected_breakage: Rate
 
 
+class EmailKind(Struct, kw_only=True):
+    kind: Annotated[str, Meta(description="the message kind (points_earned, review_request, nps_survey, …)")]
+    sent: int
+    delivered: Annotated[int, Meta(description="SES delivery notices")]
+    opened: Annotated[int, Meta(description="first opens (SES open tracking)")]
+    clicked: Annotated[int, Meta(description="people's clicks on tracked links (link scanners left out)")]
+
+
 class TierCount(Struct, kw_only=True):
     tier: str
     members: int
@@ -98,6 +106,7 @@ class Summary(PeriodFigures, kw_only=True):
     tiers: Annotated[list[TierCount], Meta(description="members per tier at the nightly run, lowest tier first")]
     clv_historic: Annotated[Amount | None, Meta(description="the mean value of a customer's purchase days so far")]
     clv_predicted: Annotated[Amount | None, Meta(description="the mean of the model's 365-day CLV where it predicts")]
+    email: Annotated[list[EmailKind], Meta(description="the period's mail by kind")]
     previous: Annotated[PeriodFigures, Meta(description="the same figures for the period of equal length before")]
     series: list[SeriesDay]
 
@@ -136,6 +145,7 @@ def summary_body(found: analytics.Summary) -> Summary:
         freshness=dict(analytics.FRESHNESS), currency=currency, point_value=str(point_value),
         members_total=found.members_total, tiers=[TierCount(tier=t, members=n) for t, n in found.tiers],
         clv_historic=_amount(found.clv_historic, currency), clv_predicted=_amount(found.clv_predicted, currency),
+        email=[EmailKind(kind=kind, **counts) for kind, counts in found.email.items()],
         previous=PeriodFigures(**_figures(found.previous, point_value, currency)),
         series=[_day(day, values) for day, values in found.series])
 
