@@ -135,3 +135,13 @@ def test_tier_moves_count_up_or_down_by_the_programs_order_on_their_day():
     assert f.tier_deltas(TierChange("gold", "silver", at, at), order) == [f.Delta(date(2026, 5, 1), f.TIER_DOWN, 1)]
     assert f.tier_deltas(TierChange("silver", "silver", at, at), order) == []
     assert f.tier_deltas(None, order) == []
+
+
+def test_mail_figures_add_up_per_kind_within_the_period():
+    at = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    days = f.by_day([f.mail_delta(at, "sent", "nps_survey"), f.mail_delta(at, "sent", "nps_survey"),
+                     f.mail_delta(at, "opened", "nps_survey"), f.mail_delta(at, "clicked", "campaign_message"),
+                     f.mail_delta(at + timedelta(days=1), "sent", "nps_survey")])
+    assert f.mail_by_kind(days, f.Period(date(2026, 5, 1), date(2026, 5, 1))) == {
+        "campaign_message": {"sent": 0, "delivered": 0, "opened": 0, "clicked": 1},
+        "nps_survey": {"sent": 2, "delivered": 0, "opened": 1, "clicked": 0}}
