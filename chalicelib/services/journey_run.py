@@ -17,6 +17,7 @@ runs it as of any time. A purchase day counts when it falls on or before as_of's
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -295,7 +296,8 @@ def _predict(models: FittedModels | None, rows: dict[str, SummaryRow], as_of: da
         p_alive=round(p.p_alive, 4), expected_orders_365d=round(p.expected_purchases, 2),
         predicted_clv_365d=Decimal(repr(p.predicted_value)).quantize(Decimal("0.01"), ROUND_HALF_EVEN),
         expected_next_order_at=_next_order(as_of, p.next_purchase_weeks))
-        for member_id, p in zip(ids, found, strict=True)}
+        for member_id, p in zip(ids, found, strict=True)
+        if all(math.isfinite(v) for v in (p.p_alive, p.expected_purchases, p.predicted_value))}
 
 
 def _next_order(as_of: datetime, weeks: float | None) -> datetime | None:

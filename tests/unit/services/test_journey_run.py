@@ -87,3 +87,20 @@ def test_a_one_order_customer_is_judged_by_the_programs_median_gap_even_with_a_f
     result = evaluate(one, summary_row(one, AS_OF), Prediction(1.0, 0.3, Decimal("6.00"), None), model(),
                       ProgramRules(), AS_OF)
     assert (result.journey.state, result.changes[-1].cause) == ("lapsed", "inactivity")
+
+
+def test_a_prediction_the_model_could_not_compute_is_left_out_not_stored_as_nan():
+    from chalicelib.services.journey_run import _predict
+    from chalicelib.services.ports.customer_model import CustomerPrediction, FittedModels, PurchaseModel, SpendModel
+
+    class Model:
+        def predict(self, models, summaries, weeks):
+            return [CustomerPrediction(1.0, 1.2, 30.0, 36.0, None),
+                    CustomerPrediction(float("nan"), float("nan"), 30.0, float("nan"), None)]
+
+    days = {date(2026, 6, 1): Decimal("36.00")}
+    rows = {"m_ok": summary_row(member(days), AS_OF), "m_nan": summary_row(member(days), AS_OF)}
+    models = FittedModels(PurchaseModel(0.2, 4.0, 0.8, 2.4), SpendModel(6.0, 3.7, 15.0))
+    found = _predict(models, rows, AS_OF, Model())
+    assert list(found) == ["m_ok"]
+    assert found["m_ok"].predicted_clv_365d == Decimal("36.00")
