@@ -447,17 +447,18 @@
     while (d <= end) { out.push(isoDay(d).slice(0, 7)); d.setUTCMonth(d.getUTCMonth() + 1); }
     return out.slice(-12);
   }
-  function lastDay(month) { var d = parseDay(month + "-01"); d.setUTCMonth(d.getUTCMonth() + 1); d.setUTCDate(0); return isoDay(d); }
   function feedbackTrend(summary) {
-    var list = months(summary.from, summary.to);
-    return Promise.all(list.map(function (m) {
-      var from = m + "-01" < summary.from ? summary.from : m + "-01";
-      var to = lastDay(m) > summary.to ? summary.to : lastDay(m);
-      return getJSON("admin/feedback/summary" + query({ from: from, to: to })).then(function (b) {
-        var all = (b.groups || []).filter(function (g) { return g.key === "all"; })[0] || {};
-        return [m, all.nps === undefined ? null : all.nps, all.csat === undefined ? null : all.csat, all.responses || 0];
+    var from = summary.days > 366 ? addDays(summary.to, -365) : summary.from;   // the feedback summary's longest period
+    var list = months(from, summary.to);
+    return getJSON("admin/feedback/summary" + query({ from: from, to: summary.to, by: "month" }))
+      .then(function (b) {
+        var byMonth = {};
+        (b.groups || []).forEach(function (g) { byMonth[g.key] = g; });
+        return list.map(function (m) {
+          var g = byMonth[m] || {};
+          return [m, g.nps === undefined ? null : g.nps, g.csat === undefined ? null : g.csat, g.responses || 0];
+        });
       });
-    }));
   }
   function drawNps(rows) {
     var box = card($("voice"), { name: "nps", title: "NPS and CSAT by month", freshness: "live",

@@ -27,7 +27,7 @@ from chalicelib.services.ports.feedback import FeedbackListing, FeedbackStore, S
 SCAN_BUDGET = 1000                       # surveys read for one page at most
 ANSWER_WINDOW = timedelta(days=365)      # the longest a survey's links work (SurveyRules.token_days ≤ 365)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-GROUPINGS = ("stage", "segment", "tier")
+GROUPINGS = ("stage", "segment", "tier", "month")      # month: the calendar month (UTC) the survey was sent
 ALL, UNSCORED = "all", "unscored"        # the group of every survey; the segment of members no run has scored yet
 CSV_COLUMNS = ("response_id", "member_id", "kind", "score", "comment", "sentiment", "answered_at", "trigger",
                "survey_id", "sent_at", "stage", "segment", "tier")
@@ -131,9 +131,15 @@ def tally(records: Iterable[SurveyRecord], by: str | None) -> list[tuple[str, Ta
     for record in records:
         groups[ALL].append(record)
         if by:
-            groups[getattr(record.survey, by) or UNSCORED].append(record)
+            groups[_group(record, by)].append(record)
     keys = [ALL, *sorted(k for k in groups if k != ALL)]
     return [(key, _tally(groups.get(key, []))) for key in keys]
+
+
+def _group(record: SurveyRecord, by: str) -> str:
+    if by == "month":
+        return f"{record.survey.sent_at.astimezone(UTC):%Y-%m}"
+    return getattr(record.survey, by) or UNSCORED
 
 
 def _tally(records: list[SurveyRecord]) -> Tally:

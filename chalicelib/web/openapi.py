@@ -203,9 +203,9 @@ PATHS: dict[str, Any] = {
         "parameters": [*_FEEDBACK_FILTERS, _query("cursor"), _limit(MAX_LIMIT)], "responses": _CSV}},
     "/admin/feedback/summary": {"get": {
         "summary": "NPS, CSAT, response rate and mean sentiment of the surveys sent in a period (dates), all of them "
-                   "first, then per stage, segment or tier as sent (`by`); 400 invalid_query",
+                   "first, then per stage, segment or tier as sent, or per month sent (`by`); 400 invalid_query",
         "parameters": [_query("from", pattern=DAY), _query("to", pattern=DAY),
-                       {**_query("by"), "schema": {"type": "string", "enum": ["stage", "segment", "tier"]}}],
+                       {**_query("by"), "schema": {"type": "string", "enum": ["stage", "segment", "tier", "month"]}}],
         "responses": _ok(feedback_shapes.FeedbackSummary)}},
     "/admin/analytics/cohorts": {"get": {
         "summary": "Monthly cohorts by first order from the last nightly run: the share of each cohort ordering in "

@@ -117,6 +117,8 @@ def test_the_post_records_the_answer_in_the_survey_the_timeline_the_listing_and_
     assert [g["key"] for g in groups] == ["all", "first_time"]
     assert (groups[0]["nps"], groups[0]["responses"], groups[0]["surveys_delivered"], groups[0]["response_rate"]) == (
         100.0, 1, 2, 0.5)
+    by_month = summary(client, by="month").json_body["groups"]
+    assert [(g["key"], g["responses"]) for g in by_month] == [("all", 1), (f"{NOW:%Y-%m}", 1)]
     assert bootstrap.get_ledger().get_member("demo", MID).feedback.last_nps == 10
 
 
