@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,6 +26,7 @@ from chalicelib.domain.ledger import Identity, member_id_for
 from chalicelib.domain.surveys import NPS_SURVEY, SurveyClaim
 from chalicelib.services.ports.feedback import SentSurvey
 from tests.browser import dashboard_checks as checks
+from tests.browser.bridge import served
 from tests.factories import SHOP, make_order
 from tests.fakes import FixedClock
 from tests.integration.conftest import aws  # noqa: F401 (the moto fixture)
@@ -51,41 +50,18 @@ def _browser_installed():
 
 @pytest.fixture
 def client(aws) -> Iterator[Client]:  # noqa: F811
-    from tests.integration.test_dashboard import dashboard_app
+    import app
 
     bootstrap.override("clock", FixedClock(NOW))
-    with Client(dashboard_app(), stage_name="local") as client:
+    with Client(app.app, stage_name="local") as client:
         yield client
 
 
 @pytest.fixture
 def site(client) -> Iterator[str]:
     """The app on http://127.0.0.1:<port>, through chalice.test.Client."""
-    lock = threading.Lock()
-
-    class Bridge(BaseHTTPRequestHandler):
-        def _relay(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length"}}
-            with lock:
-                response = client.http.request(self.command, self.path, headers=headers, body=body)
-            self.send_response(response.status_code)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            self.wfile.write(response.body)
-
-        do_GET = do_POST = do_DELETE = _relay  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Bridge)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with served(client) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from chalicelib.domain import surveys
 from chalicelib.domain.ledger import Identity, member_id_for
 from chalicelib.domain.surveys import NPS_SURVEY, SurveyClaim
 from chalicelib.services.ports.feedback import SentSurvey
+from tests.browser.bridge import served
 from tests.integration.conftest import aws  # noqa: F401 (the moto fixture)
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -44,32 +43,8 @@ def _browser_installed():
 def site(aws) -> Iterator[str]:  # noqa: F811
     """The app on http://127.0.0.1:<port>, through chalice.test.Client."""
     import app
-    with Client(app.app, stage_name="local") as client:
-        lock = threading.Lock()
-
-        class Bridge(BaseHTTPRequestHandler):
-            def _relay(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length"}}
-                with lock:
-                    response = client.http.request(self.command, self.path, headers=headers, body=body)
-                self.send_response(response.status_code)
-                for name, value in response.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.end_headers()
-                self.wfile.write(response.body)
-
-            do_GET = do_POST = _relay  # noqa: N815
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Bridge)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-        server.shutdown()
+    with Client(app.app, stage_name="local") as client, served(client) as url:
+        yield url
 
 
 @pytest.fixture

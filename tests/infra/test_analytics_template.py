@@ -1,15 +1,11 @@
 """The analytics resources of infra/template.yaml: rendered from infra/analytics (the SQL's one source), safe by
 default (encrypted, private, TLS only), and the export job's role limited to exporting the table into the bucket."""
-import subprocess
-import sys
 
 import pytest
-import yaml
 from cfnlint.decode import decode_str
 
 from infra.analytics import sql
 from infra.analytics.template import TEMPLATE, render
-from tests.infra.test_package import PACKAGE_WITHOUT_DEPENDENCIES, ROOT
 
 
 def test_the_templates_analytics_block_is_the_one_infra_analytics_renders():
@@ -82,21 +78,9 @@ def test_the_export_role_may_export_the_table_only_and_write_under_the_export_pr
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory):
     """`chalice package` of a copy of the project, as tests/infra/test_package.py does it (once for this module)."""
-    import os
-    import shutil
+    from tests.infra.packaging import package_copy
 
-    from infra.pin_stage import pin_stage
-    base = tmp_path_factory.mktemp("analytics")
-    project, out = base / "project", base / "dist"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", "node_modules", ".local", "dist", ".git", "tests", "deployments", "__pycache__"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
-    result = subprocess.run([sys.executable, "-c", PACKAGE_WITHOUT_DEPENDENCIES, "--project-dir", str(project),
-                             "package", "--stage", "dev", "--template-format", "yaml",
-                             "--merge-template", "infra/template.yaml", str(out)],
-                            cwd=project, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return pin_stage(yaml.safe_load((out / "sam.yaml").read_text()), "dev")["Resources"]
+    return package_copy(tmp_path_factory.mktemp("analytics"))[1]["Resources"]
 
 
 def test_the_packaged_export_function_runs_daily_with_the_bucket_and_its_own_policy(packaged):

@@ -6,41 +6,18 @@ It runs in a fresh interpreter, as `chalice package` does, so modules imported b
 import-time settings came from another stage) cannot leak into the template.
 """
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from infra.pin_stage import pin_stage
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_WITHOUT_DEPENDENCIES = (
-    "import sys; from chalice.deploy.packager import DependencyBuilder; "
-    "DependencyBuilder.build_site_packages = lambda self, *a, **k: None; "
-    "from chalice.cli import main; sys.argv[0] = 'chalice'; sys.exit(main())"
-)
+from tests.infra.packaging import ROOT, package_copy
 
 
 @pytest.fixture
 def packaged(tmp_path):
-    # A copy of the project, so the dependency-less zip never lands in the real .chalice/deployments cache.
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", "node_modules", ".local", "dist", ".git", "tests", "deployments", "__pycache__"))
-    out = tmp_path / "dist"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOYALTY_")}
-    result = subprocess.run([sys.executable, "-c", PACKAGE_WITHOUT_DEPENDENCIES, "--project-dir", str(project),
-                             "package", "--stage", "dev", "--template-format", "yaml",
-                             "--merge-template", "infra/template.yaml", str(out)],
-                            cwd=project, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-    template = pin_stage(yaml.safe_load((out / "sam.yaml").read_text()), "dev")
-    (out / "sam.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
-    return out / "sam.yaml", template
+    return package_copy(tmp_path)
 
 
 def test_the_packaged_template_passes_cfn_lint(packaged):

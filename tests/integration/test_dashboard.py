@@ -22,14 +22,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/htm
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
-def dashboard_app():
-    """The app with the dashboard's routes (registered here only until app.py registers the blueprint)."""
-    import app
-    if "/dashboard" not in app.app.routes:
-        app.app.register_blueprint(dashboard.bp)
-    return app.app
-
-
 @pytest.fixture
 def clock(aws):
     clock = FixedClock(NOW)
@@ -39,7 +31,9 @@ def clock(aws):
 
 @pytest.fixture
 def client(aws, clock):
-    with Client(dashboard_app(), stage_name="local") as client:
+    import app
+
+    with Client(app.app, stage_name="local") as client:
         yield client
 
 
