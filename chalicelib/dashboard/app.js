@@ -343,6 +343,11 @@
   }
 
   // ---- cohorts -----------------------------------------------------------------------------------------------------
+  /* A triangle needs months: the cohorts of the 12 months to the period's end, or of the whole period when longer. */
+  function cohortRange(summary) {
+    var from = addDays(summary.to, -364);
+    return query({ from: summary.from < from ? summary.from : from, to: summary.to });
+  }
   function drawCohorts(body) {
     var box = card($("journey"), { name: "cohorts", title: "Cohort retention", freshness: "nightly", wide: true,
       note: "Customers by the month of their first purchase: the share buying again in each later month." });
@@ -562,9 +567,9 @@
       drawTiles(summary);
       drawSeries(summary);
       drawLiability(summary);
-      var range = query({ from: summary.from, to: summary.to });
       return Promise.all([
-        settle(getJSON("admin/analytics/cohorts" + range), drawCohorts, "journey", "cohorts", "Cohort retention"),
+        settle(getJSON("admin/analytics/cohorts" + cohortRange(summary)), drawCohorts, "journey", "cohorts",
+               "Cohort retention"),
         settle(getJSON("admin/journey" + query({ from: journeyFrom(summary), to: summary.to })), drawJourney, "journey",
                "journey", "Journey map"),
         settle(getJSON("admin/segments"), function (body) { drawSegments(body, summary.tiers); }, "journey", "segments",
