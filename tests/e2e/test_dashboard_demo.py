@@ -26,7 +26,7 @@ from infra.local.settings import REPO_ROOT
 from tests.browser import dashboard_checks as checks
 from tests.e2e.harness import ADMIN, INHERITED_SETTINGS, Stack
 
-CUSTOMERS, SEED, MONTHS = 40, 11, 18
+CUSTOMERS, SEED, MONTHS = 30, 11, 12
 SHOTS = REPO_ROOT / ".local" / "screenshots" / "dashboard-demo"
 
 pytestmark = pytest.mark.timeout(900)
