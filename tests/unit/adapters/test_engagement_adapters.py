@@ -81,11 +81,12 @@ def test_a_click_counts_on_one_item_per_link_and_scanner_and_reads_back_as_an_ev
     assert event_from_item(item) == LinkClicked(AT, MESSAGE, "shop.example.com", "cmp_1", False, "/new", clicks=3)
 
 
-def test_a_delivery_is_set_once_on_its_message_with_its_timeline_item():
-    update, put = mail_event_writes("loyalty", "demo", MEMBER, MailDelivered(AT, MESSAGE, "campaign_message"))
+def test_a_delivery_is_set_once_on_its_message_with_its_timeline_item_and_its_days_mail_counter():
+    update, put, counted = mail_event_writes("loyalty", "demo", MEMBER, MailDelivered(AT, MESSAGE, "campaign_message"))
+    assert counted["Update"]["ExpressionAttributeNames"]["#n0"] == "mail_delivered:campaign_message"
     assert update["Update"]["ConditionExpression"] == "attribute_exists(PK) AND attribute_not_exists(delivered_at)"
     assert from_attributes(update["Update"]["Key"])["SK"] == f"MSG#{MESSAGE}"
     assert from_attributes(put["Put"]["Item"])["SK"] == f"EVT#D#{MESSAGE}"
     assert event_from_item(put["Put"]["Item"]) == MailDelivered(AT, MESSAGE, "campaign_message")
-    _, opened = mail_event_writes("loyalty", "demo", MEMBER, MailOpened(AT, MESSAGE))
+    _, opened = mail_event_writes("loyalty", "demo", MEMBER, MailOpened(AT, MESSAGE))    # no kind: no counter
     assert event_from_item(opened["Put"]["Item"]) == MailOpened(AT, MESSAGE)

@@ -77,7 +77,8 @@ def test_a_persons_click_redirects_is_kept_and_moves_the_campaign_on():
     store, progress = Engagement(MESSAGE), Progress()
     at = T0 + timedelta(hours=2)
     assert follow_link(token(), Directory(), store, progress, at) == "https://shop.example.com/new?utm_source=loyalty"
-    assert store.clicks == [LinkClicked(at, MESSAGE.message_id, "shop.example.com", "cmp_1", False, "/new")]
+    assert store.clicks == [LinkClicked(at, MESSAGE.message_id, "shop.example.com", "cmp_1", False, "/new",
+                                        message_kind=MESSAGE.kind)]
     assert progress.clicked_at == [("demo", "cmp_1/m_x/1", at)]
 
 
