@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow demo-data bench bench-local clean analytics-export
+.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow demo-data replay bench bench-local clean analytics-export
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -89,6 +89,9 @@ cdnow: $(VENV)/.installed ## send the CDNOW sample's orders up to 1997-09-30 to 
 
 demo-data: $(VENV)/.installed ## a realistic program on the running stack: make demo-data [CUSTOMERS=2000] [SEED=1] [MONTHS=18] [END=YYYY-MM-DD]
 	$(PY) -m infra.demo_data --customers $(or $(CUSTOMERS),2000) --seed $(or $(SEED),1) --months $(or $(MONTHS),18) $(if $(END),--end "$(END)")
+
+replay: $(VENV)/.installed ## dead-lettered messages back to their queue: make replay QUEUE=ingest|mail-feedback [LIMIT=n] [AWS=1 STAGE=dev]
+	$(PY) -m infra.replay --queue "$(QUEUE)" $(if $(LIMIT),--limit $(LIMIT)) $(if $(AWS),--aws --stage "$(STAGE)")
 
 bench: deps ## worker-path costs on DynamoDB Local, ingress costs, then the local stack under 10,000 webhooks (~7 min)
 	$(PY) -m infra.bench

@@ -26,6 +26,7 @@ Clients = Callable[[str], Any]
 CREATORS: dict[str, Callable[[Clients, dict[str, Any]], Created]] = {
     "AWS::DynamoDB::Table": resources.create_table,
     "AWS::SQS::Queue": resources.create_queue,
+    "AWS::KMS::Key": resources.create_key,
     "AWS::SNS::Topic": resources.create_topic,
     "AWS::SNS::Subscription": resources.create_subscription,
     "AWS::CloudWatch::Alarm": resources.put_alarm,
@@ -70,7 +71,7 @@ def load_template(settings: ProgramSettings, aws: Clients, path: Path = TEMPLATE
                   # Chalice's API exists only in the packaged template; the seed below sets the local public URL.
                   "RestAPI": "local"}
     pseudo = {"AWS::Region": aws("sts").meta.region_name, "AWS::AccountId": aws("sts").get_caller_identity()["Account"],
-              "AWS::StackName": f"loyalty-{settings.stage}"}
+              "AWS::StackName": f"loyalty-{settings.stage}", "AWS::Partition": "aws"}
     return Template(path.read_text(encoding="utf-8"), parameters, pseudo)
 
 

@@ -113,6 +113,20 @@ def create_topic(aws: Clients, props: dict[str, Any]) -> Created:
     return Created(ref=arn, attrs={"TopicArn": arn, "TopicName": props["TopicName"]})
 
 
+def create_key(aws: Clients, props: dict[str, Any]) -> Created:
+    """A KMS key, found again by its description (one per stack purpose)."""
+    kms = aws("kms")
+    for key in kms.list_keys()["Keys"]:
+        found = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if found.get("Description") == props.get("Description") and found.get("KeyState") == "Enabled":
+            return Created(ref=found["KeyId"], attrs={"Arn": found["Arn"], "KeyId": found["KeyId"]})
+    made = kms.create_key(Description=props.get("Description", ""), Policy=json.dumps(props["KeyPolicy"]))
+    metadata = made["KeyMetadata"]
+    if props.get("EnableKeyRotation"):
+        kms.enable_key_rotation(KeyId=metadata["KeyId"])
+    return Created(ref=metadata["KeyId"], attrs={"Arn": metadata["Arn"], "KeyId": metadata["KeyId"]})
+
+
 def create_subscription(aws: Clients, props: dict[str, Any]) -> Created:
     sns = aws("sns")
     for sub in sns.list_subscriptions_by_topic(TopicArn=props["TopicArn"])["Subscriptions"]:

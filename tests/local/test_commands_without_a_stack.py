@@ -1,5 +1,5 @@
-"""`make job`, `make webhook`, `make hubspot-webhook` and `make rules` without a stack on their ports say so
-plainly and exit 1, instead of dying with a traceback."""
+"""`make job`, `make webhook`, `make hubspot-webhook`, `make rules`, `make demo-data`, `make analytics-export` and
+`make replay` without a stack on their ports say so plainly and exit 1, instead of dying with a traceback."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,10 @@ EVENTS = REPO_ROOT / "tests" / "events"
     (["infra.webhook", str(EVENTS / "shopify" / "orders-paid.2026-04.json")], "LOYALTY_PORT"),
     (["infra.hubspot_webhook", "HUBSPOT_EVENTS"], "LOYALTY_PORT"),
     (["infra.rules", "show", "--program", "demo"], "LOYALTY_AWS_PORT"),
-], ids=["job", "webhook", "hubspot-webhook", "rules"])
+    (["infra.demo_data", "--customers", "10"], "LOYALTY_PORT"),
+    (["infra.analytics.local_export"], "LOYALTY_AWS_PORT"),
+    (["infra.replay", "--queue", "ingest"], "LOYALTY_AWS_PORT"),
+], ids=["job", "webhook", "hubspot-webhook", "rules", "demo-data", "analytics-export", "replay"])
 def test_a_command_without_a_running_stack_says_so_and_exits_1(command: list[str], port_variable: str,
                                                                 tmp_path: Path) -> None:
     events = tmp_path / "events.json"

@@ -1,0 +1,45 @@
+"""Alarms that reach a person: the alarm topic is encrypted with a key CloudWatch and EventBridge may use (the
+AWS-managed SNS key would silently drop their notifications), and every alarm notifies it; the backlog and the SES
+reputation alarms fire before SES reviews the account."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.packaging import package_copy
+
+
+@pytest.fixture(scope="module")
+def resources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return package_copy(tmp_path_factory.mktemp("alarms"))[1]["Resources"]
+
+
+def test_the_alarm_topic_uses_a_key_that_cloudwatch_and_eventbridge_may_use(resources):
+    assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "AlarmKey"}
+    key = resources["AlarmKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in key["KeyPolicy"]["Statement"]}
+    publish = statements["AlarmsAndRulesOfThisAccountPublish"]
+    assert sorted(publish["Principal"]["Service"]) == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+    assert sorted(publish["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert publish["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert "alias/aws/sns" not in str(resources)
+
+
+def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_clears(resources):
+    alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert len(alarms) == 8            # 3 dead-letter queues, the backlog, parked, refused, bounces, complaints
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
+        assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
+
+
+@pytest.mark.parametrize(("alarm", "metric", "threshold"), [
+    ("IngestBacklogAlarm", "ApproximateAgeOfOldestMessage", 900),
+    ("SesBounceRateAlarm", "Reputation.BounceRate", 0.04),          # SES reviews at 5 %
+    ("SesComplaintRateAlarm", "Reputation.ComplaintRate", 0.0008),  # SES reviews at 0.1 %
+])
+def test_the_backlog_and_reputation_alarms_fire_before_trouble(resources, alarm, metric, threshold):
+    found = resources[alarm]["Properties"]
+    assert (found["MetricName"], found["Threshold"], found["TreatMissingData"]) == (metric, threshold, "notBreaching")
