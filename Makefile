@@ -70,6 +70,7 @@ package: $(VENV)/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js ## build dist/s
 	$(VENV)/bin/chalice package --stage $(STAGE) --template-format yaml --merge-template infra/template.yaml dist
 	$(PY) -m infra.model_layer requirements-model.txt dist/model-layer.zip --function-zip dist/deployment.zip
 	$(PY) -m infra.pin_stage dist/sam.yaml $(STAGE)
+	$(PY) -m infra.function_alarms dist/sam.yaml
 	$(VENV)/bin/cfn-lint dist/sam.yaml
 
 admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in STAGE (printed once)

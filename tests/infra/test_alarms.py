@@ -29,7 +29,9 @@ def test_the_alarm_topic_uses_a_key_that_cloudwatch_and_eventbridge_may_use(reso
 
 def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_clears(resources):
     alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert len(alarms) == 8            # 3 dead-letter queues, the backlog, parked, refused, bounces, complaints
+    functions = [name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    # 3 dead-letter queues, the backlog, parked, refused, scheduled failures, bounces, complaints; 2 per function
+    assert len(alarms) == 9 + 2 * len(functions)
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -43,3 +45,30 @@ def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_clears(resourc
 def test_the_backlog_and_reputation_alarms_fire_before_trouble(resources, alarm, metric, threshold):
     found = resources[alarm]["Properties"]
     assert (found["MetricName"], found["Threshold"], found["TreatMissingData"]) == (metric, threshold, "notBreaching")
+
+
+def test_every_function_has_an_errors_and_a_throttles_alarm(resources):
+    functions = [name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) >= 16
+    for name in functions:
+        for metric in ("Errors", "Throttles"):
+            alarm = resources[f"{name}{metric}Alarm"]["Properties"]
+            assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("AWS/Lambda", metric, 0)
+            assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": name}}]
+
+
+def test_a_scheduled_function_that_fails_its_retries_lands_in_the_failures_queue_it_may_send_to(resources):
+    scheduled = sorted(name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"
+                       and any(e["Type"] == "Schedule" for e in r["Properties"].get("Events", {}).values()))
+    assert {"Journey", "DispatchMessages", "OrdersDue", "Campaigns", "AnalyticsExport"} <= set(scheduled)
+    configs = {r["Properties"]["FunctionName"]["Ref"]: r["Properties"] for r in resources.values()
+               if r["Type"] == "AWS::Lambda::EventInvokeConfig"}
+    assert sorted(configs) == scheduled
+    for config in configs.values():
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["ScheduledFailures", "Arn"]}
+    policy = resources["ScheduledFailuresPolicy"]["Properties"]
+    roles = {resources[name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in scheduled}
+    assert {r["Ref"] for r in policy["Roles"]} == roles
+    assert policy["PolicyDocument"]["Statement"] == [{
+        "Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
+        "Resource": {"Fn::GetAtt": ["ScheduledFailures", "Arn"]}}]
