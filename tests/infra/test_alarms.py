@@ -3,6 +3,8 @@ AWS-managed SNS key would silently drop their notifications), and every alarm no
 reputation alarms fire before SES reviews the account."""
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -72,3 +74,20 @@ def test_a_scheduled_function_that_fails_its_retries_lands_in_the_failures_queue
     assert policy["PolicyDocument"]["Statement"] == [{
         "Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
         "Resource": {"Fn::GetAtt": ["ScheduledFailures", "Arn"]}}]
+
+
+def test_one_dashboard_shows_the_business_metrics_beside_the_queues_and_the_alarms(resources):
+    body = resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    names = set(re.findall(r"\$\{([^}]+)\}", body))
+    assert {n.split(".")[0] for n in names} - {"Stage", "AWS::Region"} <= set(resources)   # every reference exists
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", body))["widgets"]
+    shown = json.dumps(widgets)
+    for metric in ("WebhooksAccepted", "WebhooksRefused", "DeliveriesApplied", "PointsAwarded", "PointsClawedBack",
+                   "PointsRedeemed", "Redemptions", "MessagesSent", "MessagesFailed", "MessagesSkipped",
+                   "MessagesDeferred", "ApproximateAgeOfOldestMessage"):
+        assert metric in shown, metric
+    [alarms] = [w["properties"]["alarms"] for w in widgets if w["type"] == "alarm"]
+    fixed = {name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"
+             and not name.endswith(("ErrorsAlarm", "ThrottlesAlarm"))}
+    assert len(alarms) == len(fixed)
+    assert set(re.findall(r"\$\{(\w+)\.Arn\}", body)) == fixed          # the per-function ones have their own
