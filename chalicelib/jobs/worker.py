@@ -34,13 +34,17 @@ def handle_ingest(event: SQSEvent) -> PartialItemFailureResponse:
 def apply_record(record: SQSRecord) -> None:
     """One queued delivery. A payload that can never apply is refused (recorded, logged, counted) and acknowledged;
     any other failure is logged with its cause and raised, so that SQS delivers the message again (then the DLQ)."""
+    from chalicelib.domain.errors import InvalidPayload
     from chalicelib.jobs.figures import count_delivery
+    from chalicelib.services import intake
     from chalicelib.services.deliveries import apply_delivery
     from chalicelib.services.jobs import describe_error
 
     try:
         formats = bootstrap.get_formats()
         envelope = formats.open_envelope(record.body, bootstrap.get_payload_store)
+        if intake.is_eventbridge(envelope):      # a Shopify webhook delivered by Amazon EventBridge
+            envelope = intake.from_eventbridge(envelope, bootstrap.get_directory())
         logger.set_correlation_id(envelope.get("webhook_id"))
         logger.append_keys(topic=envelope.get("topic"), program_id=envelope.get("program_id"),
                            message_id=record.message_id)
@@ -48,6 +52,10 @@ def apply_record(record: SQSRecord) -> None:
                                  bootstrap.get_rules(), bootstrap.get_requests(), bootstrap.get_shops(),
                                  bootstrap.get_products(), bootstrap.get_clock(), bootstrap.get_rewards(),
                                  hubspot=bootstrap.get_hubspot_context, refused=bootstrap.get_refused_deliveries())
+    except InvalidPayload as e:                  # an EventBridge event that names no shop of ours, say
+        logger.warning("delivery_refused", extra={"source": "eventbridge", "reason": describe_error(e)})
+        bootstrap.get_metrics().count(DELIVERIES_REFUSED)
+        return
     except Exception as e:
         # Class and message only (addresses masked, cut short): never the payload.
         logger.warning("delivery_failed", extra={"error_class": type(e).__name__, "error": describe_error(e),

@@ -6,6 +6,7 @@ a portal) is looked up, so a forged request makes no per-tenant lookup and leave
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -77,7 +78,15 @@ def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: Progr
         body = formats.shopify_body(raw_body)
     except InvalidPayload as e:
         raise InvalidRequest("body must be a JSON object in UTF-8", code="invalid_json") from e
-    envelope = {
+    envelope = shopify_envelope(headers, program_id, shop, body, clock.now().isoformat())
+    queue.put(envelope)
+    return Accepted(program_id=program_id, webhook_id=str(envelope["webhook_id"]), topic=str(envelope["topic"]))
+
+
+def shopify_envelope(headers: Mapping[str, str], program_id: str, shop: str, body: str,
+                     received_at: str) -> dict[str, Any]:
+    """The delivery the worker applies, from a Shopify webhook's headers (lower-case names) and body."""
+    return {
         "v": 1,
         "source": "shopify",
         "program_id": program_id,
@@ -87,11 +96,46 @@ def accept_shopify(headers: Mapping[str, str], raw_body: bytes, directory: Progr
         "event_id": shopify_header(headers, "event-id"),
         "triggered_at": shopify_header(headers, "triggered-at"),
         "api_version": shopify_header(headers, "api-version"),
-        "received_at": clock.now().isoformat(),
+        "received_at": received_at,
         "body": body,
     }
-    queue.put(envelope)
-    return Accepted(program_id=program_id, webhook_id=str(envelope["webhook_id"]), topic=str(envelope["topic"]))
+
+
+EVENTBRIDGE_DETAIL_TYPE = "shopifyWebhook"
+
+
+def is_eventbridge(message: Mapping[str, Any]) -> bool:
+    """A Shopify webhook that Amazon EventBridge put on the ingest queue (infra/template.yaml ShopifyEventRule)."""
+    return message.get("detail-type") == EVENTBRIDGE_DETAIL_TYPE and isinstance(message.get("detail"), dict)
+
+
+def from_eventbridge(event: Mapping[str, Any], directory: ProgramDirectory) -> dict[str, Any]:
+    """The same delivery as the HTTPS webhook, from the EventBridge event: the metadata carries the webhook's
+    headers (named `X-Shopify-Topic`, or `topic` in some captures: matched without case and prefix), the payload its
+    body. No signature: EventBridge delivers only from the partner event source the stack subscribed to.
+
+    InvalidPayload when the event lacks what a delivery needs or names a shop no program receives (not retried)."""
+    detail = event["detail"]
+    metadata, payload = detail.get("metadata"), detail.get("payload")
+    if not isinstance(metadata, dict) or not isinstance(payload, dict):
+        raise InvalidPayload("the EventBridge event has no metadata or payload object")
+    headers = {f"x-shopify-{_header_name(k)}": str(v) for k, v in metadata.items() if isinstance(v, str | int)}
+    shop = shopify_header(headers, "shop-domain")
+    program_id = directory.program_for_shop(shop.lower()) if shop else None
+    if program_id is None:
+        raise InvalidPayload("the EventBridge event names no shop this stack receives")
+    missing = [name for name in _REQUIRED if not shopify_header(headers, name)]
+    if missing:
+        raise InvalidPayload(f"the EventBridge event's metadata has no {missing[0]}")
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return shopify_envelope(headers, program_id, str(shop), body, str(event.get("time") or ""))
+
+
+def _header_name(key: str) -> str:
+    name = key.lower().replace("_", "-")
+    for prefix in ("x-", "shopify-"):
+        name = name.removeprefix(prefix)
+    return name
 
 
 HUBSPOT_PATH = "/webhooks/hubspot"

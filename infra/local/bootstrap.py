@@ -43,6 +43,7 @@ SKIPPED = {
     "AWS::SES::ConfigurationSetEventDestination": "moto's SES neither bounces nor supports EventBridge destinations",
     "AWS::Serverless::LayerVersion": "the functions run in-process, with numpy and scipy from the venv",
     "AWS::IAM::Policy": "nothing checks permissions locally",
+    "AWS::Events::EventBus": "Shopify's partner event source exists on AWS only; locally webhooks come over HTTPS",
     "AWS::CloudWatch::Dashboard": "a page of the CloudWatch console; locally the metrics are log lines",
     "AWS::S3::BucketPolicy": "nothing checks permissions locally",
     "AWS::Glue::Database": "Athena's twin locally is DuckDB over `make analytics-export` (infra/analytics)",
