@@ -180,6 +180,17 @@ document.querySelectorAll('body *').forEach(function (e) {
 return out;"""))
 
 
+def settled_overflow(driver: Any, timeout: float = 20) -> list[str]:
+    """What still overflows the viewport once the charts have followed its size: on a busy machine Chart.js's
+    resize (a ResizeObserver, then a redraw) can take longer than `settle` waits; a real overflow stays."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = overflowing(driver)
+        if not found or time.monotonic() > deadline:
+            return found
+        settle(driver)
+
+
 def download_csv(driver: Any, name: str, folder: Path, timeout: float = 20) -> str:
     """Click the chart's "Download CSV" (a blob: URL) and return the file's text, downloaded into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)

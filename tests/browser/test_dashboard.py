@@ -175,7 +175,7 @@ def test_the_period_picker_keeps_its_choice_in_the_address_and_the_phone_layout_
                             {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True})
     checks.settle(browser)
     assert all(checks.charts_drawn(browser).values())
-    assert checks.overflowing(browser) == []
+    assert checks.settled_overflow(browser) == []
     assert checks.console_errors(checks.browser_log(browser)) == []
 
 
