@@ -25,6 +25,7 @@ from chalicelib.services.ports.programs import ProgramDirectory, RulesSource
 INVALID = "invalid_query"
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)   # the reads reach back three periods; nothing is older
 # Month totals are used only for months ending this long before today: facts dated earlier that arrive after a
 # nightly roll-up (a late replay, a backfill) count in `points_outstanding` from the next roll-up on.
 SETTLED_DAYS = 62
@@ -110,7 +111,11 @@ def summary(program_id: str, start: str | None, end: str | None, now: datetime, 
 
 def parse_period(start: str | None, end: str | None, today: date) -> f.Period:
     last = _date(end, "to") or today
-    first = _date(start, "from") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if not EARLIEST <= last <= LATEST:
+        raise InvalidRequest(f"a period lies from {EARLIEST} to {LATEST}", code=INVALID)
+    first = _date(start, "from") or max(last - timedelta(days=DEFAULT_DAYS - 1), EARLIEST)
+    if first < EARLIEST:
+        raise InvalidRequest(f"a period lies from {EARLIEST} to {LATEST}", code=INVALID)
     if first > last:
         raise InvalidRequest("from must not follow to", code=INVALID)
     if (last - first).days + 1 > MAX_DAYS:

@@ -81,7 +81,8 @@ def test_members_tiers_and_clv_come_from_the_nightly_run(client, aws):
 
 
 def test_a_period_that_is_not_one_is_a_400(client):
-    for query in ("from=2026-06-30&to=2026-06-01", "from=2024-01-01&to=2026-06-01", "to=June"):
+    for query in ("from=2026-06-30&to=2026-06-01", "from=2024-01-01&to=2026-06-01", "to=June",
+                  "from=0001-01-01&to=0001-01-30", "to=0001-01-05", "from=9999-12-01&to=9999-12-31"):
         response = client.http.get(f"/admin/analytics/summary?{query}", headers=ADMIN)
         assert response.status_code == 400
         assert response.json_body["error"]["code"] == "invalid_query"
