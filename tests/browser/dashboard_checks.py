@@ -174,7 +174,8 @@ var w = document.documentElement.clientWidth, out = [];
 document.querySelectorAll('body *').forEach(function (e) {
   var r = e.getBoundingClientRect();
   if (r.width && r.right > w + 1 && !e.closest('.table-wrap') && getComputedStyle(e).position !== 'absolute') {
-    out.push(e.tagName + '#' + e.id + '.' + e.className);
+    var chart = e.dataset.chart ? ' ' + e.dataset.chart + ' ' + Math.round(r.width) + 'px' : '';
+    out.push(e.tagName + '#' + e.id + '.' + e.className + chart);
   }
 });
 return out;"""))
