@@ -37,7 +37,6 @@ TIER_UP, TIER_DOWN = "tier_up", "tier_down"
 MAIL = "mail_"                                 # mail_<what>:<message kind>
 MAIL_COUNTS = ("sent", "delivered", "opened", "clicked")
 GAP, SECOND = "g", "s"
-LEDGER_NAMES = (ISSUED, REDEEMED, EXPIRED, REVERSED, REDEMPTIONS)
 RATE_PLACES = Decimal("0.0001")
 CENT = Decimal("0.01")
 _ISSUING = frozenset({EntryKind.EARN, EntryKind.PENDING_EARN, EntryKind.BONUS})
