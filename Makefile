@@ -79,8 +79,8 @@ admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in S
 rules: $(VENV)/.installed ## program rules on the local stack: make rules [FILE=rules.json] (no FILE: show them)
 	$(PY) -m infra.rules $(if $(FILE),add "$(FILE)",show) --program $(PROGRAM)
 
-webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid]
-	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)"
+webhook: $(VENV)/.installed ## send a signed Shopify webhook to the local stack: make webhook FILE=... [TOPIC=orders/paid] [DROP=1]
+	$(PY) -m infra.webhook "$(FILE)" --topic "$(or $(TOPIC),orders/paid)" $(if $(DROP),--drop)
 
 hubspot-webhook: $(VENV)/.installed ## send a v3-signed HubSpot event batch to the local stack: make hubspot-webhook FILE=...
 	$(PY) -m infra.hubspot_webhook "$(FILE)"

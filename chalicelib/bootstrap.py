@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
     from chalicelib.adapters.dynamodb_outbox import DynamoDBOutbox
     from chalicelib.adapters.dynamodb_profiles import DynamoDBProducts, DynamoDBProfiles
+    from chalicelib.adapters.dynamodb_reconciliation import DynamoDBReconciliation
     from chalicelib.adapters.dynamodb_redemptions import DynamoDBRedemptions
     from chalicelib.adapters.dynamodb_requests import DynamoDBDataRequests
     from chalicelib.adapters.dynamodb_rewards import DynamoDBRewards
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports.mail import Composer
     from chalicelib.services.ports.metrics import Metrics
     from chalicelib.services.ports.programs import HubSpotSettings
+    from chalicelib.services.ports.reconciliation import HubSpotCreatedContacts, ShopifyOrders
 
 T = TypeVar("T")
 _built: dict[str, Any] = {}
@@ -228,6 +230,26 @@ def get_refused_deliveries() -> DynamoDBRefusedDeliveries:
     from chalicelib.adapters.dynamodb_deliveries import DynamoDBRefusedDeliveries
     return _get("refused_deliveries",
                 lambda: DynamoDBRefusedDeliveries(get_settings().table_name, client("dynamodb")))
+
+
+def get_reconciliation() -> DynamoDBReconciliation:
+    from chalicelib.adapters.dynamodb_reconciliation import DynamoDBReconciliation
+    return _get("reconciliation", lambda: DynamoDBReconciliation(get_settings().table_name, client("dynamodb")))
+
+
+def get_order_reader(program_id: str) -> ShopifyOrders | None:
+    """The program's Shopify orders for reconciliation (None without Shopify Admin API access)."""
+    from chalicelib.adapters.shopify_admin import ShopifyAdmin
+    from chalicelib.adapters.shopify_orders import ShopifyOrderReader
+    admin = get_connector_clients().for_program(program_id).shopify
+    return ShopifyOrderReader(admin) if isinstance(admin, ShopifyAdmin) else None
+
+
+def get_contact_reader(program_id: str) -> HubSpotCreatedContacts | None:
+    """The program's HubSpot contacts for reconciliation (None without HubSpot access or a portal)."""
+    from chalicelib.adapters.hubspot_api import HubSpotApi
+    contacts = get_hubspot_context(program_id).contacts
+    return contacts if isinstance(contacts, HubSpotApi) and get_directory().hubspot_portal(program_id) else None
 
 
 def get_ingest_queue() -> SqsIngestQueue:

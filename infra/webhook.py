@@ -1,6 +1,9 @@
 """Send a Shopify webhook, signed like Shopify signs it, to the running local stack.
 
-    python -m infra.webhook tests/events/shopify/orders-paid.2026-04.json --topic orders/paid
+    python -m infra.webhook tests/events/shopify/orders-paid.2026-04.json --topic orders/paid [--drop]
+
+When the stack runs the Shopify stand-in (LOYALTY_SHOPIFY_STANDIN=1), the payload is first recorded there, as the store
+would have the order; with --drop it is recorded only, a webhook Shopify never delivered (for reconciliation to find).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from infra.local.settings import no_stack_message, require_stack
+from infra.local.settings import no_stack_message, port_open, require_stack
 
 
 def signed_headers(body: bytes, topic: str, shop: str, secret: str, webhook_id: str) -> dict[str, str]:
@@ -38,8 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", type=Path, help="JSON payload to send, byte for byte")
     parser.add_argument("--topic", default="orders/paid")
     parser.add_argument("--webhook-id", default=None, help="X-Shopify-Webhook-Id (default: a new UUID)")
+    parser.add_argument("--drop", action="store_true", help="record in the Shopify stand-in only: never delivered")
     args = parser.parse_args(argv)
     body = args.file.read_bytes()
+    standin = int(os.environ.get("LOYALTY_SHOPIFY_PORT") or "8003")
+    if port_open(standin):
+        recorded = requests.post(f"http://127.0.0.1:{standin}/_standin/orders", params={"topic": args.topic},
+                                 data=body, timeout=10)
+        print("Shopify stand-in:", recorded.status_code, recorded.text)
+    elif args.drop:
+        print(f"--drop needs the Shopify stand-in (start the stack with LOYALTY_SHOPIFY_STANDIN=1): nothing answers "
+              f"on 127.0.0.1:{standin}", file=sys.stderr)
+        return 1
+    if args.drop:
+        return 0
     headers = signed_headers(body, args.topic, os.environ.get("SHOPIFY_SHOP_DOMAIN", "demo-shop.myshopify.com"),
                              os.environ.get("SHOPIFY_WEBHOOK_SECRET", "local-shopify-secret"),
                              args.webhook_id or str(uuid.uuid4()))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.cursors import decode_cursor, encode_cursor, item_cursor
 from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
 from chalicelib.adapters.dynamodb_conditions import transact
+from chalicelib.adapters.dynamodb_pages import newest_first
 from chalicelib.domain.audit import AuditRecord
 
 if TYPE_CHECKING:
@@ -43,16 +43,8 @@ class DynamoDBAuditTrail:
 
     def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[AuditRecord], str | None]:
         """Newest first."""
-        pk = audit_pk(program_id)
-        request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": to_attributes({":pk": pk}), "ScanIndexForward": False,
-                                   "Limit": limit + 1}        # one ahead: the last page carries no cursor
-        if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
-        response = self.client.query(**request)
-        items, last = response.get("Items", []), response.get("LastEvaluatedKey")
-        following = item_cursor(items[limit - 1]) if len(items) > limit else encode_cursor(last) if last else None
-        return [_record(i) for i in items[:limit]], following if items else None
+        items, following = newest_first(self.client, self.table, audit_pk(program_id), cursor, limit)
+        return [_record(i) for i in items], following
 
 
 def _record(item: dict[str, Any]) -> AuditRecord:

@@ -12,8 +12,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.cursors import decode_cursor, encode_cursor
 from chalicelib.adapters.dynamodb_attributes import from_attributes, to_attributes
+from chalicelib.adapters.dynamodb_pages import newest_first
 from chalicelib.services.ports.intake import RefusedDelivery
 
 if TYPE_CHECKING:
@@ -44,15 +44,8 @@ class DynamoDBRefusedDeliveries:
         self.client.put_item(TableName=self.table, Item=item)
 
     def page(self, program_id: str, cursor: str | None, limit: int) -> tuple[list[RefusedDelivery], str | None]:
-        pk = refused_pk(program_id)
-        request: dict[str, Any] = {"TableName": self.table, "KeyConditionExpression": "PK = :pk",
-                                   "ExpressionAttributeValues": to_attributes({":pk": pk}), "ScanIndexForward": False,
-                                   "Limit": limit}
-        if cursor:
-            request["ExclusiveStartKey"] = decode_cursor(cursor, pk)
-        response = self.client.query(**request)
-        last = response.get("LastEvaluatedKey")
-        return [_refused(i) for i in response.get("Items", [])], encode_cursor(last) if last else None
+        items, following = newest_first(self.client, self.table, refused_pk(program_id), cursor, limit)
+        return [_refused(i) for i in items], following
 
 
 def _refused(item: dict[str, Any]) -> RefusedDelivery:

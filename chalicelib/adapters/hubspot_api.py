@@ -27,6 +27,7 @@ from chalicelib.services.ports.clock import Clock
 from chalicelib.services.ports.connectors import BatchOutcome, ContactUpdate, CrmProperty
 from chalicelib.services.ports.hubspot import CrmTask, HubSpotDeal, HubSpotTicket
 from chalicelib.services.ports.metrics import OUTBOUND_THROTTLED, Metrics
+from chalicelib.services.ports.reconciliation import ContactPage
 
 BATCH_LIMIT = 100
 LOCK_WAIT = 2.0            # "Locks will last for 2 seconds"
@@ -182,6 +183,24 @@ class HubSpotApi:
             return None
         return _strings(json_body(response).get("recordIdsMissing"))
 
+    def contacts_created(self, since: datetime, until: datetime, cursor: str | None) -> ContactPage:
+        """Contacts created in [since, until), oldest first: one CRM search call per page of 100 (the search API
+        allows ~5 calls a second per account and pages through at most 10,000 results per query: a window with
+        more is resumed from the newest creation read, by the caller's watermark)."""
+        body: dict[str, Any] = {
+            "filterGroups": [{"filters": [
+                {"propertyName": "createdate", "operator": "GTE", "value": str(_millis(since))},
+                {"propertyName": "createdate", "operator": "LT", "value": str(_millis(until))}]}],
+            "sorts": [{"propertyName": "createdate", "direction": "ASCENDING"}],
+            "properties": ["createdate"], "limit": BATCH_LIMIT}
+        if cursor:
+            body["after"] = cursor
+        found = json_body(self._request("POST", "/crm/v3/objects/contacts/search", OK, json=body))
+        contacts = [(str(c["id"]), _created(c)) for c in found.get("results") or [] if isinstance(c, dict)
+                    and c.get("id") is not None]
+        following = ((found.get("paging") or {}).get("next") or {}).get("after")
+        return ContactPage(contacts, str(following) if following else None)
+
     def _request(self, method: str, path: str, accepted: frozenset[int], **kwargs: Any) -> requests.Response:
         url = self.base_url + path
 
@@ -214,6 +233,16 @@ class HubSpotApi:
         if waited is None and interval and interval.isdigit():
             waited = int(interval) / 1000
         return ROLLING_WAIT if waited is None else waited
+
+
+def _millis(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def _created(contact: dict[str, Any]) -> datetime:
+    """`createdAt` of the search result (ISO-8601), else its `createdate` property."""
+    value = contact.get("createdAt") or (contact.get("properties") or {}).get("createdate")
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def _input(trace: str, update: ContactUpdate) -> dict[str, Any]:

@@ -187,3 +187,14 @@ def campaigns(event: CloudWatchEvent) -> dict[str, Any]:
                                                                bootstrap.get_offer_grant(program_id),
                                                                bootstrap.get_clock()))
     return _for_each_program("campaigns", event, run)
+
+
+@bp.schedule(Rate(1, unit=Rate.HOURS), name="reconcile")
+@invocation
+def reconcile(event: CloudWatchEvent) -> dict[str, Any]:
+    """Orders (Shopify) and contacts (HubSpot) changed since the last run that the webhooks never brought: applied
+    through the worker's own path, and recorded as repairs."""
+    from chalicelib.jobs.reconcile import reconcile_program
+
+    return _for_each_connected_program(
+        "reconcile", event, lambda program_id, now: reconcile_program(program_id, now, time_is_short(event)))

@@ -247,6 +247,11 @@ PATHS: dict[str, Any] = {
     "/admin/deliveries/refused": {"get": {
         "summary": f"Deliveries that can never apply, with the reason, newest first (kept {REFUSED_KEPT_DAYS} days)",
         "parameters": _PAGE, "responses": _ok(answered.RefusedDeliveries)}},
+    "/admin/deliveries/repaired": {"get": {
+        "summary": "Orders and contacts whose webhooks never came, applied by the hourly reconciliation, newest first",
+        "parameters": _PAGE, "responses": _ok(answered.Repairs)}},
+    "/admin/reconciliation": {"get": {
+        "summary": "Each source's watermark and last reconciliation run", "responses": _ok(answered.Reconciliation)}},
     "/admin/openapi.json": {"get": {"summary": "This document", "security": [],
                                     "responses": {"200": {"description": "OpenAPI 3.1", "content": {
                                         "application/json": {"schema": {"type": "object"}}}}, "415": _ERROR}}},

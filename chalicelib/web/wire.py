@@ -5,6 +5,7 @@ Times are ISO-8601 with their offset, points integers, money decimal strings.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -24,6 +25,7 @@ from chalicelib.domain.member_events import (
 )
 from chalicelib.domain.messages import Message
 from chalicelib.domain.money import Money
+from chalicelib.domain.reconciliation import Repair
 from chalicelib.domain.redemptions import Redemption
 from chalicelib.domain.rewards import Reward
 from chalicelib.domain.standing import Standing
@@ -33,6 +35,7 @@ from chalicelib.services.ports.due import DueFailure
 from chalicelib.services.ports.intake import RefusedDelivery
 from chalicelib.services.ports.profiles import DataRequest
 from chalicelib.services.ports.programs import ApiKey
+from chalicelib.services.ports.reconciliation import RunRecord, SourceState
 from chalicelib.web.shapes import responses as shape
 
 
@@ -234,6 +237,21 @@ def refused_body(item: RefusedDelivery) -> shape.RefusedDelivery:
     return shape.RefusedDelivery(source=item.source, topic=item.topic, webhook_id=item.webhook_id,
                                  received_at=item.received_at.isoformat(), refused_at=item.refused_at.isoformat(),
                                  reason=item.reason)
+
+
+def repair_body(item: Repair) -> shape.Repair:
+    return shape.Repair(source=item.source, ref=item.ref, facts=list(item.facts),  # type: ignore[arg-type]
+                        member_id=item.member_id, points=item.points, repaired_at=item.repaired_at.isoformat())
+
+
+def reconciliation_body(states: Sequence[SourceState]) -> shape.Reconciliation:
+    def run(r: RunRecord | None) -> shape.ReconciliationRun | None:
+        return None if r is None else shape.ReconciliationRun(
+            started_at=r.started_at.isoformat(), since=r.since.isoformat(), until=r.until.isoformat(),
+            scanned=r.scanned, repaired=r.repaired, refused=r.refused, failed=r.failed, complete=r.complete)
+    return shape.Reconciliation([shape.ReconciliationSource(source=s.source,  # type: ignore[arg-type]
+                                                            watermark=_time(s.watermark), last_run=run(s.last_run))
+                                 for s in states])
 
 
 def report_body(report: DryRunReport) -> shape.DryRunReport:

@@ -3,18 +3,21 @@ tickets, with HubSpot's shapes (chalicelib/adapters/hubspot_api.py is the client
 
     GET  /crm/v3/objects/contacts/{id}[?idProperty=email]      a contact's requested properties, or 404
     POST /crm/v3/objects/contacts/batch/update                 by id or by email; unknown ones: 207 OBJECT_NOT_FOUND
+    POST /crm/v3/objects/contacts/search                       by `createdate` (GTE/LT, epoch ms), oldest first, paged
     GET  /crm/v3/objects/deals/{id}, /tickets/{id}             a seeded object (?associations=contacts), or 404
     POST /crm/v3/objects/tasks, GET /crm/v3/objects/tasks/{id} tasks on contacts
     GET|POST /crm/v3/properties/contacts, POST .../groups      custom properties (409 when one exists)
     POST /crm/v3/lists, GET /crm/v3/lists/object-type-id/0-1/name/{name},
     PUT  /crm/v3/lists/{id}/memberships/add-and-remove         MANUAL contact lists
     GET  /_standin/tasks, /_standin/contacts                   what it holds, for people (no token needed)
+    POST /_standin/contacts                                    a contact created now (no webhook is sent)
 
 The state is plain JSON (`to_json`/`from_json`) so the server can keep it across restarts.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -72,6 +75,31 @@ def _find_contact(state: HubSpotState, key: str, id_property: str | None) -> str
     if id_property == "email":
         return next((cid for cid, p in state.contacts.items() if p.get("email", "").lower() == key.lower()), None)
     return key if key in state.contacts else None
+
+
+def _contacts_post(state: HubSpotState, rest: str, query: dict[str, str], body: Any,
+                   now: str) -> tuple[Answer, bool]:
+    return (_search(state, body), False) if rest == "search" else _batch_update(state, rest, query, body, now)
+
+
+def _millis(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def _search(state: HubSpotState, body: Any) -> Answer:
+    """The CRM search, for what the engine asks: filters on `createdate` (GTE, LT, in epoch ms), ascending."""
+    filters = [f for group in body.get("filterGroups") or [] for f in group.get("filters") or []]
+    tests = {"GTE": lambda a, b: a >= b, "LT": lambda a, b: a < b, "GT": lambda a, b: a > b,
+             "LTE": lambda a, b: a <= b, "EQ": lambda a, b: a == b}
+    found = sorted(((cid, p) for cid, p in state.contacts.items() if p.get("createdate") and all(
+        f.get("propertyName") != "createdate" or tests[f["operator"]](_millis(p["createdate"]), int(f["value"]))
+        for f in filters)), key=lambda item: _millis(item[1]["createdate"]))
+    start, limit = int(body.get("after") or 0), int(body.get("limit") or 10)
+    chunk = found[start:start + limit]
+    results = [{"id": cid, "properties": {"createdate": p["createdate"], "hs_object_id": cid},
+                "createdAt": p["createdate"], "updatedAt": p["createdate"], "archived": False} for cid, p in chunk]
+    paging = {"paging": {"next": {"after": str(start + limit)}}} if start + limit < len(found) else {}
+    return 200, {"total": len(found), "results": results, **paging}
 
 
 def _batch_update(state: HubSpotState, rest: str, query: dict[str, str], body: Any, now: str) -> tuple[Answer, bool]:
@@ -177,6 +205,15 @@ def _memberships(state: HubSpotState, rest: str, query: dict[str, str], body: An
                   "recordIdsMissing": missing}), True
 
 
+def _new_contact(state: HubSpotState, rest: str, query: dict[str, str], body: Any, now: str) -> tuple[Answer, bool]:
+    if rest != "contacts" or not isinstance(body, dict) or not body.get("email"):
+        return (400, {"status": "error", "category": "VALIDATION_ERROR", "message": "an email is required"}), False
+    contact_id = state.new_id()
+    state.contacts[contact_id] = {**{k: str(v) for k, v in body.items()}, "createdate": str(body.get("createdate")
+                                                                                          or now)}
+    return (201, {"id": contact_id, "properties": state.contacts[contact_id]}), True
+
+
 def _standin(state: HubSpotState, rest: str, query: dict[str, str], body: Any, now: str) -> tuple[Answer, bool]:
     if rest == "tasks":
         return (200, {"tasks": sorted(state.tasks.values(), key=lambda t: int(t["id"]))}), False
@@ -186,8 +223,9 @@ def _standin(state: HubSpotState, rest: str, query: dict[str, str], body: Any, n
 
 
 ROUTES = [
-    ("POST", CONTACTS, _batch_update), ("GET", CONTACTS, _contact), ("GET", TICKETS, _ticket), ("GET", DEALS, _deal),
+    ("POST", CONTACTS, _contacts_post), ("GET", CONTACTS, _contact), ("GET", TICKETS, _ticket), ("GET", DEALS, _deal),
     ("POST", TASKS, _create_task), ("GET", TASKS, _task), ("GET", PROPERTIES, _list_properties),
     ("POST", PROPERTIES, _create_property), ("POST", LISTS, _create_list),
     ("GET", f"{LISTS}/object-type-id", _find_list), ("PUT", LISTS, _memberships), ("GET", "/_standin", _standin),
+    ("POST", "/_standin", _new_contact),
 ]

@@ -6,9 +6,10 @@ the next start. moto keeps the rest (parameters, secrets, SES) in memory only: e
 infra/template.yaml. Sent mail is also written to <data dir>/mail/<n>.eml.
 Every child dies with this process, even on SIGKILL (infra/local/processes.py).
 With LOYALTY_HUBSPOT_STANDIN=1 and HubSpot not configured (HUBSPOT_API_BASE / HUBSPOT_ACCESS_TOKEN), a HubSpot stand-in
-(infra/local/hubspot_standin.py) runs in this process on LOYALTY_HUBSPOT_PORT and the program calls it.
+(infra/local/hubspot_standin.py) runs in this process on LOYALTY_HUBSPOT_PORT and the program calls it; likewise
+LOYALTY_SHOPIFY_STANDIN=1 serves a Shopify Admin API stand-in (infra/local/shopify_standin.py) on LOYALTY_SHOPIFY_PORT.
 Run: python -m infra.local.run (LOYALTY_PORT,
-     LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_HUBSPOT_PORT, LOYALTY_DATA_DIR)
+     LOYALTY_DDB_PORT, LOYALTY_AWS_PORT, LOYALTY_HUBSPOT_PORT, LOYALTY_SHOPIFY_PORT, LOYALTY_DATA_DIR)
 """
 from __future__ import annotations
 
@@ -35,7 +36,10 @@ from infra.local.settings import (
     port_open,
     ports_from,
     program_settings,
+    shopify_standin_wanted,
 )
+from infra.local.shopify_standin import TOKEN as SHOPIFY_TOKEN
+from infra.local.shopify_standin import start_in_thread as start_shopify
 
 log = logging.getLogger("infra.local.run")
 
@@ -73,6 +77,8 @@ class LocalStack:
         self.children = Children(self.env, self.stop_event)
         self.hubspot = hubspot_standin_wanted(self.env)
         self.hubspot_server: ThreadingHTTPServer | None = None
+        self.shopify = shopify_standin_wanted(self.env)
+        self.shopify_server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
         """Each part waits for what it needs; the API comes last, so /health answers once the pump runs."""
@@ -82,6 +88,8 @@ class LocalStack:
         data.mkdir(parents=True, exist_ok=True)
         if self.hubspot:
             settings = self._start_hubspot()
+        if self.shopify:
+            settings = self._start_shopify()
         os.environ.clear()
         os.environ.update(self.env)  # the bootstrap runs in this process
         if self.java:
@@ -107,10 +115,19 @@ class LocalStack:
                         HUBSPOT_ACCESS_TOKEN=TOKEN)
         return program_settings(self.env)
 
+    def _start_shopify(self) -> ProgramSettings:
+        """The Shopify stand-in, in this process: the program's Shopify connector points at it."""
+        self.shopify_server = start_shopify(self.ports.shopify, self.ports.data_dir / "shopify")
+        self.env.update(SHOPIFY_ADMIN_API_BASE=f"http://127.0.0.1:{self.shopify_server.server_port}",
+                        SHOPIFY_ACCESS_TOKEN=SHOPIFY_TOKEN)
+        return program_settings(self.env)
+
     def _check_ports_free(self) -> None:
         ports = {"LOYALTY_PORT": self.ports.api, "LOYALTY_AWS_PORT": self.ports.aws}
         if self.hubspot and self.ports.hubspot:
             ports["LOYALTY_HUBSPOT_PORT"] = self.ports.hubspot
+        if self.shopify and self.ports.shopify:
+            ports["LOYALTY_SHOPIFY_PORT"] = self.ports.shopify
         if self.java:
             ports["LOYALTY_DDB_PORT"] = self.ports.ddb
         busy = [f"{port} ({name})" for name, port in ports.items() if port_open(port)]
@@ -123,10 +140,11 @@ class LocalStack:
 
     def stop(self) -> None:
         self.children.stop_all()
-        if self.hubspot_server is not None:
-            self.hubspot_server.shutdown()
-            self.hubspot_server.server_close()
-            self.hubspot_server = None
+        for server in (self.hubspot_server, self.shopify_server):
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self.hubspot_server = self.shopify_server = None
 
     def banner(self, seconds: float) -> str:
         settings, ports = program_settings(self.env), self.ports
@@ -147,6 +165,8 @@ class LocalStack:
               if (clock := MovableClock(clock_path(ports.data_dir))).moved() else []),
             *([f"  HubSpot    {settings.hubspot_api_base} (stand-in, token {TOKEN}: tasks at /_standin/tasks, "
                f"requests in {ports.data_dir / 'hubspot' / 'requests.jsonl'})"] if self.hubspot_server else []),
+            *([f"  Shopify    {settings.shopify_admin_api_base} (Admin API stand-in: orders at /_standin/orders, kept "
+               f"in {ports.data_dir / 'shopify' / 'orders.json'})"] if self.shopify_server else []),
         ])
 
 

@@ -27,6 +27,7 @@ class Ports:
     aws: int
     data_dir: Path
     hubspot: int = 8002          # the HubSpot stand-in (infra/local/hubspot_standin.py); 0: any free port
+    shopify: int = 8003          # the Shopify stand-in (infra/local/shopify_standin.py); 0: any free port
 
 
 def ports_from(env: Mapping[str, str] | None = None) -> Ports:
@@ -34,7 +35,8 @@ def ports_from(env: Mapping[str, str] | None = None) -> Ports:
     data_dir = Path(env.get("LOYALTY_DATA_DIR") or REPO_ROOT / ".local")
     return Ports(api=int(env.get("LOYALTY_PORT", "8000")), ddb=int(env.get("LOYALTY_DDB_PORT", "8001")),
                  aws=int(env.get("LOYALTY_AWS_PORT", "4566")), data_dir=data_dir.resolve(),
-                 hubspot=int(env.get("LOYALTY_HUBSPOT_PORT", "8002")))
+                 hubspot=int(env.get("LOYALTY_HUBSPOT_PORT", "8002")),
+                 shopify=int(env.get("LOYALTY_SHOPIFY_PORT", "8003")))
 
 
 def hubspot_standin_wanted(env: Mapping[str, str]) -> bool:
@@ -43,6 +45,14 @@ def hubspot_standin_wanted(env: Mapping[str, str]) -> bool:
     (HUBSPOT_ACCESS_TOKEN empty), as the contract says."""
     configured = env.get("HUBSPOT_API_BASE") or env.get("HUBSPOT_ACCESS_TOKEN")
     return not configured and env.get("LOYALTY_HUBSPOT_STANDIN", "0") == "1"
+
+
+def shopify_standin_wanted(env: Mapping[str, str]) -> bool:
+    """With LOYALTY_SHOPIFY_STANDIN=1, `make run` serves a Shopify Admin API stand-in (the orders reconciliation reads)
+    and points the program's Shopify connector at it, unless Shopify is configured (SHOPIFY_ADMIN_API_BASE or
+    SHOPIFY_ACCESS_TOKEN set). By default the connector stays off."""
+    configured = env.get("SHOPIFY_ADMIN_API_BASE") or env.get("SHOPIFY_ACCESS_TOKEN")
+    return not configured and env.get("LOYALTY_SHOPIFY_STANDIN", "0") == "1"
 
 
 def aws_env(ports: Ports, dynamodb_local: bool) -> dict[str, str]:

@@ -44,11 +44,14 @@ class Stack:
 
     def job(self, name: str, at: str | None = None) -> subprocess.CompletedProcess[str]:
         """`make job JOB=<name> [AT=<at>]` against this stack."""
+        return self.command("infra.local.job", "--job", name, *(["--at", at] if at else []))
+
+    def command(self, module: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`python -m <module> <args>` beside this stack, as a `make` command runs it."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
         env.update({k: str(v) for k, v in (self.ports or {}).items()})
-        command = [sys.executable, "-m", "infra.local.job", "--job", name, *(["--at", at] if at else [])]
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
-                              check=False)
+        return subprocess.run([sys.executable, "-m", module, *args], cwd=REPO_ROOT, env=env, capture_output=True,
+                              text=True, timeout=600, check=False)
 
     def children(self) -> list[int]:
         """PIDs whose parent is the run process (each leads its own process group)."""
@@ -72,11 +75,13 @@ def process_table() -> list[tuple[int, str, int, int]]:
     return found
 
 
-def start_stack(data_dir: Path) -> Stack:
+def start_stack(data_dir: Path, shopify: bool = False) -> Stack:
+    """The stack with the HubSpot stand-in; with `shopify`, the Shopify Admin API stand-in too."""
     ports = {"LOYALTY_PORT": _free_port(), "LOYALTY_DDB_PORT": _free_port(), "LOYALTY_AWS_PORT": _free_port(),
-             "LOYALTY_HUBSPOT_PORT": _free_port()}
+             "LOYALTY_HUBSPOT_PORT": _free_port(), "LOYALTY_SHOPIFY_PORT": _free_port()}
     env = {k: v for k, v in os.environ.items() if not k.startswith(INHERITED_SETTINGS)}
-    env.update({k: str(v) for k, v in ports.items()}, LOYALTY_DATA_DIR=str(data_dir), LOYALTY_HUBSPOT_STANDIN="1")
+    env.update({k: str(v) for k, v in ports.items()}, LOYALTY_DATA_DIR=str(data_dir), LOYALTY_HUBSPOT_STANDIN="1",
+               LOYALTY_SHOPIFY_STANDIN="1" if shopify else "0")
     log = data_dir.parent / f"{data_dir.name}-{time.monotonic_ns()}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=REPO_ROOT, env=env, stdout=out,

@@ -22,6 +22,7 @@ REDEMPTIONS = "Redemptions"                     # rewards redeemed (a retried re
 POINTS_REDEEMED = "PointsRedeemed"              # the points those redemptions cost
 DUE_ITEMS_PARKED = "DueItemsParked"             # alarmed on (infra/template.yaml): no extra dimension
 OUTBOUND_THROTTLED = "OutboundCallsThrottled"   # platform: answers asking us to slow down (HTTP 429, THROTTLED)
+RECONCILIATION_REPAIRS = "ReconciliationRepairs"  # source: facts the webhooks never brought, applied by reconcile
 
 
 class Metrics(Protocol):

@@ -392,6 +392,41 @@ class RefusedDeliveries(Struct):
     next: Next
 
 
+class Repair(Struct, kw_only=True):
+    source: Literal["shopify", "hubspot"]
+    ref: Annotated[str, Meta(description="the Shopify order id, or the HubSpot contact id")]
+    facts: Annotated[list[str], Meta(description="what the ledger lacked: paid, cancelled, refund:<id>, contact")]
+    member_id: str | None
+    points: Annotated[int, Meta(description="points the repair added (negative: taken back)")]
+    repaired_at: Time
+
+
+class Repairs(Struct):
+    repaired: list[Repair]
+    next: Next
+
+
+class ReconciliationRun(Struct, kw_only=True):
+    started_at: Time
+    since: Time
+    until: Time
+    scanned: int
+    repaired: int
+    refused: int
+    failed: int
+    complete: Annotated[bool, Meta(description="false: the window was not read to its end; the next run resumes")]
+
+
+class ReconciliationSource(Struct, kw_only=True):
+    source: Literal["shopify", "hubspot"]
+    watermark: Annotated[Time | None, Meta(description="the next run reads from here, less the overlap")]
+    last_run: ReconciliationRun | None
+
+
+class Reconciliation(Struct):
+    sources: list[ReconciliationSource]
+
+
 class OrderComparison(Struct, kw_only=True):
     order_id: str
     paid_at: Time

@@ -262,3 +262,27 @@ def test_refusals_are_permanent_and_carry_no_personal_data_or_token(api, platfor
     assert caught.value.message == f"HubSpot refused the request ({status} VALIDATION_ERROR)"
     assert len(platform_server.requests) == 1
     assert sleeps == []
+
+
+def test_contacts_created_in_a_window_are_searched_oldest_first_and_paged(api, platform_server):
+    search = "/crm/v3/objects/contacts/search"
+    platform_server.script("POST", search, Answer(200, {
+        "total": 2, "results": [{"id": "501", "createdAt": "2026-11-30T10:00:00.120Z",
+                                 "properties": {"createdate": "2026-11-30T10:00:00.120Z"}}],
+        "paging": {"next": {"after": "1"}}}), Answer(200, {"total": 2, "results": [
+            {"id": "502", "properties": {"createdate": "2026-11-30T10:05:00Z"}}]}))
+    since, until = datetime(2026, 11, 30, 9, tzinfo=UTC), datetime(2026, 11, 30, 11, tzinfo=UTC)
+
+    first = api.contacts_created(since, until, None)
+    second = api.contacts_created(since, until, first.cursor)
+
+    assert first.contacts == [("501", datetime(2026, 11, 30, 10, 0, 0, 120000, tzinfo=UTC))]
+    assert (first.cursor, second.cursor) == ("1", None)
+    assert second.contacts == [("502", datetime(2026, 11, 30, 10, 5, tzinfo=UTC))]
+    one, two = platform_server.to("POST", search)
+    assert one.body["filterGroups"] == [{"filters": [
+        {"propertyName": "createdate", "operator": "GTE", "value": str(int(since.timestamp() * 1000))},
+        {"propertyName": "createdate", "operator": "LT", "value": str(int(until.timestamp() * 1000))}]}]
+    assert one.body["sorts"] == [{"propertyName": "createdate", "direction": "ASCENDING"}]
+    assert "after" not in one.body
+    assert two.body["after"] == "1"
