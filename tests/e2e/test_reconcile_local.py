@@ -3,9 +3,9 @@ a refund whose webhooks never came (`make webhook … DROP=1`), the HubSpot stan
 JOB=reconcile` repairs them, and a second run changes nothing."""
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-import socket
 from pathlib import Path
 
 import pytest
@@ -49,7 +49,7 @@ def test_every_service_of_the_stack_listens_on_the_loopback_only(stack: Stack) -
         addresses = listening(port)
         assert addresses, f"nothing listens on {name}={port}"
         assert set(addresses) <= LOOPBACK, f"{name}={port} listens on {addresses}"
-        with pytest.raises(OSError):                                   # another loopback address: refused
+        with pytest.raises(ConnectionRefusedError):                    # another loopback address: refused
             socket.create_connection(("127.0.0.2", port), timeout=2).close()
 
 

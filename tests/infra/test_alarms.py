@@ -32,8 +32,8 @@ def test_the_alarm_topic_uses_a_key_that_cloudwatch_and_eventbridge_may_use(reso
 def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_clears(resources):
     alarms = {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
     functions = [name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
-    # 3 dead-letter queues, the backlog, parked, refused, scheduled failures, bounces, complaints; 2 per function
-    assert len(alarms) == 9 + 2 * len(functions)
+    # 3 dead-letter queues, backlog, parked, refused, scheduled failures, bounces, complaints, repairs; 2 per function
+    assert len(alarms) == 10 + 2 * len(functions)
     for name, alarm in alarms.items():
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
         assert alarm["OKActions"] == [{"Ref": "AlarmTopic"}], name
@@ -47,6 +47,21 @@ def test_every_alarm_notifies_the_topic_when_it_fires_and_when_it_clears(resourc
 def test_the_backlog_and_reputation_alarms_fire_before_trouble(resources, alarm, metric, threshold):
     found = resources[alarm]["Properties"]
     assert (found["MetricName"], found["Threshold"], found["TreatMissingData"]) == (metric, threshold, "notBreaching")
+
+
+def test_the_repairs_alarm_adds_up_both_sources_of_the_metric_the_job_counts(resources):
+    from chalicelib.domain.reconciliation import SOURCES
+    from chalicelib.services.ports.metrics import RECONCILIATION_REPAIRS
+    found = resources["ReconciliationRepairsAlarm"]["Properties"]
+    [total, *parts] = found["Metrics"]
+    assert total["Expression"] == " + ".join(p["Id"] for p in parts)
+    assert sorted(p["Id"] for p in parts) == sorted(SOURCES)
+    for part in parts:
+        metric = part["MetricStat"]["Metric"]
+        assert (metric["Namespace"], metric["MetricName"]) == ("Loyalty", RECONCILIATION_REPAIRS)
+        assert {"Name": "source", "Value": part["Id"]} in metric["Dimensions"]
+        assert part["MetricStat"]["Period"] == 3600
+    assert (found["Threshold"], found["ComparisonOperator"]) == (10, "GreaterThanOrEqualToThreshold")
 
 
 def test_every_function_has_an_errors_and_a_throttles_alarm(resources):
@@ -84,7 +99,7 @@ def test_one_dashboard_shows_the_business_metrics_beside_the_queues_and_the_alar
     shown = json.dumps(widgets)
     for metric in ("WebhooksAccepted", "WebhooksRefused", "DeliveriesApplied", "PointsAwarded", "PointsClawedBack",
                    "PointsRedeemed", "Redemptions", "MessagesSent", "MessagesFailed", "MessagesSkipped",
-                   "MessagesDeferred", "ApproximateAgeOfOldestMessage"):
+                   "MessagesDeferred", "ApproximateAgeOfOldestMessage", "ReconciliationRepairs"):
         assert metric in shown, metric
     [alarms] = [w["properties"]["alarms"] for w in widgets if w["type"] == "alarm"]
     fixed = {name for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"
