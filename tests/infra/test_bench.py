@@ -187,7 +187,7 @@ def moto_table() -> Any:
     composition.reset()
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_table: Any) -> None:
     results = {r.kind: r for r in run_bench(*moto_table, list(kinds.KINDS), events=3, block=2,
                                             warm_up_iterations=2)}
@@ -204,6 +204,12 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     assert (paid.per_event(paid.cost.figure_items), paid.per_event(paid.cost.figure_units)) == (1, 2)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
+    # a month later: another purchase day moves the journey (first_time → repeat), so the journey event comes back;
+    # index entries: the account's Shop entry and the message's Due entry (the profile and the sync mark are filed)
+    later = results["orders/paid (returning customer a month later)"]
+    assert later.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
+    assert (later.per_event(later.cost.items_written), later.per_event(later.cost.table_units),
+            later.per_event(later.cost.index_units)) == (7, 14, 2)
     duplicate = results["orders/paid (duplicate delivery)"]
     assert duplicate.cost.calls == Counter({op: 3 * n for op, n in DUPLICATE_CALLS.items()})
     assert (duplicate.cost.items_written, duplicate.cost.table_units) == (0, 0)
