@@ -135,6 +135,7 @@ class Stack:
         seed_program(self.program, setup)
         self.recorders = {service: Recorder(loopback_client(at[service], service)) for service in SERVICES}
         use_client(self.recorders["dynamodb"].client)       # the local stage's settings, caches of 300 s
+        bootstrap.override("crm_sync_marks", bootstrap.program_syncs_crm)    # the directory's answer, on moto
         for service in SERVICES[1:]:
             bootstrap.override(f"client:{service}", self.recorders[service].client)
         self.app = load_app()
