@@ -44,16 +44,18 @@ class Logs:
 @contextlib.contextmanager
 def captured_logs() -> Iterator[Logs]:
     """What the app writes to standard output meanwhile (its log lines and metric documents: what Lambda sends to
-    CloudWatch Logs), counted in bytes and kept off the bench's own output."""
+    CloudWatch Logs), counted in bytes and kept off the bench's own output (and its root logger's)."""
     buffer, logs = io.StringIO(), Logs()
-    handler = logger.registered_handler
+    handler, app_logger = logger.registered_handler, logging.getLogger(logger.name)
     if not isinstance(handler, logging.StreamHandler):
         raise TypeError(f"the app's log handler is a {type(handler).__name__}, not a stream handler")
-    previous = handler.setStream(buffer)
+    previous, propagates = handler.setStream(buffer), app_logger.propagate
+    app_logger.propagate = False
     try:
         with contextlib.redirect_stdout(buffer):
             yield logs
     finally:
+        app_logger.propagate = propagates
         if previous is not None:
             handler.setStream(previous)
         logs.bytes = len(buffer.getvalue().encode())
