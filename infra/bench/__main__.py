@@ -60,7 +60,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="also compare a forged HubSpot batch with a genuine one on the ingress path (default on)")
     parser.add_argument("--cost", action=argparse.BooleanOptionalAction, default=True,
                         help="also measure the cost of 100,000 orders through each intake, HTTPS and EventBridge "
-                             "(default on, about 30 s)")
+                             "(default on, under 30 s)")
     parser.add_argument("--cost-orders", type=int, default=60,
                         help="orders per intake over a backlog in the cost section (default 60; a sixth as many "
                              "one at a time)")
