@@ -164,7 +164,23 @@ def get_audit() -> DynamoDBAuditTrail:
 
 def get_ledger() -> DynamoDBLedger:
     from chalicelib.adapters.dynamodb_ledger import DynamoDBLedger
-    return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb")))
+    return _get("ledger", lambda: DynamoDBLedger(get_settings().table_name, client("dynamodb"), get_crm_sync_marks()))
+
+
+def get_crm_sync_marks() -> Callable[[str], bool]:
+    """Whether a program's ledger changes mark its members for the CRM sync (the bench overrides it)."""
+    return _get("crm_sync_marks", lambda: program_syncs_crm)
+
+
+def program_syncs_crm(program_id: str) -> bool:
+    """Only a program with a connector (a HubSpot or Shopify token, read through the directory's cache) has a CRM to
+    tell, so only its members are marked. When the settings cannot be read the mark is written: it costs a few write
+    units, where a missing one would keep a change from the CRM."""
+    from chalicelib.domain.errors import TemporarilyUnavailable
+    try:
+        return get_directory().connector_settings(program_id).syncs
+    except TemporarilyUnavailable:
+        return True
 
 
 def get_requests() -> DynamoDBDataRequests:

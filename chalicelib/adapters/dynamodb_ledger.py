@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +33,12 @@ MAX_PRODUCTS = 98          # BatchGetItem takes 100 keys: the account, the profi
 
 
 class DynamoDBLedger:
-    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient,
+                 crm_sync: Callable[[str], bool] = lambda program_id: True) -> None:
+        """`crm_sync(program_id)`: whether the program's changes mark its members for the CRM sync."""
         self.table = table_name
         self.client = client
+        self.crm_sync = crm_sync
 
     def append(self, program_id: str, identity: Identity, hints: MemberHints, entry: LedgerEntry,
                change: MemberChange | None = None) -> str:
@@ -44,7 +47,7 @@ class DynamoDBLedger:
         guard = {"Put": {"TableName": self.table, "Item": codec.fact_item(program_id, member_id, entry),
                          "ConditionExpression": "attribute_not_exists(PK)"}}
         writes = member_writes(self.table, program_id, member_id, identity, hints, [entry], change,
-                               entry.recorded_at)
+                               entry.recorded_at, self.crm_sync(program_id))
         self._transact([guard, *writes], DuplicateEntry("the business fact is already recorded"))
         return member_id
 
@@ -59,7 +62,7 @@ class DynamoDBLedger:
         change = MemberChange(expected_version=expected_version)
         writes = [{"Put": {"TableName": self.table, "Item": guard, "ConditionExpression": "attribute_not_exists(PK)"}},
                   *member_writes(self.table, program_id, member_id, None, MemberHints(), [entry], change,
-                                 entry.recorded_at),
+                                 entry.recorded_at, self.crm_sync(program_id)),
                   audit_put(self.table, program_id, audit)]
         self._transact(writes, DuplicateEntry("the idempotency key was used before"))
 
@@ -108,7 +111,8 @@ class DynamoDBLedger:
         if entries or member is not None:
             if account.member_id is None:
                 raise ValueError("entries need the order's member")
-            writes += member_writes(self.table, program_id, account.member_id, identity, hints, entries, member, now)
+            writes += member_writes(self.table, program_id, account.member_id, identity, hints, entries, member, now,
+                                    self.crm_sync(program_id))
         conflict = ConcurrentChange("the order or its member changed while it was being applied")
         if len(writes) == 1:                   # the account alone (a shipment, an early refund): no transaction
             try:
@@ -124,7 +128,8 @@ class DynamoDBLedger:
                       change: MemberChange, now: datetime) -> None:
         """ConcurrentChange when the member moved since it was read; DuplicateEntry when only messages the change
         creates exist already (a message is idempotent on its id: the change was made before)."""
-        writes = member_writes(self.table, program_id, member_id, None, MemberHints(), entries, change, now)
+        writes = member_writes(self.table, program_id, member_id, None, MemberHints(), entries, change, now,
+                               self.crm_sync(program_id))
         reasons = cancellation(self.client, writes)
         if reasons is None:
             return
@@ -137,7 +142,8 @@ class DynamoDBLedger:
 
     def merge_members(self, program_id: str, plan: MemberMerge, target_primary: Identity, audit: AuditRecord) -> None:
         """DuplicateEntry when the source was merged before; ConcurrentChange when either member moved meanwhile."""
-        reasons = cancellation(self.client, merge_writes(self.table, program_id, plan, target_primary, audit))
+        reasons = cancellation(self.client, merge_writes(self.table, program_id, plan, target_primary, audit,
+                                                         self.crm_sync(program_id)))
         if reasons is None:
             return
         if reasons[:1] == ["ConditionalCheckFailed"]:

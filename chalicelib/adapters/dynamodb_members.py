@@ -32,7 +32,10 @@ from chalicelib.services.ports.ledger import MemberChange
 
 
 def member_writes(table: str, program_id: str, member_id: str, identity: Identity | None, hints: MemberHints,
-                  entries: Sequence[LedgerEntry], change: MemberChange | None, now: datetime) -> list[dict[str, Any]]:
+                  entries: Sequence[LedgerEntry], change: MemberChange | None, now: datetime,
+                  crm_sync: bool = True) -> list[dict[str, Any]]:
+    """The writes of one change to a member, for one transaction; the CRM sync mark only with `crm_sync` (a
+    program with no connector has no CRM to tell)."""
     pk = keys.member_pk(program_id, member_id)
     writes: list[dict[str, Any]] = []
     if _touches_profile(entries, change):
@@ -56,7 +59,7 @@ def member_writes(table: str, program_id: str, member_id: str, identity: Identit
             writes.append({"Put": {"TableName": table, "Item": to_attributes({
                 "PK": pk, "SK": f"EVT#{tc.at.isoformat()}#tier_changed", "type": "event",
                 "kind": "tier_changed", "from_tier": tc.old, "to_tier": tc.new, "at": tc.at, "member_id": member_id})}})
-    if _moves_standing(entries, change):
+    if crm_sync and _moves_standing(entries, change):
         writes.append(crm_sync_mark(table, program_id, member_id, now))
     writes += figure_updates(table, program_id, member_id,
                              [*entry_deltas(entries), *(change.figures if change else ())])

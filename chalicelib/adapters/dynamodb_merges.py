@@ -36,7 +36,7 @@ MAX_FIGURE_DAYS = 40        # the merge's transaction holds at most 100 items; t
 
 
 def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary: Identity,
-                 audit: AuditRecord) -> list[dict[str, Any]]:
+                 audit: AuditRecord, crm_sync: bool = True) -> list[dict[str, Any]]:
     source, now = plan.source, plan.out_entry.recorded_at
     guard = to_attributes({"PK": keys.fact_pk(program_id, merge_key(source.member_id)), "SK": keys.FACT,
                            "type": "merge", "member_id": source.member_id, "merged_into": plan.target_id,
@@ -54,7 +54,7 @@ def merge_writes(table: str, program_id: str, plan: MemberMerge, target_primary:
         *(due_delete(table, program_id, source.member_id, task) for task in (INACTIVITY_TASK, TIER_TASK)),
         {"Delete": {"TableName": table, "Key": item_key(keys.member_pk(program_id, source.member_id),
                                                         f"DUE#{CRM_SYNC_TASK}")}},
-        crm_sync_mark(table, program_id, plan.target_id, now),
+        *([crm_sync_mark(table, program_id, plan.target_id, now)] if crm_sync else []),
         audit_put(table, program_id, audit),
     ]
     if plan.tier is not None and plan.tier.review_at is not None:

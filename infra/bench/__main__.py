@@ -1,11 +1,11 @@
 """`make bench`: DynamoDB round trips, estimated write units and throughput of the worker path, per event kind;
 then the cost of a due-work job and of the campaign job over a small and a large member population; then the
 nightly journey run over 10,000 members (and 100,000 with --journey-large or BENCH_JOURNEY_LARGE=1); then the cost
-of a forged HubSpot batch beside a genuine one on the ingress path; then what `import app` costs a cold start beside
-`import boto3`.
+of a forged HubSpot batch beside a genuine one on the ingress path; then the cost of 100,000 orders, HTTPS intake
+beside EventBridge intake; then what `import app` costs a cold start beside `import boto3`.
 
 Run: python -m infra.bench [--events N] [--kinds k1,k2] [--no-jobs] [--no-journey] [--journey-large] [--no-ingress]
-                           [--no-cold-start] [--verbose] [--json out.json]
+                           [--no-cost] [--cost-orders N] [--no-cold-start] [--verbose] [--json out.json]
 """
 from __future__ import annotations
 
@@ -22,7 +22,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from infra.bench import analytics, campaigns_report, cold_start, ingress, jobs_report, journey_report, report
+from infra.bench import (
+    analytics,
+    campaigns_report,
+    cold_start,
+    ingress,
+    jobs_report,
+    journey_report,
+    order_cost,
+    order_cost_report,
+    report,
+)
 from infra.bench.campaigns import campaign_scaling
 from infra.bench.jobs import Scaling, job_scaling
 from infra.bench.journey import LARGE_ENV, JourneyResults, journey_costs
@@ -48,6 +58,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="also measure reading the program's figures over two years of day counters (default on)")
     parser.add_argument("--ingress", action=argparse.BooleanOptionalAction, default=True,
                         help="also compare a forged HubSpot batch with a genuine one on the ingress path (default on)")
+    parser.add_argument("--cost", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the cost of 100,000 orders through each intake, HTTPS and EventBridge "
+                             "(default on, under 30 s)")
+    parser.add_argument("--cost-orders", type=int, default=60,
+                        help="orders per intake over a backlog in the cost section (default 60; a sixth as many "
+                             "one at a time)")
     parser.add_argument("--cold-start", action=argparse.BooleanOptionalAction, default=True,
                         help="also time `import app` beside `import boto3` in fresh interpreters (default on)")
     parser.add_argument("--verbose", action="store_true",
@@ -56,8 +72,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     unknown = [k for k in args.kinds if k not in KINDS]
-    if unknown or args.events < 1 or args.block < 1:
-        parser.error(f"unknown kind {unknown[0]!r}" if unknown else "--events and --block must be at least 1")
+    if unknown or args.events < 1 or args.block < 1 or args.cost_orders < 2:
+        parser.error(f"unknown kind {unknown[0]!r}" if unknown else
+                     "--events and --block must be at least 1, --cost-orders at least 2")
     return args
 
 
@@ -74,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         client, reader = dynamodb_client(endpoint), dynamodb_client(endpoint)
         table = create_table(reader)
         results = run_bench(client, reader, table, args.kinds, args.events, args.block, ask_capacity=args.verbose)
+        usages = order_cost.order_costs(endpoint, args.cost_orders, max(2, args.cost_orders // 6)) \
+            if args.cost else []  # its own clients, recorders and id blocks, on a moto server for the rest of AWS
         if args.jobs:  # last: it resets the table; its own clients, so the worker's recorder stays out of it
             scaling = job_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
             campaigns = campaign_scaling(dynamodb_client(endpoint), dynamodb_client(endpoint), table)
@@ -101,23 +120,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     if reads:
         print(f"\n{analytics.NOTE}\n")
         print(analytics.table(reads))
-    if ingress_cases:
-        print(f"\n{ingress.NOTE}\n")
-        print(ingress.table(ingress_cases))
-    if imports is not None:
-        print(f"\n{cold_start.note(imports)}\n")
-        print(cold_start.table(imports))
-        print(f"\n{cold_start.verdict(imports)}")
+    print_costs(ingress_cases, usages, imports)
     if args.json:
         out = report.as_json(results, meta) | ({"jobs": jobs_report.as_json(scaling)} if scaling else {})
         out |= {"campaigns": campaigns_report.as_json(campaigns)} if campaigns else {}
         out |= {"journey": journey_report.as_json(journeys)} if journeys is not None else {}
         out |= {"ingress": [case.row() for case in ingress_cases]} if ingress_cases else {}
+        out |= {"order_cost": order_cost_report.as_json(usages)} if usages else {}
         out |= {"analytics": [asdict(case) for case in reads]} if reads else {}
         out |= {"cold_start": imports.row()} if imports is not None else {}
         args.json.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"\nDone in {meta['seconds']} s.")
     return 0
+
+
+def print_costs(ingress_cases: list[ingress.Case], usages: list[order_cost.Usage],
+                imports: cold_start.ColdStart | None) -> None:
+    if ingress_cases:
+        print(f"\n{ingress.NOTE}\n")
+        print(ingress.table(ingress_cases))
+    if usages:
+        print(f"\n{order_cost_report.note(usages)}\n")
+        print(order_cost_report.table(usages))
+        print("\n".join(["", *order_cost_report.time_lines(usages)]))
+    if imports is not None:
+        print(f"\n{cold_start.note(imports)}\n")
+        print(cold_start.table(imports))
+        print(f"\n{cold_start.verdict(imports)}")
 
 
 def print_kinds(args: argparse.Namespace, meta: dict[str, Any], results: list[KindResult]) -> None:

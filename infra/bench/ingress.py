@@ -49,7 +49,8 @@ class Case:
                 "ms_per_request": 1000 * self.seconds / self.requests, "answers": dict(self.answers)}
 
 
-def _client(endpoint: str, service: str) -> Any:
+def loopback_client(endpoint: str, service: str) -> Any:
+    """A client of `service` at `endpoint` (a moto server or DynamoDB Local) with fake credentials and no proxy."""
     return boto3.session.Session().client(
         service, region_name=REGION, endpoint_url=endpoint, aws_access_key_id="testing",
         aws_secret_access_key="testing", config=Config(proxies={}))  # noqa: S106
@@ -76,7 +77,7 @@ def ingress_costs(requests: int = 50) -> list[Case]:
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        setup = cache(lambda service: _client(endpoint, service))
+        setup = cache(lambda service: loopback_client(endpoint, service))
         program = program_settings({})
         create_resources(load_template(program, setup), setup)
         seed_program(program, setup)
@@ -85,7 +86,7 @@ def ingress_costs(requests: int = 50) -> list[Case]:
         bootstrap.override("settings", load_settings({**chalice_config().environment_variables,
                                                       "LOYALTY_CACHE_SECONDS": "300"}))
         for service in SERVICES:
-            counted = _client(endpoint, service)
+            counted = loopback_client(endpoint, service)
             counted.meta.events.register("before-call", lambda s=service, **_: calls.update([s]))
             bootstrap.override(f"client:{service}", counted)
         uri = hubspot_uri(program.public_url)

@@ -2,9 +2,9 @@
 
 An envelope has the shape the webhook intake puts on the queue (chalicelib/services/intake.py). Payloads are the
 captured samples with fresh ids (payloads.py); each kind draws from its own id block (orders 1-8, warm-up 9,
-customers 10-13 in customer_kinds.py, the job bench's population 20). To add a kind, add
-`(i) -> envelope` to KINDS; if its events need earlier state (a member, an order already applied), add
-`(n) -> [envelopes]` to SETUP: the harness applies those first, untimed and uncounted.
+customers 10-13 in customer_kinds.py, orders a month later 15, the job bench's population 20, the order-cost
+section 30-34). To add a kind, add `(i) -> envelope` to KINDS; if its events need earlier state (a member, an order
+already applied), add `(n) -> [envelopes]` to SETUP: the harness applies those first, untimed and uncounted.
 """
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ from infra.bench.payloads import (
 
 RETURNING_CUSTOMERS = 50
 _CANCELLED_AT = "2026-11-21T09:00:00-05:00"
+# A month after the sample order's day (2026-11-20): another purchase day, so the journey moves (first_time → repeat).
+_NEXT_MONTH = {"created_at": "2026-12-21T11:20:07-05:00", "processed_at": "2026-12-21T11:20:07-05:00",
+               "updated_at": "2026-12-21T11:20:10-05:00"}
 
 
 def _ids(block: int, order: int, customer: int) -> tuple[int, int]:
@@ -58,6 +61,16 @@ def returning_customer(i: int) -> Envelope:
 
 def returning_customers_first_orders(n: int) -> list[Envelope]:
     return [_order(2, c, c, "paid") for c in range(min(n, RETURNING_CUSTOMERS))]
+
+
+def first_order(block: int, i: int) -> Envelope:
+    """Customer i's first order (of the sample's day) in an id block."""
+    return _order(block, i, i, "paid")
+
+
+def order_a_month_later(block: int, i: int) -> Envelope:
+    """Customer i's second order, a month after `first_order(block, i)`."""
+    return _order(block, BLOCK // 2 + i, i, "paid", **_NEXT_MONTH)
 
 
 def duplicate_delivery(i: int) -> Envelope:
@@ -126,6 +139,7 @@ def warm_up(i: int) -> Envelope:
 KINDS: dict[str, Callable[[int], Envelope]] = {
     "orders/paid": new_customer,
     "orders/paid (returning customer)": returning_customer,
+    "orders/paid (returning customer a month later)": lambda i: order_a_month_later(15, i),
     "orders/paid (duplicate delivery)": duplicate_delivery,
     "refunds/create": refund,
     "orders/updated (refund carried again)": refund_carried_again,
@@ -136,6 +150,7 @@ KINDS: dict[str, Callable[[int], Envelope]] = {
 }
 SETUP: dict[str, Callable[[int], list[Envelope]]] = {
     "orders/paid (returning customer)": returning_customers_first_orders,
+    "orders/paid (returning customer a month later)": lambda n: [first_order(15, i) for i in range(n)],
     "orders/paid (duplicate delivery)": duplicate_originals,
     "refunds/create": refunded_orders,
     "orders/updated (refund carried again)": paid_then_refunded,

@@ -1,4 +1,4 @@
-"""Every DynamoDB API call a client makes, seen through botocore's event hooks (nothing in the app changes).
+"""Every API call a client makes, seen through botocore's event hooks (nothing in the app changes).
 
 One `Call` per API call (`before-call`), with the parameters the code passed (`before-parameter-build`), the
 outcome (`after-call`) and the HTTP attempts botocore made for it, retries included (`request-created`).
@@ -27,13 +27,15 @@ class Recorder:
     """Attach to one client; `take()` returns the calls made since the last `take()`."""
 
     def __init__(self, client: Any, ask_capacity: bool = False) -> None:
+        self.client = client
         self.calls: list[Call] = []
         self.ask_capacity = ask_capacity
         events = client.meta.events
-        events.register("before-parameter-build.dynamodb", self._params)
-        events.register("before-call.dynamodb", self._before_call)
-        events.register("request-created.dynamodb", self._attempt)
-        events.register("after-call.dynamodb", self._after_call)
+        service = client.meta.service_model.service_id.hyphenize()  # dynamodb, sqs, secrets-manager, ...
+        events.register(f"before-parameter-build.{service}", self._params)
+        events.register(f"before-call.{service}", self._before_call)
+        events.register(f"request-created.{service}", self._attempt)
+        events.register(f"after-call.{service}", self._after_call)
 
     def take(self) -> list[Call]:
         calls, self.calls = self.calls, []

@@ -18,20 +18,27 @@ from typing import Any
 from chalicelib import bootstrap
 from chalicelib.config import load_settings
 from chalicelib.services.deliveries import apply_delivery
+from chalicelib.services.ports.connectors import ConnectorSettings
 from infra.bench.costs import CostModel, EventCost
 from infra.bench.kinds import KINDS, SETUP, Envelope, warm_up
 from infra.bench.recorder import Recorder
-from infra.local.settings import chalice_config
+from infra.local.settings import chalice_config, program_settings
 
 
 def use_client(client: Any) -> None:
     """Make the composition root build the worker's adapters on `client`, with the local stage's settings and AWS's
     cache age (300 s: the local stage's 5 s would let a slow machine re-read the rules mid-run, a cost AWS does not
-    see)."""
+    see). Without SSM and Secrets Manager here, whether the program syncs a CRM is the local program's answer
+    (infra/local/settings.py: no connector unless its tokens are set)."""
     bootstrap.reset()
     bootstrap.override("settings", load_settings({**chalice_config().environment_variables,
                                                   "LOYALTY_CACHE_SECONDS": "300"}))
     bootstrap.override("client:dynamodb", client)
+    local = program_settings()
+    syncs = ConnectorSettings(shop=local.shop_domain, shopify_admin_api_base=local.shopify_admin_api_base,
+                              hubspot_access_token=local.hubspot_access_token,
+                              shopify_access_token=local.shopify_access_token).syncs
+    bootstrap.override("crm_sync_marks", lambda program_id: syncs)
 
 
 @cache

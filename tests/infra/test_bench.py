@@ -187,7 +187,7 @@ def moto_table() -> Any:
     composition.reset()
 
 
-@pytest.mark.timeout(30)
+@pytest.mark.timeout(90)
 def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_table: Any) -> None:
     results = {r.kind: r for r in run_bench(*moto_table, list(kinds.KINDS), events=3, block=2,
                                             warm_up_iterations=2)}
@@ -195,15 +195,21 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     paid = results["orders/paid"]
     assert paid.cost.calls == Counter({op: 3 * n for op, n in ORDERS_PAID_CALLS.items()})
     assert paid.outcomes == Counter({"recorded": 3})
-    # account + profile + entry + the points-earned message + the CRM sync mark + the journey event (first_time,
-    # active) + the day counters, each under 1 KB, x2 in the transaction; index entries: the profile's email (GSI1),
-    # the account's and the profile's Shop entries, the profile's Members entry, the message's and the sync mark's
-    # Due entries
+    # account + profile + entry + the points-earned message + the journey event (first_time, active) + the day
+    # counters, each under 1 KB, x2 in the transaction; index entries: the profile's email (GSI1), the account's and
+    # the profile's Shop entries, the profile's Members entry, the message's Due entry. The local program has no CRM
+    # connector, so no CRM sync mark (see the next test).
     assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
-            paid.per_event(paid.cost.index_units)) == (7, 14, 6)
+            paid.per_event(paid.cost.index_units)) == (6, 12, 5)
     assert (paid.per_event(paid.cost.figure_items), paid.per_event(paid.cost.figure_units)) == (1, 2)
     returning = results["orders/paid (returning customer)"]
     assert returning.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
+    # a month later: another purchase day moves the journey (first_time → repeat), so the journey event comes back;
+    # index entries: the account's Shop entry and the message's Due entry (the profile is filed already)
+    later = results["orders/paid (returning customer a month later)"]
+    assert later.cost.calls == Counter({op: 3 * n for op, n in RETURNING_CALLS.items()})
+    assert (later.per_event(later.cost.items_written), later.per_event(later.cost.table_units),
+            later.per_event(later.cost.index_units)) == (6, 12, 2)
     duplicate = results["orders/paid (duplicate delivery)"]
     assert duplicate.cost.calls == Counter({op: 3 * n for op, n in DUPLICATE_CALLS.items()})
     assert (duplicate.cost.items_written, duplicate.cost.table_units) == (0, 0)
@@ -217,6 +223,17 @@ def test_a_tiny_run_on_moto_counts_exactly_the_round_trips_of_the_code(moto_tabl
     # 16 Shop shards).
     shared = {r.kind for r in results.values() if r.key_events and r.key_events.most_common(1)[0][1] == r.events}
     assert shared == set()
+
+
+@pytest.mark.timeout(60)
+def test_a_program_with_a_crm_connector_also_marks_the_member_for_the_sync(moto_table: Any,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-test")       # the local program, with a HubSpot connector
+    [paid] = run_bench(*moto_table, ["orders/paid"], events=2, block=2, warm_up_iterations=2)
+
+    # the mark, x2 in the transaction, and its Due entry, on top of the 6 items and 17 units above
+    assert (paid.per_event(paid.cost.items_written), paid.per_event(paid.cost.table_units),
+            paid.per_event(paid.cost.index_units)) == (7, 14, 6)
 
 
 # The other topics, read from chalicelib/services/{orders,customers}.py and the adapters they call. A refund
@@ -294,9 +311,9 @@ def test_job_cost_does_not_follow_the_population_and_expires_exactly_the_due_mem
     assert first[0].calls == first[1].calls == Counter({"Query": 2 + FIRST_RUN_DAYS * DUE_SHARDS, "GetItem": 1 + 2,
                                                         "TransactWriteItems": 2, "UpdateItem": 1})
     assert [(r.done, r.failed) for r in scaling.runs] == [(2, 0), (0, 0), (2, 0), (0, 0)]
-    # per due member: profile, expire entry, due item deleted, the CRM sync mark and the expiry day's counters;
-    # then the cursor
-    assert [r.items_written for r in first] == [2 * 5 + 1] * 2
+    # per due member: profile, expire entry, due item deleted and the expiry day's counters (no CRM sync mark: the
+    # local program has no connector); then the cursor
+    assert [r.items_written for r in first] == [2 * 4 + 1] * 2
     assert [r.items_written for r in steady] == [0, 0]
     assert scaling.steady_ratio() == 1.0
 

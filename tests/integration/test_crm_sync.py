@@ -299,7 +299,8 @@ def test_the_sync_status_of_an_unknown_member_is_404(aws, app_module, platform):
     assert (response.status_code, response.json_body["error"]["code"]) == (404, "not_found")
 
 
-def test_a_member_who_changes_during_the_sync_stays_due(aws):
+def test_a_member_who_changes_during_the_sync_stays_due(aws, sleeps):
+    connect(aws, "http://127.0.0.1:9", sleeps)                 # nothing is pushed here: the tokens make it a CRM
     store = bootstrap.get_crm_sync()
     pay(1, T0)
     [read] = store.load("demo", [member_of(ADA)])
@@ -311,6 +312,16 @@ def test_a_member_who_changes_during_the_sync_stays_due(aws):
     [again] = store.load("demo", [member_of(ADA)])
     assert store.clear("demo", member_of(ADA), again.changes) is True
     assert store.sync_status("demo", member_of(ADA)).due_at is None
+
+
+def test_a_program_without_a_connector_marks_nobody_and_its_sync_reads_nothing(aws, app_module):
+    pay(1, T0)
+    pay(2, T0, customer=BOB, email="bob@example.com")
+
+    [ada, bob] = bootstrap.get_crm_sync().load("demo", [member_of(ADA), member_of(BOB)])
+    assert (ada.changes, bob.changes) == (0, 0)
+    assert bootstrap.get_crm_sync().sync_status("demo", member_of(ADA)).due_at is None
+    assert sync(app_module, T0 + timedelta(minutes=2)) == {}         # no program has anything to sync
 
 
 def test_a_shopify_refusal_fails_the_members_of_that_call_and_not_their_hubspot_update(aws, app_module, platform):

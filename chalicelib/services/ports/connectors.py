@@ -111,6 +111,12 @@ class ConnectorSettings:
     hubspot_access_token: str = field(default="", repr=False)
     shopify_access_token: str = field(default="", repr=False)
 
+    @property
+    def syncs(self) -> bool:
+        """A connector to sync members to: a HubSpot token, or a Shopify token and its Admin API (as the
+        connector clients are built)."""
+        return bool(self.hubspot_access_token or (self.shopify_access_token and self.shopify_admin_api_base))
+
 
 class ProductHandles(Protocol):
     def product_handles(self, product_ids: Sequence[str]) -> dict[str, str]:

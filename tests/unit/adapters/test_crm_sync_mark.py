@@ -3,11 +3,16 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from chalicelib import bootstrap
 from chalicelib.adapters.dynamodb_members import crm_sync_mark, member_writes
+from chalicelib.domain.errors import TemporarilyUnavailable
 from chalicelib.domain.journey import Journey, Stage, State
 from chalicelib.domain.ledger import EntryKind, LedgerEntry, MemberHints
 from chalicelib.domain.messages import Message
 from chalicelib.domain.tiers import TierChange
+from chalicelib.services.ports.connectors import ConnectorSettings
 from chalicelib.services.ports.ledger import MemberChange
 
 NOW = datetime(2026, 11, 23, 23, 59, 30, tzinfo=UTC)
@@ -57,3 +62,42 @@ def test_messages_activity_alone_and_zero_entries_do_not_mark():
 def test_a_journey_change_marks_the_member():
     journey = Journey(Stage.FIRST_TIME, NOW, State.ACTIVE, NOW)
     assert len(marks([], MemberChange(expected_version=3, journey=journey))) == 1
+
+
+def test_a_program_without_a_crm_gets_no_mark():
+    tier = TierChange("member", "silver", NOW, NOW + timedelta(days=365))
+    change = MemberChange(expected_version=3, tier_change=tier, journey=Journey(Stage.FIRST_TIME, NOW, State.ACTIVE,
+                                                                                 NOW))
+    writes = member_writes("t", "demo", "m_1", None, MemberHints(), [entry()], change, NOW, crm_sync=False)
+    assert [w for w in writes if w.get("Update", {}).get("Key") == KEY] == []
+    assert len(writes) == len(member_writes("t", "demo", "m_1", None, MemberHints(), [entry()], change, NOW)) - 1
+
+
+@pytest.mark.parametrize(("settings", "syncs"), [
+    (ConnectorSettings(shop="s", hubspot_access_token="pat"), True),
+    (ConnectorSettings(shop="s", shopify_access_token="shpat", shopify_admin_api_base="https://s"), True),
+    (ConnectorSettings(shop="s", shopify_access_token="shpat"), False),    # no Admin API to call: no connector
+    (ConnectorSettings(shop="s"), False),
+])
+def test_a_program_syncs_a_crm_when_it_has_a_connector(settings, syncs):
+    class Directory:
+        def connector_settings(self, program_id):
+            return settings
+
+    bootstrap.override("directory", Directory())
+    try:
+        assert bootstrap.program_syncs_crm("demo") is syncs
+    finally:
+        bootstrap.reset()
+
+
+def test_a_program_whose_settings_cannot_be_read_is_still_marked():
+    class Unreadable:
+        def connector_settings(self, program_id):
+            raise TemporarilyUnavailable("Secrets Manager did not answer; try again shortly")
+
+    bootstrap.override("directory", Unreadable())
+    try:
+        assert bootstrap.program_syncs_crm("demo") is True
+    finally:
+        bootstrap.reset()
