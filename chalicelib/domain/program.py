@@ -1,5 +1,5 @@
 """A program's rules, versioned: earning, campaigns, tiers, holds, clawback policy, expiry, signup bonus, when
-surveys are asked, what a point is worth.
+surveys are asked, what a point is worth, which notices are sent.
 
 Every award records the version that produced it, so a clawback follows the award, never today's rules.
 """
@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from chalicelib.domain.accounting import Policy
 from chalicelib.domain.journey import JourneyRules
+from chalicelib.domain.messages import Message
 from chalicelib.domain.rules import EarningRule
 from chalicelib.domain.surveys import SurveyRules
 
@@ -56,6 +57,20 @@ class ReviewTiming:
         return max(days) if days else None
 
 
+# The notices the engine writes on its own, which a program may switch off (the welcome stays: it marks an enrolment).
+NOTIFICATION_KINDS = ("points_earned", "tier_achieved", "reward_available", "points_expiring", "tier_at_risk")
+
+
+@dataclass(frozen=True)
+class Notifications:
+    """The notices the program does not send: none are written (no message, no due entry: fewer write units)."""
+
+    off: frozenset[str] = frozenset()
+
+    def sends(self, kind: str) -> bool:
+        return kind not in self.off
+
+
 DEFAULT_TIERS = (Tier("member", Decimal(0)), Tier("silver", Decimal(500), Decimal("1.25")),
                  Tier("gold", Decimal(1000), Decimal("1.5")))
 
@@ -74,6 +89,11 @@ class ProgramRules:
     journey: JourneyRules = field(default_factory=JourneyRules)
     surveys: SurveyRules = field(default_factory=SurveyRules)
     point_value: Decimal = DEFAULT_POINT_VALUE    # what one point is worth in the shop's currency (offers' cost)
+    notifications: Notifications = field(default_factory=Notifications)
+
+    def sendable(self, messages: tuple[Message, ...]) -> tuple[Message, ...]:
+        """The messages of kinds the program sends."""
+        return tuple(m for m in messages if self.notifications.sends(m.kind))
 
     def tier_for(self, spend: Decimal) -> Tier:
         """The highest tier whose threshold the spend reaches (tiers are kept sorted by threshold)."""

@@ -19,8 +19,10 @@ from chalicelib.domain.program import (
     INACTIVITY,
     LOTS,
     NO_EXPIRY,
+    NOTIFICATION_KINDS,
     Campaign,
     Expiry,
+    Notifications,
     ProgramRules,
     ReviewTiming,
     Tier,
@@ -76,7 +78,18 @@ def rules_to_json(rules: ProgramRules) -> dict[str, Any]:
         "journey": journey_to_json(rules.journey),
         "surveys": surveys_to_json(rules.surveys),
         "point_value": _text(rules.point_value),
+        "notifications": notifications_to_json(rules.notifications),
     }
+
+
+def notifications_to_json(notifications: Notifications) -> dict[str, bool]:
+    return {kind: notifications.sends(kind) for kind in NOTIFICATION_KINDS}
+
+
+def notifications_from_json(data: Mapping[str, Any] | None) -> Notifications:
+    """Which notices are sent; a document without the section (stored before it existed) sends them all, and a kind
+    left out is sent."""
+    return Notifications(off=frozenset(kind for kind in NOTIFICATION_KINDS if (data or {}).get(kind) is False))
 
 
 def journey_to_json(rules: JourneyRules) -> dict[str, Any]:
@@ -151,6 +164,7 @@ def rules_from_json(data: Mapping[str, Any]) -> ProgramRules:
         journey=journey_from_json(data.get("journey")),
         surveys=surveys_from_json(data.get("surveys")),
         point_value=Decimal(str(data.get("point_value", DEFAULT_POINT_VALUE))),
+        notifications=notifications_from_json(data.get("notifications")),
     )
 
 

@@ -55,7 +55,7 @@ def _activity(rules: ProgramRules, now: datetime, member_id: str) -> MemberChang
     """A bonus is activity: it moves the inactivity expiry like an order does (no read profile to guard)."""
     expires = add_months(now, rules.expiry.months) if rules.expiry.policy == INACTIVITY else None
     return MemberChange(expected_version=None, check_version=False, activity_at=now, inactivity_expiry_at=expires,
-                        messages=expiry_notices(member_id, expires, now) if expires else ())
+                        messages=rules.sendable(expiry_notices(member_id, expires, now)) if expires else ())
 
 
 def apply_consent(event: ConsentChanged, program_id: str, profiles: Profiles) -> Outcome:

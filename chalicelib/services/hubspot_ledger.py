@@ -40,4 +40,4 @@ def activity(rules: ProgramRules, now: datetime, member_id: str) -> MemberChange
     """Points earned are activity: they move the inactivity expiry (commutative writes, no read profile)."""
     expires = add_months(now, rules.expiry.months) if rules.expiry.policy == INACTIVITY else None
     return MemberChange(expected_version=None, check_version=False, activity_at=now, inactivity_expiry_at=expires,
-                        messages=expiry_notices(member_id, expires, now) if expires else ())
+                        messages=rules.sendable(expiry_notices(member_id, expires, now)) if expires else ())

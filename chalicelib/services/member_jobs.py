@@ -42,7 +42,8 @@ def review_tier(program_id: str, member: Member, rules: ProgramRules, now: datet
     notices = tier_notice(member.member_id, change.new, change.review_at, now) \
         if change.new != rules.tiers[0].name else ()
     ledger.commit_member(program_id, member.member_id, [],
-                         MemberChange(expected_version=member.version, tier_change=change, messages=notices,
+                         MemberChange(expected_version=member.version, tier_change=change,
+                                      messages=rules.sendable(notices),
                                       figures=tuple(tier_deltas(change, [t.name for t in rules.tiers]))), now)
     return "unchanged" if change.new == change.old else f"{change.old}->{change.new}"
 

@@ -72,8 +72,9 @@ def _order_effect(before: acc.OrderAccount, change: acc.Change, member: Member |
         journey=journey_step.journey if journey_step else None,
         journey_changes=journey_step.changes if journey_step else (),
         tier_change=tier_change,
-        messages=_messages(change.account, member, rules, entries, tier_change, now) + ((review,) if review else ())
-        + notices + _reward_available(change.account.member_id, member, entries, reward, now),
+        messages=rules.sendable(_messages(change.account, member, rules, entries, tier_change, now)
+                                + ((review,) if review else ()) + notices
+                                + _reward_available(change.account.member_id, member, entries, reward, now)),
         activity_at=now if active else None,
         inactivity_expiry_at=expires,
     )

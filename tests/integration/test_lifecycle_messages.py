@@ -74,3 +74,29 @@ def test_a_member_about_to_lose_a_tier_is_told_what_to_spend_by_when(aws):
     [notice] = [m for m in bootstrap.get_outbox().messages("demo", member.member_id) if m.kind == "tier_at_risk"]
     assert (notice.status, notice.due_at) == ("sent", review - timedelta(days=30))
     assert any("silver" in subject.lower() for subject in sent_subjects())
+
+
+def test_notices_a_program_switched_off_are_never_written_and_the_others_still_are(aws):
+    from chalicelib.domain.program import Notifications
+    rules = StaticRules(ProgramRules(expiry=Expiry(INACTIVITY, 12), tiers=(Tier("member", Decimal(0)),
+                                                                          Tier("silver", Decimal(100))),
+                                     notifications=Notifications(off=frozenset({"points_earned", "tier_achieved"}))))
+    deliver(rules, "orders/paid", make_order(processed_at=T0.isoformat()), T0, "o1")      # 150.74: silver
+
+    assert messages("points_earned") == []
+    assert messages("tier_achieved") == []
+    assert [status for _, status, _, _ in messages("points_expiring")] == ["scheduled", "scheduled"]
+    [member] = bootstrap.get_ledger().find_by_email("demo", "ada@example.com")
+    assert (member.points_balance, member.tier) == (150, "silver")                    # the ledger is the same
+
+
+def test_rules_without_notifications_send_every_notice_and_a_kind_left_out_is_sent():
+    from chalicelib.domain.program import NOTIFICATION_KINDS
+    from chalicelib.domain.rules_codec import rules_from_json, rules_to_json
+    stored = rules_to_json(ProgramRules())
+    assert stored["notifications"] == dict.fromkeys(NOTIFICATION_KINDS, True)
+    del stored["notifications"]                                   # a version stored before the switch existed
+    assert rules_from_json(stored).notifications.off == frozenset()
+    stored["notifications"] = {"points_earned": False}
+    assert rules_from_json(stored).notifications.off == frozenset({"points_earned"})
+    assert rules_to_json(rules_from_json(stored))["notifications"]["tier_at_risk"] is True

@@ -117,6 +117,16 @@ class Surveys(Struct, forbid_unknown_fields=True, kw_only=True):
     token_days: days(codec.SURVEY_TOKEN_DAYS) = 30                          # type: ignore[valid-type]
 
 
+class Notifications(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Which notices the program sends (each may be left out: sent). One switched off is never written."""
+
+    points_earned: bool = True
+    tier_achieved: bool = True
+    reward_available: bool = True
+    points_expiring: bool = True
+    tier_at_risk: bool = True
+
+
 Tag = Annotated[str, Meta(min_length=1, max_length=codec.TAG_LENGTH)]
 _PLACES = codec.POINT_VALUE_PLACES
 PointValue = Annotated[str, Meta(
@@ -151,6 +161,9 @@ class Rules(Struct, forbid_unknown_fields=True, kw_only=True):
         "an object saying when surveys are asked (all optional): nps_after_delivery_days, nps_after_orders, "
         "nps_on_stages, csat_on_ticket_closed, throttle_days, token_days"))] | UnsetType = UNSET
     point_value: PointValue = format(DEFAULT_POINT_VALUE, "f")
+    notifications: Annotated[Notifications, Meta(description=(
+        "an object saying which notices are sent (all optional, true by default): points_earned, tier_achieved, "
+        "reward_available, points_expiring, tier_at_risk"))] | UnsetType = UNSET
 
 
 class RulesVersions(Struct):
