@@ -22,6 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cache
 from time import perf_counter
 from typing import Any
@@ -30,6 +31,7 @@ from chalice.local import LambdaEventConverter, RouteMatcher
 from moto.server import ThreadedMotoServer
 
 from chalicelib import bootstrap
+from chalicelib.domain.program import NOTIFICATION_KINDS, Notifications, ProgramRules
 from infra.bench.billing import captured_logs, chunks, sqs_requests
 from infra.bench.costs import CostModel, EventCost
 from infra.bench.ingress import loopback_client
@@ -138,6 +140,10 @@ class Stack:
         bootstrap.override("crm_sync_marks", bootstrap.program_syncs_crm)    # the directory's answer, on moto
         for service in SERVICES[1:]:
             bootstrap.override(f"client:{service}", self.recorders[service].client)
+        # Orders without email: the program sends none of the notices an order can bring (rules `notifications`).
+        quiet = Notifications(off=frozenset(NOTIFICATION_KINDS))
+        bootstrap.get_rules().add_version(self.program.program_id, ProgramRules(
+            version="bench-no-mail", effective_from=datetime(2000, 1, 2, tzinfo=UTC), notifications=quiet))
         self.app = load_app()
         self.poller, self.eventbridge = (Recorder(loopback_client(endpoint, "sqs")) for _ in range(2))
         ingest = next(c for c in consumers(self.app, self.poller.client) if c.name == "handle_ingest")
