@@ -71,6 +71,7 @@ package: $(VENV)/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js ## build dist/s
 	$(PY) -m infra.model_layer requirements-model.txt dist/model-layer.zip --function-zip dist/deployment.zip
 	$(PY) -m infra.pin_stage dist/sam.yaml $(STAGE)
 	$(PY) -m infra.function_alarms dist/sam.yaml
+	$(PY) -m infra.function_policies dist/sam.yaml
 	$(VENV)/bin/cfn-lint dist/sam.yaml
 
 admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in STAGE (printed once)
