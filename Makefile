@@ -8,7 +8,7 @@ PROGRAM ?= demo
 export AWS_DEFAULT_REGION ?= eu-west-1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps browser run test lint job package admin-key rules webhook hubspot-webhook cdnow demo-data replay bench bench-local clean analytics-export
+.PHONY: help deps browser run test lint job package checkov admin-key rules webhook hubspot-webhook cdnow demo-data replay bench bench-local clean analytics-export
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -30,7 +30,14 @@ $(DASHBOARD_VENDOR)/chart.umd.min.js: node_modules/.installed
 	mkdir -p $(DASHBOARD_VENDOR)
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(DASHBOARD_VENDOR)/
 
-deps: $(VENV)/.installed node_modules/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js browser ## install Python and npm dependencies (and chromium)
+# checkov (requirements-checkov.txt) in a venv of its own: its dependencies' pins clash with the project's.
+CHECKOV_VENV := .deps-checkov
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
+
+deps: $(VENV)/.installed node_modules/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js $(CHECKOV_VENV)/.installed browser ## install Python and npm dependencies (and chromium, checkov)
 
 # Debian's chromium and chromedriver for the browser tests (tests/browser/), installed only when missing (CI runs as
 # root; elsewhere through sudo). Playwright's own browser download is not used.
@@ -65,13 +72,19 @@ job: deps ## run one scheduled job against the running stack: make job JOB=<name
 analytics-export: $(VENV)/.installed ## the local stack's table as a DynamoDB export (.local/analytics-export), for SQL on DuckDB
 	$(PY) -m infra.analytics.local_export
 
-package: $(VENV)/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js ## build dist/sam.yaml + the Lambda zip + the model layer for STAGE (default dev), lint it
+package: $(VENV)/.installed $(DASHBOARD_VENDOR)/chart.umd.min.js $(CHECKOV_VENV)/.installed ## build dist/sam.yaml + the Lambda zip + the model layer for STAGE (default dev), lint it (cfn-lint, checkov)
 	rm -rf dist
 	$(VENV)/bin/chalice package --stage $(STAGE) --template-format yaml --merge-template infra/template.yaml dist
 	$(PY) -m infra.model_layer requirements-model.txt dist/model-layer.zip --function-zip dist/deployment.zip
 	$(PY) -m infra.pin_stage dist/sam.yaml $(STAGE)
 	$(PY) -m infra.function_alarms dist/sam.yaml
+	$(PY) -m infra.function_policies dist/sam.yaml
 	$(VENV)/bin/cfn-lint dist/sam.yaml
+	$(MAKE) --no-print-directory checkov
+
+# The checks it does not apply: infra/checkov.yaml, each with its reason in the README ("Least privilege and limits").
+checkov: $(CHECKOV_VENV)/.installed ## checkov on the packaged template (dist/sam.yaml, from make package)
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --config-file infra/checkov.yaml --file dist/sam.yaml
 
 admin-key: $(VENV)/.installed ## create an owner API key on AWS for PROGRAM in STAGE (printed once)
 	$(PY) -m infra.admin_key --stage $(STAGE) --program $(PROGRAM)

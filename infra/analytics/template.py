@@ -154,25 +154,6 @@ STATIC = """\
           OutputLocation: !Sub s3://${AnalyticsBucket}/athena-results/
           EncryptionConfiguration: {EncryptionOption: SSE_S3}
 
-  # The export job's rights, on its role alone: start exports of the table (DescribeTable gives its ARN), and write
-  # them under exports/ (DynamoDB writes with the caller's rights). Its watermark item is in the table.
-  AnalyticsExportPolicy:
-    Type: AWS::IAM::Policy
-    Properties:
-      PolicyName: analytics-export
-      Roles: [!Ref AnalyticsExportRole]
-      PolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Sid: ExportTable
-            Effect: Allow
-            Action: [dynamodb:ExportTableToPointInTime, dynamodb:DescribeTable]
-            Resource: !GetAtt LoyaltyTable.Arn
-          - Sid: WriteExports
-            Effect: Allow
-            Action: [s3:PutObject, s3:AbortMultipartUpload]
-            Resource: !Sub ${AnalyticsBucket.Arn}/%(prefix)s/*
-
   AnalyticsExport:
     Type: AWS::Serverless::Function
     Properties:

@@ -6,6 +6,7 @@ from cfnlint.decode import decode_str
 
 from infra.analytics import sql
 from infra.analytics.template import TEMPLATE, render
+from tests.infra.roles import actions, role_statements
 
 
 def test_the_templates_analytics_block_is_the_one_infra_analytics_renders():
@@ -61,20 +62,6 @@ def test_every_view_and_worked_query_is_a_named_query_in_order(resources):
     assert "PERSONAL DATA" in next(q["Description"] for q in views if q["Name"].endswith("members_contact"))
 
 
-def test_the_export_role_may_export_the_table_only_and_write_under_the_export_prefix_only(resources):
-    policy = resources["AnalyticsExportPolicy"]["Properties"]
-    assert policy["Roles"] == [{"Ref": "AnalyticsExportRole"}]
-    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
-    assert set(statements) == {"ExportTable", "WriteExports"}
-    assert "dynamodb:ExportTableToPointInTime" in statements["ExportTable"]["Action"]
-    assert statements["ExportTable"]["Resource"] == {"Fn::GetAtt": ["LoyaltyTable", "Arn"]}
-    assert set(statements["WriteExports"]["Action"]) == {"s3:PutObject", "s3:AbortMultipartUpload"}
-    assert statements["WriteExports"]["Resource"] == {"Fn::Sub": "${AnalyticsBucket.Arn}/exports/*"}
-    for other in (r for name, r in resources.items() if r["Type"] == "AWS::IAM::Policy"
-                  and name != "AnalyticsExportPolicy"):
-        assert "AnalyticsBucket" not in str(other)
-
-
 @pytest.fixture(scope="module")
 def packaged(tmp_path_factory):
     """`chalice package` of a copy of the project, as tests/infra/test_package.py does it (once for this module)."""
@@ -91,4 +78,18 @@ def test_the_packaged_export_function_runs_daily_with_the_bucket_and_its_own_pol
     assert event["Type"] == "Schedule"
     assert event["Properties"]["Schedule"].startswith("cron(")
     assert function["Role"] == {"Fn::GetAtt": ["AnalyticsExportRole", "Arn"]}
-    assert packaged["AnalyticsExportPolicy"]["Properties"]["Roles"] == [{"Ref": "AnalyticsExportRole"}]
+
+
+def test_only_the_export_role_may_export_the_table_and_write_under_the_export_prefix(packaged):
+    """Its rights (infra/function_needs.py): exports of the table, written under exports/ with its rights; no other
+    function's role names the analytics bucket."""
+    template = {"Resources": packaged}
+    statements = {s["Sid"]: s for s in role_statements(template, "AnalyticsExport")}
+    assert set(actions(statements["ExportTable"])) == {"dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"}
+    assert statements["ExportTable"]["Resource"] == [{"Fn::GetAtt": ["LoyaltyTable", "Arn"]}]
+    assert "s3:PutObject" in actions(statements["WriteExports"])
+    assert statements["WriteExports"]["Resource"] == [{"Fn::Sub": f"${{AnalyticsBucket.Arn}}/{sql.EXPORT_PREFIX}/*"}]
+    others = [name for name, r in packaged.items()
+              if r["Type"] == "AWS::Serverless::Function" and name != "AnalyticsExport"]
+    assert not [name for name in others if "AnalyticsBucket" in str(role_statements(template, name))]
+    assert not [name for name in others if "ExportTableToPointInTime" in str(role_statements(template, name))]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra import roles
 from tests.infra.packaging import ROOT, package_copy
 
 
@@ -58,37 +59,6 @@ def test_functions_use_written_policies_not_generated_ones(packaged):
     actions = {a for s in policy["Statement"] for a in s["Action"]}
     assert "dynamodb:Scan" not in actions
     assert all("*" not in a for a in actions)
-
-
-def test_the_written_policy_allows_every_call_the_code_makes():
-    """autogen_policy is off, so a call missing from the policy would fail only once deployed: catch it here.
-    (The written policy, or the template's policies for the functions that alone need a right.)"""
-    import json
-    import re
-
-    from cfnlint.decode import decode_str
-
-    sources = "\n".join(p.read_text() for p in (ROOT / "chalicelib").rglob("*.py"))
-    calls = set(re.findall(r"(?:client|\.s3|\.sqs|\.dynamodb)\.([a-z_0-9]+)\(", sources)) - {"get_paginator"}
-    calls |= set(re.findall(r"get_paginator\(\"([a-z_0-9]+)\"\)", sources))
-    calls |= {name for name in ("Put", "Update", "Delete", "ConditionCheck") if f'{{"{name}":' in sources}
-    names = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item",
-             "ConditionCheck": "condition_check_item"}
-    policy = json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
-    statements = list(policy["Statement"])
-    template, problems = decode_str((ROOT / "infra" / "template.yaml").read_text())
-    assert not problems
-    statements += [s for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"
-                   for s in r["Properties"]["PolicyDocument"]["Statement"]]
-    allowed = {a.split(":")[1] for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str)
-                                                              else s["Action"])}
-    for call in sorted(calls):
-        action = "".join(part.title() for part in names.get(call, call).split("_"))
-        action = {"TransactWriteItems": "PutItem",     # checked per item kind above
-                  "SendMessageBatch": "SendMessage",   # IAM authorises SendMessageBatch with sqs:SendMessage
-                  "ListObjectsV2": "ListBucket",       # and ListObjectsV2 with s3:ListBucket
-                  }.get(action, action)
-        assert action in allowed, f"client.{call} needs {action} in the policy"
 
 
 def _functions(template):
@@ -148,29 +118,18 @@ def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(pack
 
 
 def test_only_the_journey_functions_may_use_the_journey_queue_and_files(packaged):
-    """The journey rights are on the two journey roles (the template's policies), not in the policy every function
-    gets; and the consumer's role has what Lambda's event source mapping needs before the mapping is created."""
+    """Only the journey roles name the journey queue and the run's files; the consumer's role may read the queue."""
     _, template = packaged
-    resources = template["Resources"]
-    functions = _functions(template)
-    role_of = {r["Properties"]["Role"]["Fn::GetAtt"][0]: name for name, r in functions.items()}
-    grants: dict[str, set[str]] = {}
-    for name, resource in resources.items():
-        # the scheduled functions' right to their on-failure queue: tests/infra/test_alarms.py
-        if resource["Type"] == "AWS::IAM::Policy" and name != "ScheduledFailuresPolicy":
-            for role in resource["Properties"]["Roles"]:
-                actions = grants.setdefault(role_of[role["Ref"]], set())
-                for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
-                    action = statement["Action"]
-                    actions |= {action} if isinstance(action, str) else set(action)
-    assert set(grants) == {"Journey", "HandleJourney", "AnalyticsExport"}     # export job: test_analytics_template
-    assert not {a for a in grants["AnalyticsExport"] if a.startswith("sqs:")}
-    assert "sqs:SendMessage" in grants["Journey"]
+    users: dict[str, set[str]] = {}
+    for name in _functions(template):
+        for statement in roles.role_statements(template, name):
+            text = str(statement["Resource"]) + str(statement.get("Condition", ""))
+            if "JourneyQueue" in text or "journey/" in text or "hubspot-lists/" in text:
+                users.setdefault(name, set()).update(roles.actions(statement))
+    assert set(users) == {"Journey", "HandleJourney"}
+    assert users["Journey"] == {"sqs:SendMessage", "sqs:GetQueueUrl"}
     assert {"sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "s3:GetObject",
-            "s3:PutObject", "s3:ListBucket"} <= grants["HandleJourney"]
-    assert "HandleJourneyPolicy" in functions["HandleJourney"]["DependsOn"]
-    for stage in ("dev", "prod"):
-        assert "journey" not in (ROOT / ".chalice" / f"policy-{stage}.json").read_text()
+            "s3:PutObject", "s3:ListBucket"} <= users["HandleJourney"]
 
 
 def test_numpy_and_scipy_are_in_the_model_layer_only_and_the_tests_run_the_same_versions():
