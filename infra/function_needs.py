@@ -137,6 +137,14 @@ NEEDS: dict[str, tuple[Grant, ...]] = {
     # The merchant's alert for an unhappy answer goes through SES, from the program's sender like the dispatcher's.
     "feedback_followup": (*DUE_JOB, SEND_MAIL, *settings()),
     "campaigns": (*DUE_JOB, *settings()),
+    # Facts the webhooks never brought, applied as the ingest worker applies them (its merges delete due marks inside
+    # their transactions only); the watermarks, runs and repairs. The bodies come from Shopify's and HubSpot's APIs
+    # (the program secret's tokens), not from a queue or the payload bucket.
+    "reconcile": (
+        *table("GSI1", delete=False),
+        Grant("DeleteInTransactionsOnly", DELETE, (TABLE,), IN_TRANSACTIONS_ONLY),
+        *settings("shops/*"),
+    ),
     # The nightly run's start: the run item, the day counters' month totals, one task per shard on the journey queue.
     "journey": (
         *table(delete=False),

@@ -135,7 +135,7 @@ def test_each_function_role_holds_its_needs_and_nothing_more(packaged):
     assert not rights_beyond_the_table(packaged)
     functions = {name for name, r in packaged["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
     assert functions == {logical_id(name) for name in NEEDS}
-    assert len(functions) == 16
+    assert len(functions) == 17
 
 
 def test_the_api_function_enqueues_reads_and_writes_but_cannot_delete_batch_write_or_send_mail(packaged):
