@@ -118,6 +118,8 @@ class DynamoDBFeedbackStore:
 
     def _query(self, program_id: str, start: datetime, end: datetime, forward: bool,
                after: str | None) -> Iterator[dict[str, Any]]:
+        if end < start:
+            return                      # an empty period (DynamoDB refuses a BETWEEN whose bounds are reversed)
         request: dict[str, Any] = {
             "TableName": self.table, "ScanIndexForward": forward,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",

@@ -64,6 +64,8 @@ class DynamoDBFigures:
 
     def days(self, program_id: str, first: date | None, last: date) -> dict[date, dict[str, Decimal]]:
         """Every shard's counters of the days from `first` (None: the first day) to `last`, added up."""
+        if first is not None and first > last:
+            return {}                   # no day (DynamoDB refuses a BETWEEN whose bounds are reversed)
         low = f"{DAY}{first.isoformat()}" if first else DAY
         return summed([self._shard(program_id, shard, low, f"{DAY}{last.isoformat()}")
                        for shard in range(FIGURE_SHARDS)])

@@ -147,6 +147,8 @@ class DynamoDBJourneyStore:
 
     def runs(self, program_id: str, start: datetime, end: datetime) -> list[tuple[datetime, dict[str, int]]]:
         found: list[tuple[datetime, dict[str, int]]] = []
+        if end < start:
+            return found                # no run (DynamoDB refuses a BETWEEN whose bounds are reversed)
         request: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": "PK = :pk AND SK BETWEEN :low AND :high",
             "ExpressionAttributeValues": to_attributes({":pk": journey_pk(program_id), ":low": f"RUN#{_stamp(start)}",

@@ -45,3 +45,16 @@ def test_month_totals_give_the_same_outstanding_points_as_every_day(aws):
              outstanding("2026-02-01", "2026-04-15")]
     assert after == before
     assert after[:2] == [300 * 64, 61 * 64]             # 64 net points a day; 61 days from 1 August to 30 September
+
+
+def test_reversed_bounds_read_nothing_on_dynamodb_local_where_a_reversed_between_is_refused(dynamodb_local_table):
+    from chalicelib.adapters.dynamodb_figures import DynamoDBFigures
+    from chalicelib.adapters.dynamodb_journey import DynamoDBJourneyStore
+    table, client = dynamodb_local_table
+    client.transact_write_items(TransactItems=figure_updates(table, "demo", "m_1", [
+        f.Delta(date(2026, 3, 1), "issued", Decimal(10))]))
+    figures = DynamoDBFigures(table, client)
+    assert figures.days("demo", date(2026, 3, 2), date(2026, 3, 1)) == {}
+    assert figures.days("demo", date(2026, 3, 1), date(2026, 3, 1)) == {date(2026, 3, 1): {"issued": Decimal(10)}}
+    runs = DynamoDBJourneyStore(table, client, None, lambda: "unused")      # runs() reads the table only
+    assert runs.runs("demo", datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)) == []
