@@ -75,15 +75,9 @@ def test_the_export_role_may_export_the_table_only_and_write_under_the_export_pr
         assert "AnalyticsBucket" not in str(other)
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    """`chalice package` of a copy of the project, as tests/infra/test_package.py does it (once for this module)."""
-    from tests.infra.packaging import package_copy
-
-    return package_copy(tmp_path_factory.mktemp("analytics"))[1]["Resources"]
-
-
 def test_the_packaged_export_function_runs_daily_with_the_bucket_and_its_own_policy(packaged):
+    """`chalice package` of a copy of the project (tests/infra/conftest.py)."""
+    packaged = packaged[1]["Resources"]
     function = packaged["AnalyticsExport"]["Properties"]
     assert function["Handler"] == "chalicelib.jobs.analytics_export.analytics_export"
     assert function["Environment"]["Variables"]["LOYALTY_ANALYTICS_BUCKET"] == {"Ref": "AnalyticsBucket"}
