@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.infra.packaging import package_copy
 
-
-@pytest.fixture(scope="module")
-def resources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return package_copy(tmp_path_factory.mktemp("alarms"))[1]["Resources"]
+@pytest.fixture
+def resources(packaged: tuple[Any, dict[str, Any]]) -> dict[str, Any]:
+    return packaged[1]["Resources"]
 
 
 def test_the_alarm_topic_uses_a_key_that_cloudwatch_and_eventbridge_may_use(resources):

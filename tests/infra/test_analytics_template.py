@@ -62,15 +62,11 @@ def test_every_view_and_worked_query_is_a_named_query_in_order(resources):
     assert "PERSONAL DATA" in next(q["Description"] for q in views if q["Name"].endswith("members_contact"))
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    """`chalice package` of a copy of the project, as tests/infra/test_package.py does it (once for this module)."""
-    from tests.infra.packaging import package_copy
-
-    return package_copy(tmp_path_factory.mktemp("analytics"))[1]["Resources"]
 
 
 def test_the_packaged_export_function_runs_daily_with_the_bucket_and_its_own_policy(packaged):
+    """`chalice package` of a copy of the project (tests/infra/conftest.py)."""
+    packaged = packaged[1]["Resources"]
     function = packaged["AnalyticsExport"]["Properties"]
     assert function["Handler"] == "chalicelib.jobs.analytics_export.analytics_export"
     assert function["Environment"]["Variables"]["LOYALTY_ANALYTICS_BUCKET"] == {"Ref": "AnalyticsBucket"}
@@ -83,7 +79,8 @@ def test_the_packaged_export_function_runs_daily_with_the_bucket_and_its_own_pol
 def test_only_the_export_role_may_export_the_table_and_write_under_the_export_prefix(packaged):
     """Its rights (infra/function_needs.py): exports of the table, written under exports/ with its rights; no other
     function's role names the analytics bucket."""
-    template = {"Resources": packaged}
+    template = packaged[1]
+    packaged = template["Resources"]
     statements = {s["Sid"]: s for s in role_statements(template, "AnalyticsExport")}
     assert set(actions(statements["ExportTable"])) == {"dynamodb:DescribeTable", "dynamodb:ExportTableToPointInTime"}
     assert statements["ExportTable"]["Resource"] == [{"Fn::GetAtt": ["LoyaltyTable", "Arn"]}]

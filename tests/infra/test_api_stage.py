@@ -5,14 +5,13 @@ import re
 
 import pytest
 
-from tests.infra.packaging import package_copy
-
 PERSONAL = ("sourceIp", "userAgent", "caller", "user", "userArn", "accountId", "path", "requestOverride")
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    return package_copy(tmp_path_factory.mktemp("api"))[1]
+@pytest.fixture
+def packaged(packaged):
+    """The template of the build the infra tests share (tests/infra/conftest.py), a copy of the test's own."""
+    return packaged[1]
 
 
 def test_the_api_function_has_reserved_concurrency_and_the_stage_throttles_every_route(packaged):

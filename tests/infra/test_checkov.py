@@ -12,15 +12,13 @@ import subprocess
 import pytest
 import yaml
 
-from tests.infra.packaging import ROOT, package_copy
+from tests.infra.packaging import ROOT
 
 CHECKOV = ROOT / ".deps-checkov" / "bin" / "checkov"
 CONFIG = ROOT / "infra" / "checkov.yaml"
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    return package_copy(tmp_path_factory.mktemp("checkov"))
+# `packaged`: the build the infra tests share (tests/infra/conftest.py); its file is only read here.
 
 
 def checkov(path):

@@ -8,14 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.infra.packaging import package_copy
-
 CONDITIONED = ("ShopifyEventBus", "ShopifyEventRule", "ShopifyEventQueuePolicy")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return package_copy(tmp_path_factory.mktemp("eventbridge"))[1]
+@pytest.fixture
+def template(packaged: tuple[Any, dict[str, Any]]) -> dict[str, Any]:
+    return packaged[1]
 
 
 def test_the_path_exists_only_with_a_partner_event_source(template):

@@ -14,7 +14,7 @@ import pytest
 
 from infra.function_needs import NEEDS, Grant
 from infra.function_policies import add_function_policies, logical_id, policy_document
-from tests.infra.packaging import ROOT, package_copy
+from tests.infra.packaging import ROOT
 from tests.infra.roles import actions as _actions
 from tests.infra.roles import resources_of as _resources
 from tests.infra.roles import role_statements
@@ -35,9 +35,10 @@ ALLOWED_WILDCARD = re.compile(r"^(\$\{(PayloadBucket|AnalyticsBucket)\.Arn\}/[a-
                               r"log-group:/aws/lambda/loyalty-\$\{Stage\}-[a-z_]+:\*)$")
 
 
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory):
-    return package_copy(tmp_path_factory.mktemp("policies"))[1]
+@pytest.fixture
+def packaged(packaged):
+    """The template of the build the infra tests share (tests/infra/conftest.py), a copy of the test's own."""
+    return packaged[1]
 
 
 def statements_of(template, name):

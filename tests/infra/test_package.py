@@ -10,15 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.infra import roles
-from tests.infra.packaging import ROOT, package_copy
+from tests.infra.packaging import ROOT
 
-
-@pytest.fixture
-def packaged(tmp_path):
-    return package_copy(tmp_path)
+# `packaged`: tests/infra/conftest.py (one build per test process, shared by the tests that read it).
 
 
 def test_the_packaged_template_passes_cfn_lint(packaged):
