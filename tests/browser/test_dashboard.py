@@ -29,7 +29,7 @@ from tests.browser import dashboard_checks as checks
 from tests.browser.bridge import served
 from tests.factories import SHOP, make_order
 from tests.fakes import FixedClock
-from tests.integration.conftest import aws  # noqa: F401 (the moto fixture)
+from tests.integration.conftest import aws, bootstrapped  # noqa: F401 (the moto fixtures)
 from tests.integration.journey_runs import run_journey
 from tests.integration.queues import deliver
 

@@ -23,7 +23,7 @@ from chalicelib.domain.ledger import Identity, member_id_for
 from chalicelib.domain.surveys import NPS_SURVEY, SurveyClaim
 from chalicelib.services.ports.feedback import SentSurvey
 from tests.browser.bridge import served
-from tests.integration.conftest import aws  # noqa: F401 (the moto fixture)
+from tests.integration.conftest import aws, bootstrapped  # noqa: F401 (the moto fixtures)
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
