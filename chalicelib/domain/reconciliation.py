@@ -102,6 +102,7 @@ class RunReport:
     refused: int = 0
     failed: int = 0
     complete: bool = True               # the whole window was read (else the next run resumes)
+    errors: list[str] = field(default_factory=list)     # the first failures: "<ref>: <error class>", for the log
     watermark: datetime | None = None   # stored for the next run; None: unchanged
 
     def summary(self) -> dict[str, object]:

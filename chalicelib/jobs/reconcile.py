@@ -29,14 +29,20 @@ def reconcile_program(program_id: str, now: datetime, should_stop: Callable[[], 
     target = reconciliation.Target(program_id, apply, bootstrap.get_reconciliation(), bootstrap.get_metrics(),
                                    should_stop=should_stop)
     done: dict[str, Any] = {}
+    reports = []
     orders = bootstrap.get_order_reader(program_id)
     if orders is not None:
         shop = bootstrap.get_connector_clients().for_program(program_id).shop
-        done["shopify"] = reconciliation.reconcile_shopify(target, now, shop, orders, bootstrap.get_ledger()).summary()
+        reports.append(reconciliation.reconcile_shopify(target, now, shop, orders, bootstrap.get_ledger()))
     contacts = bootstrap.get_contact_reader(program_id)
     if contacts is not None:
         portal = bootstrap.get_directory().hubspot_portal(program_id)
-        done["hubspot"] = reconciliation.reconcile_hubspot(target, now, portal, contacts).summary()
+        reports.append(reconciliation.reconcile_hubspot(target, now, portal, contacts))
+    for report in reports:
+        done[report.source] = report.summary()
+        if report.errors:
+            logger.warning("reconcile_failed", extra={"program_id": program_id, "source": report.source,
+                                                      "failed": report.failed, "first": report.errors})
     if done:
         logger.info("reconciled", extra={"program_id": program_id, **done})
     return done

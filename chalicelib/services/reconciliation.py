@@ -28,6 +28,7 @@ from chalicelib.services.ports.reconciliation import (
 Apply = Callable[[Mapping[str, Any]], Outcome]
 T = TypeVar("T")
 KEPT_DAYS = 90                  # runs and repairs, then the table's TTL deletes them
+MAX_ERRORS_NAMED = 10
 ORDERS_TOPIC = "orders/updated"
 CONTACT_CREATED = "contact.creation"
 
@@ -70,8 +71,8 @@ def _repair_order(target: Target, now: datetime, shop: str, facts: rec.OrderFact
                     "event_id": None, "triggered_at": facts.updated_at.isoformat(), "api_version": None,
                     "received_at": now.isoformat(), "body": body}
         outcome = target.apply(envelope)
-    except Exception:
-        report.failed += 1
+    except Exception as e:
+        _failed(report, facts.order_id, e)
         return True
     _count(target, report, rec.SHOPIFY, facts.order_id, missing, outcome, now)
     return False
@@ -87,8 +88,8 @@ def reconcile_hubspot(target: Target, now: datetime, portal_id: str, contacts: H
                     "received_at": now.isoformat(), "body": json.dumps(event, separators=(",", ":"))}
         try:
             outcome = target.apply(envelope)
-        except Exception:
-            report.failed += 1
+        except Exception as e:
+            _failed(report, contact_id, e)
             return True
         _count(target, report, rec.HUBSPOT, contact_id, (rec.CONTACT,), outcome, now)
         return False
@@ -128,6 +129,13 @@ def _run(target: Target, source: str, now: datetime,
     report.watermark = rec.next_watermark(report, last_seen, first_failure)
     target.store.save_run(target.program_id, report, report.started_at + timedelta(days=KEPT_DAYS))
     return report
+
+
+def _failed(report: rec.RunReport, ref: str, error: Exception) -> None:
+    """Counted, and the first few named (the id and the error's class only: no payload, no personal data)."""
+    report.failed += 1
+    if len(report.errors) < MAX_ERRORS_NAMED:
+        report.errors.append(f"{ref}: {type(error).__name__}")
 
 
 def _count(target: Target, report: rec.RunReport, source: str, ref: str, facts: tuple[str, ...], outcome: Outcome,

@@ -122,6 +122,7 @@ def test_a_failed_order_is_read_again_by_the_next_run_and_the_others_still_apply
                                    Orders([[listed("1", 300), listed("2", 200), listed("3", 100)]]), Ledger({}))
 
     assert (report.failed, [r.ref for r in report.repaired]) == (1, ["1", "3"])
+    assert report.errors == ["2: TimeoutError"]
     assert store.watermark == NOW - timedelta(minutes=200)
 
 
